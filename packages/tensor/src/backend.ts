@@ -1,0 +1,64 @@
+// Layer: tensor. The contract every backend fills: kernel names as string-literal unions, and the
+// Backend interface. A new kernel name added here fails to compile until every backend implements it
+// (each backend's tables use `satisfies { [K in Op]: ... }`). Imports only types.
+import type { DType, Device, TypedArray } from './dtype';
+import type { Tensor } from './tensor';
+
+/** Elementwise functions of one argument. */
+export type UnaryOp =
+  | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'square' | 'reciprocal'
+  | 'tanh' | 'sigmoid' | 'relu' | 'sin' | 'cos' | 'sign' | 'log1p' | 'expm1' | 'softplus';
+export const UNARY_OPS: readonly UnaryOp[] = [
+  'neg', 'abs', 'exp', 'log', 'sqrt', 'square', 'reciprocal',
+  'tanh', 'sigmoid', 'relu', 'sin', 'cos', 'sign', 'log1p', 'expm1', 'softplus',
+];
+
+/** Elementwise functions of two arguments (comparisons give 0 or 1 in the input dtype). */
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+export const BINARY_OPS: readonly BinaryOp[] = [
+  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge',
+];
+
+/** Reductions over a set of axes. */
+export type ReduceOp = 'sum' | 'max' | 'min' | 'prod';
+export const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'max', 'min', 'prod'];
+
+/** Index-of reductions along one axis (first occurrence wins; NaN counts as largest). */
+export type ArgReduceOp = 'argmax' | 'argmin';
+export const ARG_REDUCE_OPS: readonly ArgReduceOp[] = ['argmax', 'argmin'];
+
+/**
+ * What a device must provide. Every method takes tensors of this backend's device with any strides
+ * (views are never materialised by the caller) and returns a fresh contiguous tensor. Validation
+ * (shapes, dtypes, devices, axes) is done once, in ops.ts, before a backend is called.
+ */
+export interface Backend {
+  readonly device: Device;
+  /** Upload a host array (copied) as a contiguous tensor of `shape`. */
+  fromHost(data: TypedArray, shape: readonly number[], dtype: DType): Tensor;
+  /** A contiguous row-major host copy of `x` (on the GPU: the one readback). */
+  toHost(x: Tensor): TypedArray;
+  /** A contiguous tensor of `shape` filled with `value`. */
+  full(shape: readonly number[], value: number, dtype: DType): Tensor;
+  /** A contiguous copy of any view. */
+  copy(x: Tensor): Tensor;
+  unary(op: UnaryOp, x: Tensor): Tensor;
+  /** `a` and `b` have the output shape already (broadcast inputs arrive as stride-0 views). */
+  binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor;
+  /** `cond ? a : b` elementwise (cond non-zero); all three have the output shape. */
+  where(cond: Tensor, a: Tensor, b: Tensor): Tensor;
+  /** Reduce `axes` (sorted, distinct); the result drops those axes (ops.ts reinserts them for keepDims). */
+  reduce(op: ReduceOp, x: Tensor, axes: readonly number[]): Tensor;
+  /** Index of the max/min along `axis`; the result drops that axis. Indices are stored in x's dtype. */
+  argReduce(op: ArgReduceOp, x: Tensor, axis: number): Tensor;
+  /** Batched matrix product: a `[...batch, M, K]`, b `[...batch, K, N]` with equal batch shapes. */
+  matmul(a: Tensor, b: Tensor): Tensor;
+  /** Concatenate along `axis`; inputs agree on every other dimension. */
+  concat(xs: readonly Tensor[], axis: number): Tensor;
+  /** `out[..., i, ...] = x[..., index[..., i, ...], ...]` along `axis`; index has the output shape. */
+  gather(x: Tensor, axis: number, index: Tensor): Tensor;
+  /** Zeros of `shape` plus `src` added at positions `index` along `axis` (the adjoint of gather). */
+  scatterAdd(shape: readonly number[], axis: number, index: Tensor, src: Tensor): Tensor;
+}

@@ -1,0 +1,242 @@
+// Layer: tensor/backends/cpu. The CPU backend: typed arrays, float32 and float64, every kernel reading
+// any strided view through the walk in walk.ts. Imports tensor core files and the kernel tables.
+import type { ArgReduceOp, Backend, BinaryOp, ReduceOp, UnaryOp } from '../../backend';
+import { allocTyped, type DType, type TypedArray } from '../../dtype';
+import { internal } from '../../errors';
+import { contiguousStrides, sizeOf } from '../../shape';
+import { CpuStorage } from '../../storage';
+import { Tensor } from '../../tensor';
+import { gemm } from './gemm';
+import { BINARY_ROW, REDUCE_ROW, UNARY_ROW } from './kernels';
+import { planWalk, walkRows } from './walk';
+
+/** The typed array behind a CPU tensor. */
+export function cpuData(x: Tensor): TypedArray {
+  if (!(x.storage instanceof CpuStorage)) internal(`expected a cpu tensor, got device '${x.device}'`);
+  return x.storage.data;
+}
+
+function wrap(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
+  return new Tensor(new CpuStorage(data), shape, contiguousStrides(shape), 0, dtype);
+}
+
+function empty(shape: readonly number[], dtype: DType): { t: Tensor; data: TypedArray } {
+  const data = allocTyped(dtype, sizeOf(shape));
+  return { t: wrap(data, shape, dtype), data };
+}
+
+/** Copy the elements of view `x` row-major into `out` starting at `outOffset`. */
+function copyInto(x: Tensor, out: TypedArray, outOffset: number): void {
+  const src = cpuData(x);
+  const plan = planWalk(x.shape, [x.strides, contiguousStrides(x.shape)]);
+  const n = plan.shape[plan.shape.length - 1]!;
+  const xs = plan.strides[0]![plan.strides[0]!.length - 1]!;
+  walkRows(plan, [x.offset, outOffset], (pos) => {
+    const xo = pos[0]!, yo = pos[1]!;
+    if (xs === 1) out.set(src.subarray(xo, xo + n), yo);
+    else for (let i = 0; i < n; i++) out[yo + i] = src[xo + i * xs]!;
+  });
+}
+
+function unary(op: UnaryOp, x: Tensor): Tensor {
+  const { t, data } = empty(x.shape, x.dtype);
+  const src = cpuData(x);
+  const kernel = UNARY_ROW[op];
+  const plan = planWalk(x.shape, [x.strides, t.strides]);
+  const last = plan.shape.length - 1;
+  const n = plan.shape[last]!, xs = plan.strides[0]![last]!;
+  walkRows(plan, [x.offset, 0], (pos) => kernel(src, pos[0]!, xs, data, pos[1]!, n));
+  return t;
+}
+
+function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  const { t, data } = empty(a.shape, a.dtype);
+  const da = cpuData(a), db = cpuData(b);
+  const kernel = BINARY_ROW[op];
+  const plan = planWalk(a.shape, [a.strides, b.strides, t.strides]);
+  const last = plan.shape.length - 1;
+  const n = plan.shape[last]!, as = plan.strides[0]![last]!, bs = plan.strides[1]![last]!;
+  walkRows(plan, [a.offset, b.offset, 0], (pos) => kernel(da, pos[0]!, as, db, pos[1]!, bs, data, pos[2]!, n));
+  return t;
+}
+
+function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
+  const { t, data } = empty(a.shape, a.dtype);
+  const dc = cpuData(cond), da = cpuData(a), db = cpuData(b);
+  const plan = planWalk(a.shape, [cond.strides, a.strides, b.strides, t.strides]);
+  const last = plan.shape.length - 1;
+  const n = plan.shape[last]!;
+  const cs = plan.strides[0]![last]!, as = plan.strides[1]![last]!, bs = plan.strides[2]![last]!;
+  walkRows(plan, [cond.offset, a.offset, b.offset, 0], (pos) => {
+    const co = pos[0]!, ao = pos[1]!, bo = pos[2]!, yo = pos[3]!;
+    for (let i = 0; i < n; i++) data[yo + i] = dc[co + i * cs] !== 0 ? da[ao + i * as]! : db[bo + i * bs]!;
+  });
+  return t;
+}
+
+function reduce(op: ReduceOp, x: Tensor, axes: readonly number[]): Tensor {
+  const outShape = x.shape.filter((_, i) => !axes.includes(i));
+  // accumulate in float64 whatever the dtype; the reduced axes get stride 0 in the accumulator
+  const acc = new Float64Array(sizeOf(outShape)).fill(REDUCE_ROW[op].init);
+  const outStrides = contiguousStrides(outShape);
+  const accStrides: number[] = [];
+  let j = 0;
+  for (let i = 0; i < x.ndim; i++) accStrides.push(axes.includes(i) ? 0 : outStrides[j++]!);
+  const src = cpuData(x);
+  const kernel = REDUCE_ROW[op];
+  const plan = planWalk(x.shape, [x.strides, accStrides]);
+  const last = plan.shape.length - 1;
+  const n = plan.shape[last]!, xs = plan.strides[0]![last]!, as = plan.strides[1]![last]!;
+  if (x.size > 0) {
+    walkRows(plan, [x.offset, 0], (pos) => (as === 0 ? kernel.fold : kernel.combine)(src, pos[0]!, xs, acc, pos[1]!, n));
+  }
+  const data = x.dtype === 'float64' ? acc : Float32Array.from(acc);
+  return wrap(data, outShape, x.dtype);
+}
+
+function argReduce(op: ArgReduceOp, x: Tensor, axis: number): Tensor {
+  const outShape = x.shape.filter((_, i) => i !== axis);
+  const { t, data } = empty(outShape, x.dtype);
+  const src = cpuData(x);
+  const n = x.shape[axis]!, step = x.strides[axis]!;
+  const outer = new Tensor(x.storage, outShape, x.strides.filter((_, i) => i !== axis), x.offset, x.dtype);
+  const plan = planWalk(outer.shape, [outer.strides, t.strides]);
+  const last = plan.shape.length - 1;
+  const m = plan.shape[last]!, os = plan.strides[0]![last]!;
+  const better = op === 'argmax' ? (v: number, b: number) => v > b : (v: number, b: number) => v < b;
+  walkRows(plan, [outer.offset, 0], (pos) => {
+    for (let r = 0; r < m; r++) {
+      const base = pos[0]! + r * os;
+      let best = src[base]!, bi = 0;
+      for (let i = 1; i < n && best === best; i++) {
+        const v = src[base + i * step]!;
+        if (better(v, best) || v !== v) { best = v; bi = i; }
+      }
+      data[pos[1]! + r] = bi;
+    }
+  });
+  return t;
+}
+
+function matmul(a: Tensor, b: Tensor): Tensor {
+  const nd = a.ndim;
+  const m = a.shape[nd - 2]!, k = a.shape[nd - 1]!, n = b.shape[nd - 1]!;
+  const batchShape = a.shape.slice(0, nd - 2);
+  const { t, data } = empty([...batchShape, m, n], a.dtype);
+  const A = cpuData(a), B = cpuData(b);
+  // operands whose matrices are not row-major (transposed, sliced columns) are packed once per batch
+  const packA = a.strides[nd - 1] !== 1 || (m > 1 && a.strides[nd - 2]! < k);
+  const packB = b.strides[nd - 1] !== 1 || (k > 1 && b.strides[nd - 2]! < n);
+  const bufA = packA ? allocTyped(a.dtype, m * k) : A;
+  const bufB = packB ? allocTyped(b.dtype, k * n) : B;
+  const matrix = (x: Tensor, off: number, rows: number, cols: number) =>
+    new Tensor(x.storage, [rows, cols], x.strides.slice(nd - 2), off, x.dtype);
+  // walk the batch dimensions; each "row" of the walk is a run of matrices
+  const plan = planWalk(batchShape, [a.strides.slice(0, nd - 2), b.strides.slice(0, nd - 2), t.strides.slice(0, nd - 2)]);
+  if (t.size === 0) return t;
+  const last = plan.shape.length - 1;
+  const runLength = plan.shape[last]!;
+  walkRows(plan, [a.offset, b.offset, 0], (pos) => {
+    for (let r = 0; r < runLength; r++) {
+      const ao = pos[0]! + r * plan.strides[0]![last]!;
+      const bo = pos[1]! + r * plan.strides[1]![last]!;
+      const co = pos[2]! + r * plan.strides[2]![last]!;
+      if (packA) copyInto(matrix(a, ao, m, k), bufA, 0);
+      if (packB) copyInto(matrix(b, bo, k, n), bufB, 0);
+      gemm(m, n, k,
+        bufA, packA ? 0 : ao, packA ? k : a.strides[nd - 2]!,
+        bufB, packB ? 0 : bo, packB ? n : b.strides[nd - 2]!,
+        data, co, n);
+    }
+  });
+  return t;
+}
+
+function concat(xs: readonly Tensor[], axis: number): Tensor {
+  const first = xs[0]!;
+  const shape = first.shape.slice();
+  shape[axis] = xs.reduce((s, x) => s + x.shape[axis]!, 0);
+  const { t, data } = empty(shape, first.dtype);
+  let start = 0;
+  for (const x of xs) {
+    // write x into the matching slice of the output: a strided destination view
+    const dst = t.slice(axis, start, start + x.shape[axis]!);
+    const src = cpuData(x);
+    const plan = planWalk(x.shape, [x.strides, dst.strides]);
+    const last = plan.shape.length - 1;
+    const n = plan.shape[last]!, ss = plan.strides[0]![last]!, ds = plan.strides[1]![last]!;
+    if (x.size > 0) {
+      walkRows(plan, [x.offset, dst.offset], (pos) => {
+        for (let i = 0; i < n; i++) data[pos[1]! + i * ds] = src[pos[0]! + i * ss]!;
+      });
+    }
+    start += x.shape[axis]!;
+  }
+  return t;
+}
+
+/** For each position of `index`, call visit(indexValueAddress, otherAddressInX(without axis), outFlat). */
+function gatherLike(shape: readonly number[], axis: number, index: Tensor, xStrides: readonly number[], xOffset: number,
+  visit: (outFlat: number, xAddr: number) => void): void {
+  const id = cpuData(index);
+  const nd = shape.length;
+  const pos = new Array<number>(nd).fill(0);
+  const total = sizeOf(index.shape);
+  for (let f = 0; f < total; f++) {
+    let ia = index.offset, xa = xOffset;
+    for (let d = 0; d < nd; d++) {
+      ia += pos[d]! * index.strides[d]!;
+      if (d !== axis) xa += pos[d]! * xStrides[d]!;
+    }
+    visit(f, xa + id[ia]! * xStrides[axis]!);
+    for (let d = nd - 1; d >= 0; d--) {
+      if (++pos[d]! < index.shape[d]!) break;
+      pos[d] = 0;
+    }
+  }
+}
+
+function gather(x: Tensor, axis: number, index: Tensor): Tensor {
+  const { t, data } = empty(index.shape, x.dtype);
+  const src = cpuData(x);
+  gatherLike(x.shape, axis, index, x.strides, x.offset, (f, xa) => { data[f] = src[xa]!; });
+  return t;
+}
+
+function scatterAdd(shape: readonly number[], axis: number, index: Tensor, src: Tensor): Tensor {
+  const { t, data } = empty(shape, src.dtype);
+  const s = cpuData(copy(src));
+  gatherLike(shape, axis, index, t.strides, 0, (f, ya) => { data[ya] = data[ya]! + s[f]!; });
+  return t;
+}
+
+function copy(x: Tensor): Tensor {
+  const { t, data } = empty(x.shape, x.dtype);
+  if (x.size > 0) copyInto(x, data, 0);
+  return t;
+}
+
+export const cpuBackend: Backend = {
+  device: 'cpu',
+  fromHost: (data, shape, dtype) => {
+    const copyData = allocTyped(dtype, data.length);
+    copyData.set(data);
+    return wrap(copyData, shape, dtype);
+  },
+  toHost: (x) => (x.size === 0 ? allocTyped(x.dtype, 0) : cpuData(copy(x))),
+  full: (shape, value, dtype) => {
+    const { t, data } = empty(shape, dtype);
+    if (value !== 0) data.fill(value);
+    return t;
+  },
+  copy,
+  unary,
+  binary,
+  where,
+  reduce,
+  argReduce,
+  matmul,
+  concat,
+  gather,
+  scatterAdd,
+};

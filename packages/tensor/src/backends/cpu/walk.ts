@@ -1,0 +1,67 @@
+// Layer: tensor/backends/cpu. The strided walk every CPU kernel uses: operands with their own strides
+// over one shape are visited row by row in row-major order, advancing each operand's address like an
+// odometer. Dimensions that are contiguous for every operand are merged first, so a contiguous tensor
+// is one row (the flat fast path falls out of the general one). Imports nothing.
+
+/** A walk over `shape` for several operands; `strides[k]` are operand k's strides. */
+export interface WalkPlan {
+  /** Merged shape, at least one dimension. */
+  readonly shape: number[];
+  /** Per operand, merged strides. */
+  readonly strides: number[][];
+}
+
+/** Merge dimensions that every operand walks contiguously, and drop size-1 dimensions. */
+export function planWalk(shape: readonly number[], strides: readonly (readonly number[])[]): WalkPlan {
+  const dims: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const n = shape[d]!;
+    if (n === 1) continue;
+    const last = dims.length - 1;
+    let mergeable = last >= 0;
+    for (let k = 0; k < strides.length && mergeable; k++) {
+      mergeable = outStrides[k]![last] === strides[k]![d]! * n;
+    }
+    if (mergeable) {
+      dims[last] = dims[last]! * n;
+      for (let k = 0; k < strides.length; k++) outStrides[k]![last] = strides[k]![d]!;
+    } else {
+      dims.push(n);
+      for (let k = 0; k < strides.length; k++) outStrides[k]!.push(strides[k]![d]!);
+    }
+  }
+  if (dims.length === 0 || shape.some((d) => d === 0)) {
+    const empty = shape.some((d) => d === 0);
+    return { shape: [empty ? 0 : 1], strides: strides.map(() => [1]) };
+  }
+  return { shape: dims, strides: outStrides };
+}
+
+/**
+ * Call `row(pos)` once per innermost row of `plan`; `pos[k]` is operand k's address of the row's first
+ * element (starting from `offsets[k]`). The row length is `plan.shape[last]` and operand k's step inside
+ * the row is `plan.strides[k][last]`. `pos` is reused between calls.
+ */
+export function walkRows(plan: WalkPlan, offsets: readonly number[], row: (pos: number[]) => void): void {
+  const { shape, strides } = plan;
+  const nd = shape.length;
+  const rows = shape.slice(0, nd - 1).reduce((a, b) => a * b, 1);
+  if (shape[nd - 1] === 0 || rows === 0) return;
+  const pos = offsets.slice();
+  const idx = new Array<number>(nd - 1).fill(0);
+  const nops = offsets.length;
+  for (let r = 0; r < rows; r++) {
+    row(pos);
+    // advance the odometer over the outer dimensions
+    for (let d = nd - 2; d >= 0; d--) {
+      const i = ++idx[d]!;
+      if (i < shape[d]!) {
+        for (let k = 0; k < nops; k++) pos[k] = pos[k]! + strides[k]![d]!;
+        break;
+      }
+      idx[d] = 0;
+      for (let k = 0; k < nops; k++) pos[k] = pos[k]! - strides[k]![d]! * (shape[d]! - 1);
+    }
+  }
+}

@@ -1,0 +1,47 @@
+// Layer: tensor. PyTorch-like printing of tensors. Imports only types from tensor.ts.
+import type { Tensor } from './tensor';
+
+const EDGE = 3;
+const SUMMARIZE_ABOVE = 1000;
+
+/** Render like PyTorch: `tensor([[1.0000, 2.5000],\n        [3.0000, 4.0000]], dtype=float64)`. */
+export function formatTensor(t: Tensor): string {
+  const flat = t.toTypedArray();
+  const summarize = t.size > SUMMARIZE_ABOVE;
+  const finite = Array.from(flat).filter((v) => Number.isFinite(v));
+  const allInt = finite.every((v) => Number.isInteger(v));
+  const maxAbs = finite.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const minAbs = finite.reduce((m, v) => (v !== 0 ? Math.min(m, Math.abs(v)) : m), Infinity);
+  const sci = !allInt && (maxAbs >= 1e8 || (minAbs < 1e-4 && minAbs !== Infinity) || maxAbs / minAbs > 1000);
+  const fmt = (v: number): string => {
+    if (Number.isNaN(v)) return 'nan';
+    if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+    if (allInt) return `${v}.`;
+    return sci ? v.toExponential(4) : v.toFixed(4);
+  };
+  const strs = Array.from(flat, fmt);
+  const width = strs.reduce((w, s) => Math.max(w, s.length), 0);
+  const pad = (s: string) => s.padStart(width);
+  const indent = 'tensor('.length;
+  const rec = (dim: number, base: number): string => {
+    if (t.ndim === 0) return pad(strs[0]!);
+    const n = t.shape[dim]!;
+    const inner = t.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+    const idx = summarize && n > 2 * EDGE ? [...range(0, EDGE), -1, ...range(n - EDGE, n)] : range(0, n);
+    if (dim === t.ndim - 1) {
+      return `[${idx.map((i) => (i < 0 ? '...' : pad(strs[base + i]!))).join(', ')}]`;
+    }
+    const sep = ',' + '\n'.repeat(t.ndim - dim - 1) + ' '.repeat(indent + dim + 1);
+    return `[${idx.map((i) => (i < 0 ? '...' : rec(dim + 1, base + i * inner))).join(sep)}]`;
+  };
+  const extras: string[] = [];
+  if (t.size === 0) extras.push(`size=(${t.shape.join(', ')})`);
+  if (t.dtype === 'float64') extras.push('dtype=float64');
+  if (t.device === 'gpu') extras.push("device='gpu'");
+  const body = t.size === 0 ? '[]' : rec(0, 0);
+  return `tensor(${body}${extras.map((e) => ', ' + e).join('')})`;
+}
+
+function range(a: number, b: number): number[] {
+  return Array.from({ length: b - a }, (_, i) => a + i);
+}

@@ -1,0 +1,28 @@
+// Layer: tensor. The package entry point: everything users import from '@propel-ts/tensor'.
+export { Tensor, type NestedArray, type ReduceOptions } from './tensor';
+export type { DType, Device, TypedArray } from './dtype';
+export { TensorError, fmtShape } from './errors';
+export {
+  addressOf, broadcastShapes, contiguousStrides, isContiguousLayout, normalizeAxes, normalizeAxis, sizeOf, unravelIndex,
+  type Shape,
+} from './shape';
+export type { Storage } from './storage';
+export { CpuStorage } from './storage';
+export {
+  UNARY_OPS, BINARY_OPS, REDUCE_OPS, ARG_REDUCE_OPS,
+  type Backend, type UnaryOp, type BinaryOp, type ReduceOp, type ArgReduceOp,
+} from './backend';
+export { backendFor } from './backends';
+export { UNARY_SCALAR, BINARY_SCALAR } from './backends/cpu/kernels';
+export { Generator, manualSeed, defaultGenerator } from './random';
+export {
+  tensor, full, zeros, ones, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn,
+  type CreateOptions, type RandomOptions,
+} from './creation';
+export {
+  toHost, copy, to, astype,
+  neg, abs, exp, log, sqrt, square, reciprocal, tanh, sigmoid, relu, sin, cos, sign, log1p, expm1, softplus,
+  add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, where, clamp,
+  sum, mean, max, min, prod, logsumexp, argmax, argmin, sumToShape,
+  matmul, concat, stack, split, gather, indexSelect, scatterAdd, allClose, checkTensor, checkSame,
+} from './ops';

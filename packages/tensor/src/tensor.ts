@@ -1,0 +1,304 @@
+// Layer: tensor. The Tensor class: metadata (shape, strides, offset, dtype) over a shared Storage.
+// Views are defined here and never copy; computing methods forward to the free functions in ops.ts.
+import type { DType, Device, TypedArray } from './dtype';
+import { fail, fmtShape } from './errors';
+import {
+  contiguousStrides, inferShape, isContiguousLayout, normalizeAxis, sizeOf, viewStrides, type Shape,
+} from './shape';
+import type { Storage } from './storage';
+import * as ops from './ops';
+import { formatTensor } from './format';
+
+/** Nested JS arrays of numbers, as `toArray()` returns and `tensor()` accepts. */
+export type NestedArray = number | NestedArray[];
+
+/** Reduction options shared by sum, mean, max, min, prod, logsumexp. */
+export interface ReduceOptions {
+  /** Axis or axes to reduce (negative counts from the end); all axes when omitted. */
+  axis?: number | readonly number[];
+  /** Keep reduced axes as size 1. Default false. */
+  keepDims?: boolean;
+}
+
+/**
+ * An n-dimensional array: `shape`, `strides` and `offset` over a storage shared with its views.
+ *
+ * ```ts
+ * const x = tensor([[1, 2, 3], [4, 5, 6]]);   // float32 on the CPU
+ * const t = x.transpose(0, 1);                 // a view: same storage, strides swapped
+ * t.toArray();                                 // [[1, 4], [2, 5], [3, 6]]
+ * ```
+ */
+export class Tensor {
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly size: number;
+
+  /** Prefer the creation functions (`tensor`, `zeros`, ...); this wraps storage without checks. */
+  constructor(
+    readonly storage: Storage,
+    shape: Shape,
+    strides: readonly number[] = contiguousStrides(shape),
+    readonly offset = 0,
+    readonly dtype: DType = 'float32',
+  ) {
+    this.shape = Object.freeze(shape.slice());
+    this.strides = Object.freeze(strides.slice());
+    this.size = sizeOf(shape);
+  }
+
+  get device(): Device {
+    return this.storage.device;
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** True when the elements are laid out row-major without gaps (offset may be non-zero). */
+  isContiguous(): boolean {
+    return isContiguousLayout(this.shape, this.strides);
+  }
+
+  /** A view with new metadata over the same storage. */
+  private withLayout(shape: Shape, strides: readonly number[], offset = this.offset): Tensor {
+    return new Tensor(this.storage, shape, strides, offset, this.dtype);
+  }
+
+  // ---- reading back -------------------------------------------------------------------------------
+
+  /** A flat row-major copy of the elements (on 'gpu' this is the readback). */
+  toTypedArray(): TypedArray {
+    return ops.toHost(this);
+  }
+
+  /** The elements as nested JS arrays (a number for a scalar). */
+  toArray(): NestedArray {
+    const flat = this.toTypedArray();
+    const build = (dim: number, base: number): NestedArray => {
+      if (dim === this.ndim) return flat[base]!;
+      const inner = sizeOf(this.shape.slice(dim + 1));
+      return Array.from({ length: this.shape[dim]! }, (_, i) => build(dim + 1, base + i * inner));
+    };
+    return build(0, 0);
+  }
+
+  /** The single element of a one-element tensor as a number. */
+  item(): number {
+    if (this.size !== 1) fail('item', `tensor of shape ${fmtShape(this.shape)} has ${this.size} elements, expected exactly 1`);
+    return this.toTypedArray()[0]!;
+  }
+
+  /** A readable rendering like PyTorch's: `tensor([[1., 2.], [3., 4.]], dtype=float64)`. */
+  toString(): string {
+    return formatTensor(this);
+  }
+
+  // ---- views (metadata only, zero copy) -----------------------------------------------------------
+
+  /** Same elements as `shape` (one -1 inferred) without copying; throws when no view is possible. */
+  view(...shape: number[] | [readonly number[]]): Tensor {
+    const target = inferShape('view', flattenArgs(shape), this.size);
+    const strides = viewStrides(this.shape, this.strides, target);
+    if (!strides) {
+      fail('view', `cannot view shape ${fmtShape(this.shape)} with strides ${fmtShape(this.strides)} as ${fmtShape(target)} without copying, expected a compatible layout (use reshape(), which copies when needed)`);
+    }
+    return this.withLayout(target, strides);
+  }
+
+  /** Like `view`, but copies when the layout does not allow a view (as PyTorch's reshape). */
+  reshape(...shape: number[] | [readonly number[]]): Tensor {
+    const target = inferShape('reshape', flattenArgs(shape), this.size);
+    const strides = viewStrides(this.shape, this.strides, target);
+    if (strides) return this.withLayout(target, strides);
+    return this.contiguous().view(target);
+  }
+
+  /** Reorder dimensions: `permute(1, 0)` is a transpose. */
+  permute(...dims: number[] | [readonly number[]]): Tensor {
+    const order = flattenArgs(dims);
+    if (order.length !== this.ndim) {
+      fail('permute', `dims [${order.join(',')}] has ${order.length} entries, expected ${this.ndim} (the tensor's rank)`);
+    }
+    const norm = order.map((d) => normalizeAxis('permute', d, this.ndim, 'dim'));
+    if (new Set(norm).size !== norm.length) fail('permute', `dims [${order.join(',')}] repeats a dimension, expected a permutation of 0..${this.ndim - 1}`);
+    return this.withLayout(norm.map((d) => this.shape[d]!), norm.map((d) => this.strides[d]!));
+  }
+
+  /** Swap two dimensions (default: the last two). */
+  transpose(dim0 = -2, dim1 = -1): Tensor {
+    const a = normalizeAxis('transpose', dim0, this.ndim, 'dim0');
+    const b = normalizeAxis('transpose', dim1, this.ndim, 'dim1');
+    const order = this.shape.map((_, i) => (i === a ? b : i === b ? a : i));
+    return this.permute(order);
+  }
+
+  /** Matrix transpose of a 2-D tensor (`x.T` in PyTorch). */
+  get T(): Tensor {
+    if (this.ndim !== 2) fail('T', `expects a 2-D tensor, got shape ${fmtShape(this.shape)}`);
+    return this.transpose(0, 1);
+  }
+
+  /** Broadcast to `shape` with stride 0 on the repeated dimensions (-1 keeps a dimension). */
+  expand(...shape: number[] | [readonly number[]]): Tensor {
+    const target = flattenArgs(shape);
+    const lead = target.length - this.ndim;
+    if (lead < 0) fail('expand', `target shape ${fmtShape(target)} has fewer dimensions than the input ${fmtShape(this.shape)}`);
+    const outShape: number[] = [];
+    const outStrides: number[] = [];
+    target.forEach((d, i) => {
+      const j = i - lead;
+      const src = j >= 0 ? this.shape[j]! : 1;
+      const want = d === -1 ? src : d;
+      if (d === -1 && j < 0) fail('expand', `-1 is not allowed for the new leading dimension ${i} in ${fmtShape(target)}`);
+      if (!Number.isInteger(want) || want < 0) fail('expand', `invalid size ${d} at dimension ${i} of ${fmtShape(target)}`);
+      if (src !== want && src !== 1) {
+        fail('expand', `cannot expand shape ${fmtShape(this.shape)} to ${fmtShape(target)}: dimension ${i} has size ${src}, expected 1 or ${want}`);
+      }
+      outShape.push(want);
+      outStrides.push(j < 0 || (src === 1 && want !== 1) ? 0 : this.strides[j]!);
+    });
+    return this.withLayout(outShape, outStrides);
+  }
+
+  /** Alias of `expand` with NumPy's name. */
+  broadcastTo(...shape: number[] | [readonly number[]]): Tensor {
+    return this.expand(...shape);
+  }
+
+  /**
+   * Elements `start, start+step, ...` (< end) along `dim`, as a view. Negative start/end count from the
+   * end and are clamped like Python slices; `step` must be positive.
+   */
+  slice(dim: number, start = 0, end?: number, step = 1): Tensor {
+    const d = normalizeAxis('slice', dim, this.ndim, 'dim');
+    const n = this.shape[d]!;
+    if (!Number.isInteger(step) || step <= 0) fail('slice', `step must be a positive integer, got ${step}`);
+    if (!Number.isInteger(start) || (end !== undefined && !Number.isInteger(end))) {
+      fail('slice', `start and end must be integers, got start=${start}, end=${String(end)}`);
+    }
+    const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + n : v, 0), n);
+    const s = clamp(start);
+    const e = end === undefined ? n : clamp(end);
+    const len = e > s ? Math.ceil((e - s) / step) : 0;
+    const shape = this.shape.slice();
+    const strides = this.strides.slice();
+    shape[d] = len;
+    strides[d] = this.strides[d]! * step;
+    return this.withLayout(shape, strides, len > 0 ? this.offset + s * this.strides[d]! : this.offset);
+  }
+
+  /** Element `index` along `dim`, dropping that dimension (a view). */
+  select(dim: number, index: number): Tensor {
+    const d = normalizeAxis('select', dim, this.ndim, 'dim');
+    const n = this.shape[d]!;
+    if (!Number.isInteger(index) || index < -n || index >= n) {
+      fail('select', `index ${index} is out of range for dimension ${d} of size ${n}`);
+    }
+    const i = index < 0 ? index + n : index;
+    return this.withLayout(
+      this.shape.filter((_, k) => k !== d),
+      this.strides.filter((_, k) => k !== d),
+      this.offset + i * this.strides[d]!,
+    );
+  }
+
+  /** Remove size-1 dimensions (all of them, or the given ones, which must have size 1). */
+  squeeze(dim?: number | readonly number[]): Tensor {
+    const dims = dim === undefined
+      ? this.shape.map((s, i) => (s === 1 ? i : -1)).filter((i) => i >= 0)
+      : (typeof dim === 'number' ? [dim] : dim).map((d) => normalizeAxis('squeeze', d, this.ndim, 'dim'));
+    for (const d of dims) {
+      if (this.shape[d] !== 1) fail('squeeze', `dimension ${d} has size ${this.shape[d]}, expected 1 (shape ${fmtShape(this.shape)})`);
+    }
+    return this.withLayout(
+      this.shape.filter((_, i) => !dims.includes(i)),
+      this.strides.filter((_, i) => !dims.includes(i)),
+    );
+  }
+
+  /** Insert a size-1 dimension at `dim` (in the result's indexing: -1 appends). */
+  unsqueeze(dim: number): Tensor {
+    const d = normalizeAxis('unsqueeze', dim, this.ndim + 1, 'dim');
+    const shape = this.shape.slice();
+    const strides = this.strides.slice();
+    shape.splice(d, 0, 1);
+    strides.splice(d, 0, d < this.ndim ? this.strides[d]! * this.shape[d]! : 1);
+    return this.withLayout(shape, strides);
+  }
+
+  /** Merge dims `startDim..endDim` into one (a view when possible, else a copy). */
+  flatten(startDim = 0, endDim = -1): Tensor {
+    if (this.ndim === 0) return this.reshape([1]);
+    const s = normalizeAxis('flatten', startDim, this.ndim, 'startDim');
+    const e = normalizeAxis('flatten', endDim, this.ndim, 'endDim');
+    if (s > e) fail('flatten', `startDim ${startDim} comes after endDim ${endDim}`);
+    const merged = sizeOf(this.shape.slice(s, e + 1));
+    return this.reshape([...this.shape.slice(0, s), merged, ...this.shape.slice(e + 1)]);
+  }
+
+  /** This tensor when already contiguous with offset 0, else a contiguous copy. */
+  contiguous(): Tensor {
+    if (this.isContiguous() && this.offset === 0 && this.storage.length === this.size) return this;
+    return ops.copy(this);
+  }
+
+  /** Split into chunks of `sizeOrSections` (a size, or a list of sizes) along `dim`: views. */
+  split(sizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+    return ops.split(this, sizeOrSections, dim);
+  }
+
+  // ---- computing methods: each forwards to the free function of the same name ----------------------
+
+  to(device: Device): Tensor { return ops.to(this, device); }
+  astype(dtype: DType): Tensor { return ops.astype(this, dtype); }
+  clone(): Tensor { return ops.copy(this); }
+
+  neg(): Tensor { return ops.neg(this); }
+  abs(): Tensor { return ops.abs(this); }
+  exp(): Tensor { return ops.exp(this); }
+  log(): Tensor { return ops.log(this); }
+  sqrt(): Tensor { return ops.sqrt(this); }
+  square(): Tensor { return ops.square(this); }
+  reciprocal(): Tensor { return ops.reciprocal(this); }
+  tanh(): Tensor { return ops.tanh(this); }
+  sigmoid(): Tensor { return ops.sigmoid(this); }
+  relu(): Tensor { return ops.relu(this); }
+  sin(): Tensor { return ops.sin(this); }
+  cos(): Tensor { return ops.cos(this); }
+  sign(): Tensor { return ops.sign(this); }
+
+  add(other: Tensor | number): Tensor { return ops.add(this, other); }
+  sub(other: Tensor | number): Tensor { return ops.sub(this, other); }
+  mul(other: Tensor | number): Tensor { return ops.mul(this, other); }
+  div(other: Tensor | number): Tensor { return ops.div(this, other); }
+  pow(other: Tensor | number): Tensor { return ops.pow(this, other); }
+  maximum(other: Tensor | number): Tensor { return ops.maximum(this, other); }
+  minimum(other: Tensor | number): Tensor { return ops.minimum(this, other); }
+  eq(other: Tensor | number): Tensor { return ops.eq(this, other); }
+  ne(other: Tensor | number): Tensor { return ops.ne(this, other); }
+  lt(other: Tensor | number): Tensor { return ops.lt(this, other); }
+  le(other: Tensor | number): Tensor { return ops.le(this, other); }
+  gt(other: Tensor | number): Tensor { return ops.gt(this, other); }
+  ge(other: Tensor | number): Tensor { return ops.ge(this, other); }
+  clamp(min?: number | Tensor, max?: number | Tensor): Tensor { return ops.clamp(this, min, max); }
+
+  sum(options?: ReduceOptions): Tensor { return ops.sum(this, options); }
+  mean(options?: ReduceOptions): Tensor { return ops.mean(this, options); }
+  max(options?: ReduceOptions): Tensor { return ops.max(this, options); }
+  min(options?: ReduceOptions): Tensor { return ops.min(this, options); }
+  prod(options?: ReduceOptions): Tensor { return ops.prod(this, options); }
+  logsumexp(options?: ReduceOptions): Tensor { return ops.logsumexp(this, options); }
+  argmax(options?: { axis?: number; keepDims?: boolean }): Tensor { return ops.argmax(this, options); }
+  argmin(options?: { axis?: number; keepDims?: boolean }): Tensor { return ops.argmin(this, options); }
+
+  matmul(other: Tensor): Tensor { return ops.matmul(this, other); }
+  indexSelect(dim: number, index: Tensor | readonly number[]): Tensor { return ops.indexSelect(this, dim, index); }
+  gather(dim: number, index: Tensor): Tensor { return ops.gather(this, dim, index); }
+}
+
+/** Accept both `f(2, 3)` and `f([2, 3])`. */
+function flattenArgs(args: number[] | [readonly number[]]): number[] {
+  const first = args[0];
+  if (args.length === 1 && Array.isArray(first)) return first.slice();
+  return (args as number[]).slice();
+}
