@@ -1,0 +1,153 @@
+// Layer: autograd. Reverse mode: collect the nodes reachable from the output, walk them in reverse
+// creation order, call each backward, check each gradient's shape, accumulate, and release what the
+// nodes saved. Iterative (no recursion), so deep graphs cannot overflow the stack.
+import * as T from '@propel-ts/tensor';
+import type { Tensor } from '@propel-ts/tensor';
+import { enableGrad, noGrad, type Node } from './tape';
+import { Variable } from './variable';
+import { add } from './ops/elementwise';
+
+/** Options of `backward()` and `grad()`. */
+export interface BackwardOptions {
+  /** Keep the graph's saved values so backward can run through it again. Default false. */
+  retainGraph?: boolean;
+  /** Record the backward itself so gradients can be differentiated again (implies retainGraph). */
+  createGraph?: boolean;
+}
+
+/**
+ * Accumulate d(output)/d(leaf) into the `grad` of every leaf that requires it (like `y.backward()`).
+ * `dy` is the upstream gradient, required unless `output` has one element.
+ */
+export function backward(output: Variable, dy?: Tensor, options: BackwardOptions = {}): void {
+  const grads = run(output, dy, options, null);
+  for (const [v, g] of grads) {
+    if (v.isLeaf && v.requiresGrad) {
+      const gt = g.value;
+      v.grad = v.grad === null ? gt : T.add(v.grad, gt);
+    }
+  }
+}
+
+/**
+ * The gradients of `output` with respect to `inputs` (like `torch.autograd.grad`), returned rather
+ * than accumulated. With `createGraph: true` the results are Variables in the graph, so they can be
+ * differentiated again (Hessian-vector products, `grad(grad(f))`).
+ */
+export function grads(output: Variable, inputs: readonly Variable[], dy?: Tensor, options: BackwardOptions = {}): Variable[] {
+  inputs.forEach((x, i) => {
+    if (!(x instanceof Variable) || !x.requiresGrad) {
+      throw new T.TensorError(`grad: inputs[${i}] does not require a gradient, expected a Variable with requiresGrad`);
+    }
+  });
+  const found = run(output, dy, options, new Set(inputs));
+  return inputs.map((x) => found.get(x) ?? new Variable(T.zerosLike(x.value)));
+}
+
+/**
+ * `grad(f)` is the function x ↦ df/dx for a scalar-valued `f` (composable: `grad(grad(f))`).
+ *
+ * ```ts
+ * const f = (x: Variable) => x.pow(3).sum();
+ * const d2f = grad(grad(f));        // 6x, elementwise for a scalar-per-element f
+ * ```
+ */
+export function grad(f: (x: Variable) => Variable): (x: Variable | Tensor) => Variable {
+  return (x) => {
+    const v = x instanceof Variable ? (x.requiresGrad ? x : new Variable(x.value, true)) : new Variable(x, true);
+    return enableGrad(() => grads(f(v), [v], undefined, { createGraph: true })[0]!);
+  };
+}
+
+function run(output: Variable, dy: Tensor | undefined, options: BackwardOptions, capture: Set<Variable> | null): Map<Variable, Variable> {
+  if (!(output instanceof Variable)) throw new T.TensorError('backward: output must be a Variable');
+  if (!output.requiresGrad) {
+    throw new T.TensorError('backward: the output does not require a gradient (no input had requiresGrad, or it was computed under noGrad)');
+  }
+  let seed: Tensor;
+  if (dy === undefined) {
+    if (output.size !== 1) {
+      throw new T.TensorError(`backward: output has shape ${T.fmtShape(output.shape)}, expected a scalar (pass dy of that shape for a non-scalar output)`);
+    }
+    seed = T.onesLike(output.value);
+  } else {
+    if (!(dy instanceof T.Tensor)) throw new T.TensorError('backward: dy must be a Tensor');
+    if (dy.shape.length !== output.shape.length || dy.shape.some((d, i) => d !== output.shape[i])) {
+      throw new T.TensorError(`backward: dy has shape ${T.fmtShape(dy.shape)}, expected ${T.fmtShape(output.shape)} (the output's shape)`);
+    }
+    T.checkSame('backward', [output.value, dy], ['output', 'dy']);
+    seed = dy;
+  }
+  const createGraph = options.createGraph ?? false;
+  const retain = options.retainGraph ?? createGraph;
+  const nodes = collect(output);
+  const grads = new Map<Variable, Variable>([[output, new Variable(seed)]]);
+  const step = () => {
+    for (const node of nodes) {
+      const ctx = node.ctx;
+      const out = node.output;
+      const g = grads.get(out);
+      if (!g) continue; // no gradient flows into this node (unused branch)
+      if (ctx === null) {
+        throw new T.TensorError(`backward: the graph through '${node.name}' was already released by an earlier backward, expected backward to run once per graph (pass retainGraph: true to run it again)`);
+      }
+      const dxs = node.backward(g, ctx);
+      node.inputs.forEach((x, i) => {
+        const dx = dxs[i];
+        if (!x.requiresGrad || dx === null || dx === undefined) return;
+        if (dx.shape.length !== x.shape.length || dx.shape.some((d, k) => d !== x.shape[k])) {
+          throw new T.TensorError(`backward: gradient for input ${i} of '${node.name}' has shape ${T.fmtShape(dx.shape)}, expected ${T.fmtShape(x.shape)}`);
+        }
+        const gx = createGraph && node.onceDifferentiable ? onceDifferentiableResult(node.name, dx) : dx;
+        const prev = grads.get(x);
+        grads.set(x, prev ? add(prev, gx) : gx);
+      });
+      if (!capture || !capture.has(out)) grads.delete(out);
+      if (!retain) {
+        node.ctx = null;
+      }
+    }
+  };
+  if (createGraph) enableGrad(step);
+  else noGrad(step);
+  if (capture) {
+    const found = new Map<Variable, Variable>();
+    for (const v of capture) {
+      const g = grads.get(v);
+      if (g) found.set(v, createGraph ? g : new Variable(g.value));
+    }
+    return found;
+  }
+  return grads;
+}
+
+/** Nodes reachable from `output`, latest first. */
+function collect(output: Variable): Node[] {
+  const seen = new Set<Node>();
+  const stack: Variable[] = [output];
+  while (stack.length > 0) {
+    const v = stack.pop()!;
+    const node = v.node;
+    if (node === null || seen.has(node)) continue;
+    seen.add(node);
+    for (const x of node.inputs) if (x.node !== null) stack.push(x);
+  }
+  return [...seen].sort((a, b) => b.id - a.id);
+}
+
+/** A gradient from a fused backward, wrapped so that differentiating it again fails clearly. */
+function onceDifferentiableResult(name: string, dx: Variable): Variable {
+  const out = new Variable(dx.value, true);
+  out.node = {
+    id: Number.MAX_SAFE_INTEGER,
+    name: `${name}.backward`,
+    inputs: [],
+    output: out,
+    ctx: { inputs: [], output: out, saved: undefined, params: undefined, needsGrad: [] },
+    backward: () => {
+      throw new T.TensorError(`backward: '${name}' is once-differentiable (its backward is a fused kernel), expected no second-order gradient through it; use the composite version for higher-order derivatives`);
+    },
+    onceDifferentiable: true,
+  };
+  return out;
+}

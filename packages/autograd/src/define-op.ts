@@ -1,0 +1,80 @@
+// Layer: autograd. defineOp: the one way to make a differentiable op, for built-ins and users alike.
+// Forward works on Tensors; backward works on Variables with the differentiable ops, so that with
+// `createGraph` the backward is itself recorded and can be differentiated again.
+import * as T from '@propel-ts/tensor';
+import type { Tensor } from '@propel-ts/tensor';
+import { isRecording, newNodeId, type BackwardContext, type Node } from './tape';
+import { Variable, type VarLike } from './variable';
+
+/** An op: forward on tensors, backward on variables. */
+export interface OpDefinition<P, S> {
+  /** Name used in errors and in the graph (e.g. 'matmul'). */
+  name: string;
+  /** Compute the output from the input tensors; `saved` is handed to backward. */
+  forward(inputs: readonly Tensor[], params: P): { out: Tensor; saved?: S };
+  /**
+   * The gradient of each input given the output's upstream gradient `dy` (null for inputs that need
+   * none). Write it with the differentiable ops (on Variables) so second-order gradients work; return
+   * Tensors only for a fused kernel and set `onceDifferentiable`.
+   */
+  backward(dy: Variable, ctx: BackwardContext<S, P>): readonly (Variable | Tensor | null)[];
+  /** The backward is a fused kernel: second-order gradients through this op are refused with an error. */
+  onceDifferentiable?: boolean;
+}
+
+/** A callable op made by `defineOp`. */
+export type Op<P> = (inputs: readonly VarLike[], params: P) => Variable;
+
+/**
+ * Make a differentiable op. The returned function takes the inputs (Variables, Tensors or numbers,
+ * numbers becoming scalar constants like the first tensor input) and the op's parameters.
+ *
+ * ```ts
+ * /** Elementwise e^x. *\/
+ * export const expOp = defineOp<void, null>({
+ *   name: 'exp',
+ *   forward: ([x]) => ({ out: T.exp(x!) }),
+ *   backward: (dy, { output }) => [mul(dy, output)],   // d(e^x) = e^x dx
+ * });
+ * const y = expOp([x], undefined);
+ * ```
+ */
+export function defineOp<P = void, S = undefined>(def: OpDefinition<P, S>): Op<P> {
+  const op = (inputs: readonly VarLike[], params: P): Variable => {
+    const vars = toVariables(def.name, inputs);
+    const out = def.forward(vars.map((v) => v.value), params);
+    if (!(out?.out instanceof T.Tensor)) {
+      throw new T.TensorError(`${def.name}: forward must return { out: Tensor, saved? }, got ${String(out)}`);
+    }
+    const needsGrad = vars.map((v) => v.requiresGrad);
+    if (!isRecording() || !needsGrad.some(Boolean)) return new Variable(out.out, false);
+    const output = new Variable(out.out, true);
+    const ctx: BackwardContext<S, P> = { inputs: vars, output, saved: out.saved as S, params, needsGrad };
+    const node: Node = {
+      id: newNodeId(),
+      name: def.name,
+      inputs: vars,
+      output,
+      ctx: ctx as BackwardContext<unknown, unknown>,
+      backward: (dy, c) => def.backward(dy, c as BackwardContext<S, P>).map((g) => (g instanceof T.Tensor ? new Variable(g) : g)),
+      onceDifferentiable: def.onceDifferentiable ?? false,
+    };
+    output.node = node;
+    return output;
+  };
+  return op;
+}
+
+/** Turn op inputs into Variables: numbers become scalar constants matching the first tensor input. */
+export function toVariables(op: string, inputs: readonly VarLike[]): Variable[] {
+  const like = inputs.find((x): x is Variable | Tensor => typeof x !== 'number');
+  return inputs.map((x, i) => {
+    if (x instanceof Variable) return x;
+    if (x instanceof T.Tensor) return new Variable(x, false);
+    if (typeof x === 'number') {
+      const ref = like instanceof Variable ? like.value : like;
+      return new Variable(T.full([], x, { dtype: ref?.dtype ?? 'float32', device: ref?.device ?? 'cpu' }), false);
+    }
+    throw new T.TensorError(`${op}: input ${i} must be a Variable, Tensor or number, got ${x === null ? 'null' : typeof x}`);
+  });
+}

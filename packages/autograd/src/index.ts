@@ -1,0 +1,9 @@
+// Layer: autograd. The package entry point: everything users import from '@propel-ts/autograd'.
+export { Variable, variable, type VarLike, type VariableOptions } from './variable';
+export { defineOp, type OpDefinition, type Op } from './define-op';
+export { noGrad, enableGrad, isRecording, type BackwardContext } from './tape';
+export { backward, grads, grad, type BackwardOptions } from './backward';
+export * from './ops';
+export { gradcheck, gradgradcheck, GradcheckError, type GradcheckOptions, type GradcheckReport } from './gradcheck';
+export * as nn from './nn';
+export * as optim from './optim';

@@ -1,0 +1,121 @@
+// Layer: autograd/ops. View ops: zero-copy in forward; backward maps the gradient back to the input's
+// layout. expand's backward (sum back to the input shape) is the single place where broadcast
+// gradients are reduced.
+import * as T from '@propel-ts/tensor';
+import { defineOp, toVariables } from '../define-op';
+import type { Variable, VarLike } from '../variable';
+import { sum } from './reduce';
+import { scatterAdd } from './indexing';
+
+const reshapeOp = defineOp<readonly number[]>({
+  name: 'reshape', forward: ([x], shape) => ({ out: x!.reshape(shape) }),
+  backward: (dy, { inputs: [x] }) => [reshape(dy, x!.shape)],
+});
+/** Same elements in a new shape (one -1 inferred); a view when the layout allows. */
+export const reshape = (x: VarLike, shape: readonly number[]): Variable => reshapeOp([x], shape);
+
+const permuteOp = defineOp<readonly number[]>({
+  name: 'permute', forward: ([x], dims) => ({ out: x!.permute(dims) }),
+  backward: (dy, { params: dims }) => {
+    const nd = dims.length;
+    const inverse = new Array<number>(nd);
+    dims.forEach((d, i) => { inverse[d < 0 ? d + nd : d] = i; });
+    return [permute(dy, inverse)];
+  },
+});
+/** Reorder dimensions (a view). */
+export const permute = (x: VarLike, dims: readonly number[]): Variable => permuteOp([x], dims);
+
+/** Swap two dimensions (default: the last two). */
+export function transpose(x: VarLike, dim0 = -2, dim1 = -1): Variable {
+  const [v] = toVariables('transpose', [x]);
+  const nd = v!.ndim;
+  const a = T.normalizeAxis('transpose', dim0, nd, 'dim0');
+  const b = T.normalizeAxis('transpose', dim1, nd, 'dim1');
+  return permute(v!, v!.shape.map((_, i) => (i === a ? b : i === b ? a : i)));
+}
+
+const expandOp = defineOp<readonly number[]>({
+  name: 'expand', forward: ([x], shape) => ({ out: x!.expand(shape) }),
+  // the gradient of a broadcast: sum over the broadcast dimensions back to the input shape
+  backward: (dy, { inputs: [x] }) => [sumToShape(dy, x!.shape)],
+});
+/** Broadcast to `shape` (a stride-0 view). */
+export const expand = (x: VarLike, shape: readonly number[]): Variable => expandOp([x], shape);
+
+/** Sum `x` down to `shape` (the adjoint of expanding `shape` to x.shape). */
+export function sumToShape(x: Variable, shape: readonly number[]): Variable {
+  const lead = x.ndim - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < x.ndim; i++) if (i < lead || (shape[i - lead] === 1 && x.shape[i] !== 1)) axes.push(i);
+  const summed = axes.length > 0 ? sum(x, { axis: axes, keepDims: true }) : x;
+  return summed.ndim === shape.length && summed.shape.every((d, i) => d === shape[i]) ? summed : reshape(summed, shape);
+}
+
+/** Normalised start of a Python-style slice, as Tensor.slice computes it. */
+function sliceStart(n: number, start: number): number {
+  return Math.min(Math.max(start < 0 ? start + n : start, 0), n);
+}
+
+const sliceOp = defineOp<{ dim: number; start: number; end?: number; step: number }>({
+  name: 'slice', forward: ([x], p) => ({ out: x!.slice(p.dim, p.start, p.end, p.step) }),
+  // scatter the gradient back to the sliced positions (zeros elsewhere)
+  backward: (dy, { inputs: [x], params: p }) => {
+    const d = T.normalizeAxis('slice', p.dim, x!.ndim, 'dim');
+    const s = sliceStart(x!.shape[d]!, p.start);
+    const len = dy.shape[d]!;
+    const pos = T.arange(s, s + len * p.step, p.step, { dtype: dy.dtype, device: dy.device }).slice(0, 0, len);
+    const index = pos.reshape(dy.shape.map((n, i) => (i === d ? len : 1))).expand(dy.shape);
+    return [scatterAdd(x!.shape, d, index, dy)];
+  },
+});
+/** Elements `start, start+step, ...` (< end) along `dim` (a view). */
+export const slice = (x: VarLike, dim: number, start = 0, end?: number, step = 1): Variable => sliceOp([x], { dim, start, end, step });
+
+/** Element `index` along `dim`, dropping that dimension. */
+export function select(x: VarLike, dim: number, index: number): Variable {
+  const [v] = toVariables('select', [x]);
+  const d = T.normalizeAxis('select', dim, v!.ndim, 'dim');
+  const n = v!.shape[d]!;
+  if (!Number.isInteger(index) || index < -n || index >= n) {
+    throw new T.TensorError(`select: index ${index} is out of range for dimension ${d} of size ${n}`);
+  }
+  const i = index < 0 ? index + n : index;
+  return squeeze(slice(v!, d, i, i + 1), d);
+}
+
+/** Remove size-1 dimensions (all, or the given ones). */
+export function squeeze(x: VarLike, dim?: number | readonly number[]): Variable {
+  const [v] = toVariables('squeeze', [x]);
+  return reshape(v!, v!.value.squeeze(dim).shape);
+}
+
+/** Insert a size-1 dimension at `dim`. */
+export function unsqueeze(x: VarLike, dim: number): Variable {
+  const [v] = toVariables('unsqueeze', [x]);
+  return reshape(v!, v!.value.unsqueeze(dim).shape);
+}
+
+/** Merge dims startDim..endDim into one. */
+export function flatten(x: VarLike, startDim = 0, endDim = -1): Variable {
+  const [v] = toVariables('flatten', [x]);
+  if (v!.ndim === 0) return reshape(v!, [1]);
+  const s = T.normalizeAxis('flatten', startDim, v!.ndim, 'startDim');
+  const e = T.normalizeAxis('flatten', endDim, v!.ndim, 'endDim');
+  const merged = v!.shape.slice(s, e + 1).reduce((a, b) => a * b, 1);
+  return reshape(v!, [...v!.shape.slice(0, s), merged, ...v!.shape.slice(e + 1)]);
+}
+
+const astypeOp = defineOp<T.DType>({
+  name: 'astype', forward: ([x], dtype) => ({ out: T.astype(x!, dtype) }),
+  backward: (dy, { inputs: [x] }) => [astype(dy, x!.dtype)],
+});
+/** Convert to `dtype` (the gradient is converted back). */
+export const astype = (x: VarLike, dtype: T.DType): Variable => astypeOp([x], dtype);
+
+const toOp = defineOp<T.Device>({
+  name: 'to', forward: ([x], device) => ({ out: T.to(x!, device) }),
+  backward: (dy, { inputs: [x] }) => [to(dy, x!.device)],
+});
+/** Move to `device` (the gradient moves back). */
+export const to = (x: VarLike, device: T.Device): Variable => toOp([x], device);

@@ -1,0 +1,175 @@
+// Layer: autograd. Optimizers with PyTorch's update rules (torch.optim.SGD, Adam, AdamW). On the CPU
+// the update runs in place over the parameter's typed array (no allocation per step); on other devices
+// it is written with tensor ops and the parameter's value is replaced.
+import * as T from '@propel-ts/tensor';
+import type { Tensor, TypedArray } from '@propel-ts/tensor';
+import type { Variable } from './variable';
+
+/** Base class: holds the parameters and clears their gradients. */
+export abstract class Optimizer {
+  /** Number of `step()` calls so far. */
+  stepCount = 0;
+  constructor(readonly params: readonly Variable[]) {
+    params.forEach((p, i) => {
+      if (!p.requiresGrad) throw new T.TensorError(`${this.constructor.name}: params[${i}] does not require a gradient, expected trainable parameters`);
+    });
+  }
+  /** Clear every parameter's gradient. */
+  zeroGrad(): void {
+    for (const p of this.params) p.grad = null;
+  }
+  /** Apply one update from the current gradients (parameters without a gradient are skipped). */
+  step(): void {
+    this.stepCount++;
+    this.params.forEach((p, i) => {
+      if (p.grad === null) return;
+      if (p.grad.dtype !== p.dtype || p.grad.shape.some((d, k) => d !== p.shape[k])) {
+        throw new T.TensorError(`${this.constructor.name}.step: gradient of params[${i}] has shape ${T.fmtShape(p.grad.shape)}, expected ${T.fmtShape(p.shape)}`);
+      }
+      const host = hostArrays(p);
+      if (host) this.updateHost(i, host.param, host.grad);
+      else p.value = this.updateTensor(i, p.value, p.grad);
+    });
+  }
+  /** In-place update of parameter `i` on host arrays. */
+  protected abstract updateHost(i: number, param: TypedArray, grad: ArrayLike<number>): void;
+  /** Functional update of parameter `i` with tensor ops (any device). */
+  protected abstract updateTensor(i: number, param: Tensor, grad: Tensor): Tensor;
+}
+
+/** The parameter's own contiguous CPU array (safe to update in place) and its gradient, or null. */
+function hostArrays(p: Variable): { param: TypedArray; grad: ArrayLike<number> } | null {
+  const v = p.value;
+  if (v.device !== 'cpu' || !v.isContiguous() || v.offset !== 0 || !(v.storage instanceof T.CpuStorage) || v.storage.length !== v.size) return null;
+  const g = p.grad!;
+  const grad = g.device === 'cpu' && g.isContiguous() && g.offset === 0 && g.storage instanceof T.CpuStorage && g.storage.length === g.size
+    ? g.storage.data : g.toTypedArray();
+  return { param: v.storage.data, grad };
+}
+
+/** Per-parameter state buffers, allocated on first use. */
+class Slots {
+  private host = new Map<number, Float64Array>();
+  private dev = new Map<number, Tensor>();
+  hostFor(i: number, n: number): Float64Array {
+    let s = this.host.get(i);
+    if (!s) this.host.set(i, (s = new Float64Array(n)));
+    return s;
+  }
+  tensor(i: number): Tensor | undefined { return this.dev.get(i); }
+  setTensor(i: number, t: Tensor): void { this.dev.set(i, t); }
+}
+
+/** Options of SGD (PyTorch's names and defaults). */
+export interface SGDOptions { lr: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean }
+
+/**
+ * Stochastic gradient descent, with PyTorch's momentum rule: b ← μb + (1-τ)g (b = g on the first step),
+ * p ← p - lr·(nesterov ? g + μb : b), where g includes weight decay λp.
+ */
+export class SGD extends Optimizer {
+  private readonly o: Required<SGDOptions>;
+  private readonly buf = new Slots();
+  private readonly started = new Set<number>();
+  constructor(params: readonly Variable[], options: SGDOptions) {
+    super(params);
+    this.o = { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, ...options };
+    checkPositive('SGD', 'lr', this.o.lr);
+  }
+  protected updateHost(i: number, p: TypedArray, grad: ArrayLike<number>): void {
+    const { lr, momentum: mu, dampening, weightDecay: wd, nesterov } = this.o;
+    const b = mu !== 0 ? this.buf.hostFor(i, p.length) : null;
+    const first = !this.started.has(i);
+    this.started.add(i);
+    for (let k = 0; k < p.length; k++) {
+      let g = grad[k]! + wd * p[k]!;
+      if (b) {
+        b[k] = first ? g : mu * b[k]! + (1 - dampening) * g;
+        g = nesterov ? g + mu * b[k]! : b[k]!;
+      }
+      p[k] = p[k]! - lr * g;
+    }
+  }
+  protected updateTensor(i: number, p: Tensor, grad: Tensor): Tensor {
+    const { lr, momentum: mu, dampening, weightDecay: wd, nesterov } = this.o;
+    let g = wd !== 0 ? T.add(grad, T.mul(p, wd)) : grad;
+    if (mu !== 0) {
+      const prev = this.buf.tensor(i);
+      const b = prev ? T.add(T.mul(prev, mu), T.mul(g, 1 - dampening)) : g;
+      this.buf.setTensor(i, b);
+      g = nesterov ? T.add(g, T.mul(b, mu)) : b;
+    }
+    return T.sub(p, T.mul(g, lr));
+  }
+}
+
+/** Options of Adam and AdamW (PyTorch's names and defaults). */
+export interface AdamOptions { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number }
+
+/**
+ * Adam (Kingma & Ba) exactly as torch.optim.Adam: m ← β1 m + (1-β1) g, v ← β2 v + (1-β2) g²,
+ * p ← p - (lr / (1-β1^t)) · m / (√v / √(1-β2^t) + ε), with weight decay added to g (L2).
+ */
+export class Adam extends Optimizer {
+  protected readonly o: Required<AdamOptions>;
+  private readonly m = new Slots();
+  private readonly v = new Slots();
+  private readonly mT = new Slots();
+  private readonly t = new Map<number, number>();
+  /** AdamW decays the weights directly instead of adding λp to the gradient. */
+  protected readonly decoupled: boolean = false;
+  constructor(params: readonly Variable[], options: AdamOptions = {}, defaultWeightDecay = 0) {
+    super(params);
+    this.o = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: defaultWeightDecay, ...options };
+    checkPositive(this.constructor.name, 'lr', this.o.lr);
+    for (const b of this.o.betas) {
+      if (!(b >= 0 && b < 1)) throw new T.TensorError(`${this.constructor.name}: betas must be in [0, 1), got [${this.o.betas.join(', ')}]`);
+    }
+  }
+  private tick(i: number): number {
+    const t = (this.t.get(i) ?? 0) + 1;
+    this.t.set(i, t);
+    return t;
+  }
+  protected updateHost(i: number, p: TypedArray, grad: ArrayLike<number>): void {
+    const { lr, betas: [b1, b2], eps, weightDecay: wd } = this.o;
+    const t = this.tick(i);
+    const m = this.m.hostFor(i, p.length);
+    const v = this.v.hostFor(i, p.length);
+    const stepSize = lr / (1 - b1 ** t);
+    const c2 = Math.sqrt(1 - b2 ** t);
+    const decay = this.decoupled ? 1 - lr * wd : 1;
+    const l2 = this.decoupled ? 0 : wd;
+    for (let k = 0; k < p.length; k++) {
+      const pk = p[k]! * decay;
+      const g = grad[k]! + l2 * pk;
+      const mk = (m[k] = b1 * m[k]! + (1 - b1) * g);
+      const vk = (v[k] = b2 * v[k]! + (1 - b2) * g * g);
+      p[k] = pk - stepSize * mk / (Math.sqrt(vk) / c2 + eps);
+    }
+  }
+  protected updateTensor(i: number, p: Tensor, grad: Tensor): Tensor {
+    const { lr, betas: [b1, b2], eps, weightDecay: wd } = this.o;
+    const t = this.tick(i);
+    const pd = this.decoupled && wd !== 0 ? T.mul(p, 1 - lr * wd) : p;
+    const g = !this.decoupled && wd !== 0 ? T.add(grad, T.mul(pd, wd)) : grad;
+    const m = T.add(T.mul(this.mT.tensor(i) ?? T.zerosLike(p), b1), T.mul(g, 1 - b1));
+    const v = T.add(T.mul(this.v.tensor(i) ?? T.zerosLike(p), b2), T.mul(T.square(g), 1 - b2));
+    this.mT.setTensor(i, m);
+    this.v.setTensor(i, v);
+    const denom = T.add(T.div(T.sqrt(v), Math.sqrt(1 - b2 ** t)), eps);
+    return T.sub(pd, T.mul(T.div(m, denom), lr / (1 - b1 ** t)));
+  }
+}
+
+/** AdamW (Loshchilov & Hutter) as torch.optim.AdamW: p ← p(1 - lr·λ) then the Adam step; λ defaults to 0.01. */
+export class AdamW extends Adam {
+  protected override readonly decoupled = true;
+  constructor(params: readonly Variable[], options: AdamOptions = {}) {
+    super(params, options, 1e-2);
+  }
+}
+
+function checkPositive(op: string, arg: string, x: number): void {
+  if (!(typeof x === 'number' && x > 0 && Number.isFinite(x))) throw new T.TensorError(`${op}: ${arg} must be a positive number, got ${String(x)}`);
+}

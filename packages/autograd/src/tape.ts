@@ -1,0 +1,73 @@
+// Layer: autograd. The recording state and the node type. A node is one recorded op application: its
+// inputs, its output, what its forward saved, and its backward. Nodes are numbered as they are
+// created, so creation order is a topological order and backward walks it in reverse (the "tape").
+// Imports only types.
+import type { Variable } from './variable';
+
+/** What backward receives about the op application it differentiates. */
+export interface BackwardContext<S, P> {
+  /** The op's inputs, in call order (constants included, as Variables without requiresGrad). */
+  readonly inputs: readonly Variable[];
+  /** The op's output. */
+  readonly output: Variable;
+  /** Whatever forward returned as `saved`. */
+  readonly saved: S;
+  /** The non-tensor parameters the op was called with. */
+  readonly params: P;
+  /** Which inputs need a gradient (backward may return null for the others). */
+  readonly needsGrad: readonly boolean[];
+}
+
+/** A recorded op application. */
+export interface Node {
+  /** Creation number: larger means later, so reverse order is a valid backward order. */
+  readonly id: number;
+  readonly name: string;
+  readonly inputs: readonly Variable[];
+  /** The op's output (the Variable whose gradient this node's backward consumes). */
+  readonly output: Variable;
+  /** Null after backward released the node (unless retainGraph). */
+  ctx: BackwardContext<unknown, unknown> | null;
+  readonly backward: (dy: Variable, ctx: BackwardContext<unknown, unknown>) => readonly (Variable | null)[];
+  /** The backward is a fused kernel: its result cannot be differentiated again. */
+  readonly onceDifferentiable: boolean;
+}
+
+let recording = true;
+let nextId = 0;
+
+/** True when ops record nodes for backward (false inside `noGrad`). */
+export function isRecording(): boolean {
+  return recording;
+}
+
+/** A fresh node number. */
+export function newNodeId(): number {
+  return nextId++;
+}
+
+/**
+ * Run `fn` with recording off: ops inside build no graph (like `torch.no_grad()`).
+ *
+ * ```ts
+ * const y = noGrad(() => model.forward(x));   // inference: no nodes, no saved values
+ * ```
+ */
+export function noGrad<R>(fn: () => R): R {
+  return withRecording(false, fn);
+}
+
+/** Run `fn` with recording on (inside a `noGrad`, e.g. to build a graph in a backward with createGraph). */
+export function enableGrad<R>(fn: () => R): R {
+  return withRecording(true, fn);
+}
+
+function withRecording<R>(on: boolean, fn: () => R): R {
+  const prev = recording;
+  recording = on;
+  try {
+    return fn();
+  } finally {
+    recording = prev;
+  }
+}
