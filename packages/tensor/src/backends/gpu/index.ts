@@ -1,8 +1,296 @@
-// Layer: tensor/backends/gpu. Placeholder until the gpu.js backend lands (issue 3).
-import type { Backend } from '../../backend';
-import { fail } from '../../errors';
+// Layer: tensor/backends/gpu. The GPU backend: float32 tensors whose storage is a gpu.js result that stays
+// on the device (a pipeline texture in GL modes; a typed array in the webasm and cpu modes). Every kernel
+// reads its inputs in place through their strides, so views never copy and nothing is read back until
+// toHost. gpu.js itself is loaded on first use (load.ts). Imports tensor core files and this folder.
+import type { ArgReduceOp, Backend, BinaryOp, ReduceOp, UnaryOp } from '../../backend';
+import type { DType, TypedArray } from '../../dtype';
+import { fail, internal } from '../../errors';
+import { contiguousStrides, sizeOf } from '../../shape';
+import type { Storage } from '../../storage';
+import { Tensor } from '../../tensor';
+import {
+  activeEngine, activeModeIfChosen, availableModes, counters, fallbacks, readResult, requestedMode, runKernel,
+  selectMode, unavailableModes, type Engine, type GpuMode,
+} from './engine';
+import * as K from './kernels';
+import type { KernelArg, KernelResult } from './load';
 
-/** The GPU backend; created on first use. */
+export type { GpuMode } from './engine';
+
+/** Device memory behind 'gpu' tensors: one gpu.js result of `length` float32 elements, owned by one engine. */
+export class GpuStorage implements Storage {
+  readonly device = 'gpu' as const;
+  constructor(readonly engine: Engine, readonly data: KernelResult, readonly length: number) {
+    if (!(data instanceof Float32Array)) textures.register(this, data);
+  }
+}
+
+// GL textures are not garbage collected: release each one when its storage is
+const textures = new FinalizationRegistry<KernelResult>((t) => {
+  try {
+    if (!(t instanceof Float32Array)) t.delete();
+  } catch {
+    // the context may be gone already
+  }
+});
+
+function storageOf(x: Tensor): GpuStorage {
+  if (!(x.storage instanceof GpuStorage)) internal(`expected a gpu tensor, got device '${x.device}'`);
+  return x.storage;
+}
+
+function checkDType(op: string, dtype: DType): void {
+  if (dtype !== 'float32') fail(op, `dtype ${dtype} is not supported on 'gpu' (gpu.js computes in float32), expected float32 (use .to('cpu') for float64)`);
+}
+
+/** The engine every input of an op shares (tensors made before setGpuMode() stay in their own mode). */
+function engineFor(op: string, xs: readonly Tensor[]): Engine {
+  const engine = activeEngine();
+  for (const x of xs) {
+    const own = storageOf(x).engine;
+    if (own !== engine) {
+      fail(op, `a tensor was created in gpu.js mode '${own.mode}' but the active mode is '${engine.mode}', expected tensors of one mode (move it with .to('cpu').to('gpu'), or switch back with setGpuMode('${own.mode}'))`);
+    }
+  }
+  return engine;
+}
+
+function wrap(engine: Engine, data: KernelResult, shape: readonly number[]): Tensor {
+  const size = sizeOf(shape);
+  return new Tensor(new GpuStorage(engine, data, size), shape, contiguousStrides(shape), 0, 'float32');
+}
+
+function empty(engine: Engine, shape: readonly number[]): Tensor {
+  return wrap(engine, new Float32Array(0), shape);
+}
+
+/** Run `spec` over `inputs` (each passed as its storage and offset) and wrap the result as `shape`. */
+function launch(engine: Engine, spec: K.KernelSpec, inputs: readonly Tensor[], shape: readonly number[]): Tensor {
+  const args: KernelArg[] = [];
+  for (const x of inputs) args.push(storageOf(x).data, x.offset);
+  return wrap(engine, runKernel(engine, spec, args), shape);
+}
+
+const operand = (x: Tensor): K.Operand => ({ strides: x.strides });
+
+function fromHost(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
+  checkDType('to', dtype);
+  const engine = activeEngine();
+  const size = sizeOf(shape);
+  if (data.length !== size) internal(`fromHost: ${data.length} elements for shape [${shape.join(',')}]`);
+  counters.uploads++;
+  const host = data instanceof Float32Array ? data.slice() : Float32Array.from(data);
+  // webasm and cpu modes keep typed arrays; GL modes upload once into a texture
+  if (!engine.textures || size === 0) return wrap(engine, host, shape);
+  const spec = K.elementwise('to', 'let y = v;', ['v'], [size], [{ strides: [1] }]);
+  return wrap(engine, runKernel(engine, spec, [host, 0]), shape);
+}
+
+function toHost(x: Tensor): TypedArray {
+  if (x.size === 0) return new Float32Array(0);
+  const s = storageOf(x);
+  // a view is made contiguous on the device (in its own engine) before the one readback
+  const flat = x.offset === 0 && x.size === s.length && x.isContiguous() ? x : copyIn(s.engine, x);
+  counters.readbacks++;
+  return readResult(storageOf(flat).data, x.size).slice();
+}
+
+function copyIn(engine: Engine, x: Tensor): Tensor {
+  if (x.size === 0) return empty(engine, x.shape);
+  return launch(engine, K.elementwise('copy', 'let y = v;', ['v'], x.shape, [operand(x)]), [x], x.shape);
+}
+
+function full(shape: readonly number[], value: number, dtype: DType): Tensor {
+  checkDType('full', dtype);
+  const engine = activeEngine();
+  const size = sizeOf(shape);
+  if (size === 0) return empty(engine, shape);
+  return wrap(engine, runKernel(engine, K.fill(size), [value]), shape);
+}
+
+function copy(x: Tensor): Tensor {
+  return copyIn(engineFor('copy', [x]), x);
+}
+
+function unary(op: UnaryOp, x: Tensor): Tensor {
+  const engine = engineFor(op, [x]);
+  if (x.size === 0) return empty(engine, x.shape);
+  return launch(engine, K.elementwise(op, K.UNARY_SRC[op], ['v'], x.shape, [operand(x)]), [x], x.shape);
+}
+
+function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  const engine = engineFor(op, [a, b]);
+  if (a.size === 0) return empty(engine, a.shape);
+  return launch(engine, K.elementwise(op, K.BINARY_SRC[op], ['u', 'w'], a.shape, [operand(a), operand(b)]), [a, b], a.shape);
+}
+
+function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
+  const engine = engineFor('where', [cond, a, b]);
+  if (a.size === 0) return empty(engine, a.shape);
+  const spec = K.elementwise('where', 'let y = c !== 0 ? u : w;', ['c', 'u', 'w'], a.shape, [operand(cond), operand(a), operand(b)]);
+  return launch(engine, spec, [cond, a, b], a.shape);
+}
+
+/** Reductions longer than this run in two passes (partial results of CHUNK elements, then those). */
+const TWO_PASS_OVER = 16384;
+const CHUNK = 4096;
+
+function reduce(op: ReduceOp, x: Tensor, axes: readonly number[]): Tensor {
+  const engine = engineFor(op, [x]);
+  const outShape = x.shape.filter((_, i) => !axes.includes(i));
+  const n = sizeOf(axes.map((a) => x.shape[a]!));
+  if (sizeOf(outShape) === 0) return empty(engine, outShape);
+  if (n === 0) return full(outShape, K.REDUCE_SRC[op].init === 'first' ? (op === 'max' ? -Infinity : Infinity) : Number(K.REDUCE_SRC[op].init), 'float32');
+  // a long reduction along one (collapsible) run: partial results first, so no thread loops over everything
+  const red = K.collapse(axes.map((a) => x.shape[a]!), [axes.map((a) => x.strides[a]!)]);
+  if (n > TWO_PASS_OVER && red.shape.length === 1) {
+    const chunks = Math.ceil(n / CHUNK);
+    const partial = launch(engine, K.reduce(op, x.shape, operand(x), axes, chunks), [x], [...outShape, chunks]);
+    return reduce(op, partial, [outShape.length]);
+  }
+  return launch(engine, K.reduce(op, x.shape, operand(x), axes), [x], outShape);
+}
+
+function argReduce(op: ArgReduceOp, x: Tensor, axis: number): Tensor {
+  const engine = engineFor(op, [x]);
+  const outShape = x.shape.filter((_, i) => i !== axis);
+  if (sizeOf(outShape) === 0) return empty(engine, outShape);
+  return launch(engine, K.argReduce(op, x.shape, operand(x), axis), [x], outShape);
+}
+
+function matmul(a: Tensor, b: Tensor): Tensor {
+  const engine = engineFor('matmul', [a, b]);
+  const nd = a.ndim;
+  const n = b.shape[nd - 1]!;
+  const outShape = [...a.shape.slice(0, nd - 1), n];
+  if (sizeOf(outShape) === 0) return empty(engine, outShape);
+  if (a.shape[nd - 1] === 0) return full(outShape, 0, 'float32');
+  return launch(engine, K.matmul(a.shape, operand(a), operand(b), n), [a, b], outShape);
+}
+
+/** GL kernels may bind only so many textures: concatenate at most this many inputs per kernel. */
+const CONCAT_GROUP = 8;
+
+function concat(xs: readonly Tensor[], axis: number): Tensor {
+  const engine = engineFor('concat', xs);
+  const parts = xs.filter((x) => x.size > 0);
+  const shape = xs[0]!.shape.slice();
+  shape[axis] = xs.reduce((s, x) => s + x.shape[axis]!, 0);
+  if (sizeOf(shape) === 0) return empty(engine, shape);
+  if (parts.length > CONCAT_GROUP) {
+    // concatenation is associative: join groups, then join the groups' results
+    const groups: Tensor[] = [];
+    for (let i = 0; i < parts.length; i += CONCAT_GROUP) groups.push(concat(parts.slice(i, i + CONCAT_GROUP), axis));
+    return concat(groups, axis);
+  }
+  return launch(engine, K.concat(parts.map((x) => x.shape), parts.map(operand), axis), parts, shape);
+}
+
+function gather(x: Tensor, axis: number, index: Tensor): Tensor {
+  const engine = engineFor('gather', [x, index]);
+  if (index.size === 0) return empty(engine, index.shape);
+  return launch(engine, K.gather(index.shape, operand(x), operand(index), axis), [x, index], index.shape);
+}
+
+function scatterAdd(shape: readonly number[], axis: number, index: Tensor, src: Tensor): Tensor {
+  const engine = engineFor('scatterAdd', [index, src]);
+  if (sizeOf(shape) === 0) return empty(engine, shape);
+  if (index.size === 0) return full(shape, 0, 'float32');
+  return launch(engine, K.scatterAdd(shape, index.shape, operand(index), operand(src), axis), [src, index], shape);
+}
+
+const backend: Backend = {
+  device: 'gpu',
+  fromHost,
+  toHost,
+  full,
+  copy,
+  unary,
+  binary,
+  where,
+  reduce,
+  argReduce,
+  matmul,
+  concat,
+  gather,
+  scatterAdd,
+};
+
+/** The GPU backend. gpu.js is loaded when the first 'gpu' tensor is made, not before. */
 export function gpuBackend(): Backend {
-  return fail('gpu', "the 'gpu' device is not available in this build yet, expected device 'cpu'");
+  return backend;
+}
+
+/**
+ * Choose the gpu.js mode for 'gpu' tensors made from now on; 'auto' (the default) picks the best that
+ * works here: webgpu, headlessgl, webgl2, webgl, webasm, cpu. The environment variable PROPEL_GPU_MODE
+ * sets the same default. Throws when the mode cannot run here, with the reason.
+ *
+ * ```ts
+ * setGpuMode('webasm');
+ * gpuInfo().mode;   // 'webasm'
+ * ```
+ */
+export function setGpuMode(mode: GpuMode | 'auto'): void {
+  selectMode(mode);
+}
+
+/** What the GPU backend runs on, and counters that show what it did (snapshots: reading them changes nothing). */
+export interface GpuInfo {
+  /** The mode new 'gpu' tensors use (null when gpu.js cannot run here at all; `error` says why). */
+  readonly mode: GpuMode | null;
+  /** What was asked for: setGpuMode(), else PROPEL_GPU_MODE, else 'auto'. */
+  readonly requested: GpuMode | 'auto';
+  /** Modes that work here, best first. */
+  readonly availableModes: readonly GpuMode[];
+  /** Why each other mode does not. */
+  readonly unavailable: Partial<Record<GpuMode, string>>;
+  /** Device-to-host reads (one per toHost of a gpu tensor): a chain of ops adds none until the end. */
+  readonly readbacks: number;
+  /** Host-to-device uploads (fromHost). */
+  readonly uploads: number;
+  readonly kernelRuns: number;
+  readonly kernelsCompiled: number;
+  /** Kernels gpu.js moved to another backend behind our back ("mode|kernel: reason"); should be empty. */
+  readonly fallbacks: readonly string[];
+  /** Largest tensor the active mode holds, and its texture side limit in GL modes. */
+  readonly maxElements: number | null;
+  readonly maxTextureSize: number | null;
+  readonly error?: string;
+}
+
+/** Report the GPU backend's mode, the modes available here, and its counters. Loads gpu.js. */
+export function gpuInfo(): GpuInfo {
+  const base = {
+    requested: requestedMode(),
+    readbacks: counters.readbacks,
+    uploads: counters.uploads,
+    kernelRuns: counters.kernelRuns,
+    kernelsCompiled: counters.kernelsCompiled,
+    fallbacks: [...fallbacks].map(([k, why]) => `${k}: ${why}`),
+  };
+  try {
+    const engine = activeEngine();
+    return {
+      ...base,
+      mode: engine.mode,
+      availableModes: availableModes(),
+      unavailable: unavailableModes(),
+      maxElements: engine.maxElements,
+      maxTextureSize: engine.maxTextureSize,
+    };
+  } catch (e) {
+    let modes: GpuMode[] = [];
+    let unavailable: Partial<Record<GpuMode, string>> = {};
+    try {
+      modes = availableModes();
+      unavailable = unavailableModes();
+    } catch {
+      // gpu.js itself failed to load: the error says so
+    }
+    return {
+      ...base, mode: activeModeIfChosen(), availableModes: modes, unavailable, maxElements: null, maxTextureSize: null,
+      error: e instanceof Error ? e.message : String(e),
+    };
+  }
 }

@@ -1,0 +1,374 @@
+// Layer: tensor/backends/gpu. The gpu.js kernel sources, generated as strings per op and per layout.
+// gpu.js parses kernel source (plain `function`, no closures, no imports), so each kernel is written out
+// with its shapes and strides as literals and its offsets as arguments: one flat output index
+// `this.thread.x` is split into a multi-index, and every input is read at `offset + sum(index * stride)`,
+// which is how views (permuted, sliced, broadcast) are read in place, without a copy.
+// Op tables are typed so that a new op name fails to compile until it has a GPU kernel. Imports only types.
+import type { BinaryOp, ReduceOp, UnaryOp } from '../../backend';
+
+/** One generated kernel: the cache key, its source, the output length and the real loop bound. */
+export interface KernelSpec {
+  /** Op name, for error messages. */
+  readonly op: string;
+  /** Kernel name + shapes + strides (+ input lengths and kinds, added by the caller): the cache key. */
+  readonly key: string;
+  readonly source: string;
+  /** Number of output elements (the kernel's 1-D output). */
+  readonly size: number;
+  /** The largest loop bound in the source; gpu.js's loopMaxIterations is set to it (default cap: 1000). */
+  readonly loopMax: number;
+}
+
+/** A strided input as the generators see it: strides over the kernel's index space. */
+export interface Operand {
+  readonly strides: readonly number[];
+}
+
+// ---- op tables: statements over the input values, defining `y` ---------------------------------------
+
+/** `out = expm1(x)` accurately near 0 (Kahan's trick: (u-1)*x/log(u), exact where u rounds to 1). */
+function expm1Lines(x: string, out: string): string {
+  return `let ${out}u = Math.exp(${x});
+let ${out} = ${out}u - 1;
+if (${out}u === 1) { ${out} = ${x}; } else if (${out} !== -1 && ${out}u < 3.0e38) { ${out} = ${out} * ${x} / Math.log(${out}u); }`;
+}
+
+/** `out = log1p(x)` accurately near 0 (Kahan's trick: log(u)*x/(u-1) with u = 1+x). */
+function log1pLines(x: string, out: string): string {
+  return `let ${out}u = 1 + ${x};
+let ${out} = Math.log(${out}u);
+if (${out}u === 1) { ${out} = ${x}; } else if (${out}u < 3.0e38) { ${out} = ${out} * ${x} / (${out}u - 1); }`;
+}
+
+/**
+ * Unary ops: statements reading `v`, defining `y`, with the semantics of the CPU kernels in
+ * cpu/kernels.ts (NaN in gives NaN out; sigmoid and softplus in their overflow-safe forms).
+ */
+export const UNARY_SRC = {
+  neg: 'let y = -v;',
+  abs: 'let y = Math.abs(v);',
+  exp: 'let y = Math.exp(v);',
+  log: 'let y = Math.log(v);',
+  sqrt: 'let y = Math.sqrt(v);',
+  square: 'let y = v * v;',
+  reciprocal: 'let y = 1 / v;',
+  // tanh(v) = -expm1(-2|v|) / (2 + expm1(-2|v|)) with v's sign: no overflow, accurate near 0
+  tanh: `let tx = -2 * Math.abs(v);
+${expm1Lines('tx', 'te')}
+let y = -te / (te + 2);
+if (v < 0) { y = -y; }`,
+  sigmoid: `let se = Math.exp(-Math.abs(v));
+let y = se / (1 + se);
+if (v >= 0) { y = 1 / (1 + se); }`,
+  relu: 'let y = v > 0 ? v : (v === v ? 0 : v);',
+  sin: 'let y = Math.sin(v);',
+  cos: 'let y = Math.cos(v);',
+  sign: 'let y = v > 0 ? 1 : (v < 0 ? -1 : v);',
+  log1p: log1pLines('v', 'y'),
+  expm1: expm1Lines('v', 'y'),
+  softplus: `let sx = Math.exp(v);
+${log1pLines('sx', 'sl')}
+let y = sl;
+if (v > 20) { y = v; } else if (v < -20) { y = sx; }`,
+} satisfies { [K in UnaryOp]: string };
+
+/** Binary ops: statements reading `u` and `w`, defining `y` (comparisons give 0 or 1). */
+export const BINARY_SRC = {
+  add: 'let y = u + w;',
+  sub: 'let y = u - w;',
+  mul: 'let y = u * w;',
+  div: 'let y = u / w;',
+  // JS Math.pow semantics where GLSL pow is undefined: x^0 = 1, negative bases with integer exponents
+  pow: `let y = Math.pow(u, w);
+if (w === 0) { y = 1; } else if (u < 0 && Math.floor(w) === w) {
+  y = Math.pow(-u, w);
+  if (Math.floor(w / 2) * 2 !== w) { y = -y; }
+}`,
+  maximum: 'let y = (u > w || u !== u) ? u : w;',
+  minimum: 'let y = (u < w || u !== u) ? u : w;',
+  eq: 'let y = u === w ? 1 : 0;',
+  ne: 'let y = u !== w ? 1 : 0;',
+  lt: 'let y = u < w ? 1 : 0;',
+  le: 'let y = u <= w ? 1 : 0;',
+  gt: 'let y = u > w ? 1 : 0;',
+  ge: 'let y = u >= w ? 1 : 0;',
+} satisfies { [K in BinaryOp]: string };
+
+/** Reductions: the accumulator's start (a constant, or the first element) and one step over `v`. */
+export const REDUCE_SRC = {
+  sum: { init: '0', step: 'acc = acc + v;' },
+  prod: { init: '1', step: 'acc = acc * v;' },
+  // max/min start from the first element (a GL literal cannot be -Infinity); NaN wins, as on the CPU
+  max: { init: 'first', step: 'if (v > acc || v !== v) { acc = v; }' },
+  min: { init: 'first', step: 'if (v < acc || v !== v) { acc = v; }' },
+} satisfies { [K in ReduceOp]: { init: string; step: string } };
+
+// ---- layout helpers ---------------------------------------------------------------------------------
+
+/**
+ * Drop size-1 dimensions and merge neighbours that every operand walks as one (stride[i] equals
+ * stride[i+1] * shape[i+1] for all): a contiguous tensor becomes one dimension. Never returns rank 0.
+ */
+export function collapse(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+  const keep = shape.map((_, d) => d).filter((d) => shape[d] !== 1);
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (const d of keep) {
+    const last = outShape.length - 1;
+    const mergeable = last >= 0 && strides.every((s, j) => outStrides[j]![last] === s[d]! * shape[d]!);
+    if (mergeable) {
+      outShape[last] = outShape[last]! * shape[d]!;
+      strides.forEach((s, j) => { outStrides[j]![last] = s[d]!; });
+    } else {
+      outShape.push(shape[d]!);
+      strides.forEach((s, j) => outStrides[j]!.push(s[d]!));
+    }
+  }
+  if (outShape.length === 0) return { shape: [1], strides: strides.map(() => [0]) };
+  return { shape: outShape, strides: outStrides };
+}
+
+/** Row-major strides of `shape`. */
+function rowMajor(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length).fill(1);
+  for (let d = shape.length - 2; d >= 0; d--) s[d] = s[d + 1]! * shape[d + 1]!;
+  return s;
+}
+
+/**
+ * Statements splitting the flat index `flat` into `names` (row-major over `sizes`). Float division is
+ * corrected by one step each way, so the split is exact for every index below 2^24 on every backend.
+ */
+function splitIndex(flat: string, names: readonly string[], sizes: readonly number[]): string[] {
+  const lines: string[] = [];
+  let rest = flat;
+  for (let d = names.length - 1; d > 0; d--) {
+    const p = names[d]!, n = sizes[d]!, q = `q${p}`;
+    if (n === 1) { lines.push(`let ${p} = 0;`); continue; }
+    lines.push(
+      `let ${q} = Math.floor(${rest} / ${n});`,
+      `let ${p} = ${rest} - ${q} * ${n};`,
+      `if (${p} < 0) { ${q} = ${q} - 1; ${p} = ${p} + ${n}; }`,
+      `if (${p} >= ${n}) { ${q} = ${q} + 1; ${p} = ${p} - ${n}; }`,
+    );
+    rest = q;
+  }
+  if (names.length > 0) lines.push(`let ${names[0]!} = ${rest};`);
+  return lines;
+}
+
+/** `offset + idx0 * stride0 + ...`, leaving out stride-0 terms. */
+function address(offset: string, names: readonly string[], strides: readonly number[]): string {
+  const terms = [offset];
+  names.forEach((p, d) => {
+    const s = strides[d]!;
+    if (s === 1) terms.push(p);
+    else if (s !== 0) terms.push(`${p} * ${s}`);
+  });
+  return terms.join(' + ');
+}
+
+function fn(args: readonly string[], body: readonly string[]): string {
+  return `function(${args.join(', ')}) {\n  ${body.join('\n').split('\n').join('\n  ')}\n}`;
+}
+
+const names = (prefix: string, n: number) => Array.from({ length: n }, (_, d) => `${prefix}${d}`);
+const key = (...parts: readonly unknown[]) => parts.map((p) => (Array.isArray(p) ? `[${p.join(',')}]` : String(p))).join('|');
+
+// ---- kernel generators ------------------------------------------------------------------------------
+
+/**
+ * An elementwise kernel over `shape`: input j is argument `x<j>` at offset `o<j>`, its element is bound to
+ * `vars[j]`, then `body` defines `y`. Arguments: x0, o0, x1, o1, ...
+ */
+export function elementwise(op: string, body: string, vars: readonly string[], shape: readonly number[], inputs: readonly Operand[]): KernelSpec {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const c = collapse(shape, [...inputs.map((x) => x.strides), rowMajor(shape)]);
+  const p = names('p', c.shape.length);
+  const lines = [...splitIndex('this.thread.x', p, c.shape)];
+  vars.forEach((v, j) => lines.push(`let ${v} = x${j}[${address(`o${j}`, p, c.strides[j]!)}];`));
+  lines.push(body, 'return y;');
+  return {
+    op,
+    key: key(op, c.shape, ...c.strides.slice(0, inputs.length)),
+    source: fn(inputs.flatMap((_, j) => [`x${j}`, `o${j}`]), lines),
+    size,
+    loopMax: 1,
+  };
+}
+
+/** A kernel filling `size` elements with its one argument `value`. */
+export function fill(size: number): KernelSpec {
+  return { op: 'full', key: key('full', size), source: fn(['value'], ['return value;']), size, loopMax: 1 };
+}
+
+/**
+ * Reduce `x` (arguments x0, o0) over the dims `reduced` of `shape` (ascending), keeping the others in order.
+ * With `chunks` > 1 (one reduced dim of length `n` only), the output gains a last dim of `chunks` partial
+ * results, each over `ceil(n / chunks)` elements: the first pass of a two-pass reduction.
+ */
+export function reduce(op: ReduceOp, shape: readonly number[], x: Operand, reduced: readonly number[], chunks = 1): KernelSpec {
+  const keptDims = shape.map((_, d) => d).filter((d) => !reduced.includes(d));
+  const keptShape = keptDims.map((d) => shape[d]!);
+  const kept = collapse(keptShape, [keptDims.map((d) => x.strides[d]!), rowMajor(keptShape)]);
+  const red = collapse(reduced.map((d) => shape[d]!), [reduced.map((d) => x.strides[d]!)]);
+  const src = REDUCE_SRC[op];
+  const p = names('p', kept.shape.length);
+  const outShape = chunks > 1 ? [...kept.shape, chunks] : kept.shape;
+  const lines = splitIndex('this.thread.x', chunks > 1 ? [...p, 'ch'] : p, outShape);
+  lines.push(`let base = ${address('o0', p, kept.strides[0]!)};`);
+  let loopMax: number;
+  if (chunks > 1) {
+    if (red.shape.length !== 1) throw new Error('internal: a chunked reduction needs one reduced dimension');
+    const n = red.shape[0]!, s = red.strides[0]![0]!, len = Math.ceil(n / chunks);
+    loopMax = len;
+    lines.push(
+      `let start = ch * ${len};`,
+      `let acc = ${src.init === 'first' ? `x0[base + start * ${s}]` : src.init};`,
+      `for (let r = 0; r < ${len}; r++) {`,
+      `  if (start + r < ${n}) {`,
+      `    let v = x0[base + (start + r) * ${s}];`,
+      `    ${src.step}`,
+      '  }',
+      '}',
+    );
+  } else {
+    loopMax = Math.max(...red.shape);
+    lines.push(`let acc = ${src.init === 'first' ? 'x0[base]' : src.init};`);
+    const r = names('r', red.shape.length);
+    let indent = '';
+    red.shape.forEach((n, d) => { lines.push(`${indent}for (let ${r[d]} = 0; ${r[d]} < ${n}; ${r[d]}++) {`); indent += '  '; });
+    lines.push(`${indent}let v = x0[${address('base', r, red.strides[0]!)}];`, `${indent}${src.step}`);
+    red.shape.forEach(() => { indent = indent.slice(2); lines.push(`${indent}}`); });
+  }
+  lines.push('return acc;');
+  return {
+    op,
+    key: key('reduce', op, kept.shape, kept.strides[0], red.shape, red.strides[0], chunks),
+    source: fn(['x0', 'o0'], lines),
+    size: outShape.reduce((a, b) => a * b, 1),
+    loopMax,
+  };
+}
+
+/** Index of the max/min of `x` (arguments x0, o0) along `axis`: first occurrence, NaN counts as the extreme. */
+export function argReduce(op: 'argmax' | 'argmin', shape: readonly number[], x: Operand, axis: number): KernelSpec {
+  const keptShape = shape.filter((_, d) => d !== axis);
+  const kept = collapse(keptShape, [x.strides.filter((_, d) => d !== axis), rowMajor(keptShape)]);
+  const n = shape[axis]!, s = x.strides[axis]!;
+  const cmp = op === 'argmax' ? '>' : '<';
+  const p = names('p', kept.shape.length);
+  const lines = [
+    ...splitIndex('this.thread.x', p, kept.shape),
+    `let base = ${address('o0', p, kept.strides[0]!)};`,
+    'let best = x0[base];',
+    'let bi = 0;',
+    `for (let r = 1; r < ${n}; r++) {`,
+    '  if (best === best) {',
+    `    let v = x0[base + r * ${s}];`,
+    `    if (v ${cmp} best || v !== v) { best = v; bi = r; }`,
+    '  }',
+    '}',
+    'return bi;',
+  ];
+  return { op, key: key(op, kept.shape, kept.strides[0], n, s), source: fn(['x0', 'o0'], lines), size: keptShape.reduce((a, b) => a * b, 1), loopMax: n };
+}
+
+/** Batched `a [...batch, m, k] @ b [...batch, k, n]` (arguments x0, o0, x1, o1); batch dims may have stride 0. */
+export function matmul(shapeA: readonly number[], a: Operand, b: Operand, n: number): KernelSpec {
+  const nd = shapeA.length;
+  const m = shapeA[nd - 2]!, k = shapeA[nd - 1]!;
+  const batchShape = shapeA.slice(0, nd - 2);
+  const batch = collapse(batchShape, [a.strides.slice(0, nd - 2), b.strides.slice(0, nd - 2), rowMajor(batchShape)]);
+  const bn = names('b', batch.shape.length);
+  const sam = a.strides[nd - 2]!, sak = a.strides[nd - 1]!, sbk = b.strides[nd - 2]!, sbn = b.strides[nd - 1]!;
+  const lines = [
+    ...splitIndex('this.thread.x', [...bn, 'i', 'j'], [...batch.shape, m, n]),
+    `let ra = ${address('o0', [...bn, 'i'], [...batch.strides[0]!, sam])};`,
+    `let rb = ${address('o1', [...bn, 'j'], [...batch.strides[1]!, sbn])};`,
+    'let acc = 0;',
+    `for (let r = 0; r < ${k}; r++) {`,
+    `  acc = acc + x0[ra + r * ${sak}] * x1[rb + r * ${sbk}];`,
+    '}',
+    'return acc;',
+  ];
+  return {
+    op: 'matmul',
+    key: key('matmul', batch.shape, batch.strides[0], batch.strides[1], m, k, n, sam, sak, sbk, sbn),
+    source: fn(['x0', 'o0', 'x1', 'o1'], lines),
+    size: batch.shape.reduce((s, d) => s * d, 1) * m * n,
+    loopMax: k,
+  };
+}
+
+/** Concatenate inputs (arguments x0, o0, x1, o1, ...) of `shapes` along `axis`. */
+export function concat(shapes: readonly (readonly number[])[], inputs: readonly Operand[], axis: number): KernelSpec {
+  const outShape = shapes[0]!.slice();
+  outShape[axis] = shapes.reduce((s, sh) => s + sh[axis]!, 0);
+  const p = names('p', outShape.length);
+  const lines = [...splitIndex('this.thread.x', p, outShape), 'let y = 0;'];
+  let start = 0;
+  inputs.forEach((x, j) => {
+    const end = start + shapes[j]![axis]!;
+    const idx = p.map((name, d) => (d === axis ? `(${name} - ${start})` : name));
+    const cond = j === 0 ? `if (p${axis} < ${end})` : j === inputs.length - 1 ? 'else' : `else if (p${axis} < ${end})`;
+    lines.push(`${cond} { y = x${j}[${address(`o${j}`, idx, x.strides)}]; }`);
+    start = end;
+  });
+  lines.push('return y;');
+  return {
+    op: 'concat',
+    key: key('concat', axis, ...shapes.map((s) => [...s]), ...inputs.map((x) => [...x.strides])),
+    source: fn(inputs.flatMap((_, j) => [`x${j}`, `o${j}`]), lines),
+    size: outShape.reduce((a, b) => a * b, 1),
+    loopMax: 1,
+  };
+}
+
+/** `out[p] = x[p with p[axis] = index[p]]` (arguments x0, o0 for x; x1, o1 for index); out has index's shape. */
+export function gather(indexShape: readonly number[], x: Operand, index: Operand, axis: number): KernelSpec {
+  const p = names('p', indexShape.length);
+  const xIdx = p.map((name, d) => (d === axis ? 'k' : name));
+  const lines = [
+    ...splitIndex('this.thread.x', p, indexShape),
+    `let k = x1[${address('o1', p, index.strides)}];`,
+    `return x0[${address('o0', xIdx, x.strides)}];`,
+  ];
+  return {
+    op: 'gather',
+    key: key('gather', axis, indexShape, x.strides, index.strides),
+    source: fn(['x0', 'o0', 'x1', 'o1'], lines),
+    size: indexShape.reduce((a, b) => a * b, 1),
+    loopMax: 1,
+  };
+}
+
+/**
+ * Zeros of `shape` plus `src` (arguments x0, o0) added at `index` (x1, o1) along `axis`, written gather-style:
+ * each output element sums the sources whose index along `axis` points at it.
+ */
+export function scatterAdd(shape: readonly number[], indexShape: readonly number[], index: Operand, src: Operand, axis: number): KernelSpec {
+  const p = names('p', shape.length);
+  const j = indexShape[axis]!;
+  const at = p.map((name, d) => (d === axis ? 'r' : name));
+  // output positions beyond the index's extent (in dims other than axis) receive nothing
+  const inside = p.filter((_, d) => d !== axis && indexShape[d]! < shape[d]!).map((name) => `${name} < ${indexShape[p.indexOf(name)]}`);
+  const loop = [
+    `for (let r = 0; r < ${j}; r++) {`,
+    `  if (x1[${address('o1', at, index.strides)}] === p${axis}) { acc = acc + x0[${address('o0', at, src.strides)}]; }`,
+    '}',
+  ];
+  const lines = [
+    ...splitIndex('this.thread.x', p, shape),
+    'let acc = 0;',
+    ...(inside.length ? [`if (${inside.join(' && ')}) {`, ...loop.map((l) => `  ${l}`), '}'] : loop),
+    'return acc;',
+  ];
+  return {
+    op: 'scatterAdd',
+    key: key('scatterAdd', axis, shape, indexShape, index.strides, src.strides),
+    source: fn(['x0', 'o0', 'x1', 'o1'], lines),
+    size: shape.reduce((a, b) => a * b, 1),
+    loopMax: j,
+  };
+}
