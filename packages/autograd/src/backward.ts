@@ -3,7 +3,7 @@
 // nodes saved. Iterative (no recursion), so deep graphs cannot overflow the stack.
 import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
-import { enableGrad, noGrad, type Node } from './tape';
+import { enableGrad, newNodeId, noGrad, type Node } from './tape';
 import { Variable } from './variable';
 import { add } from './ops/elementwise';
 
@@ -135,11 +135,15 @@ function collect(output: Variable): Node[] {
   return [...seen].sort((a, b) => b.id - a.id);
 }
 
-/** A gradient from a fused backward, wrapped so that differentiating it again fails clearly. */
+/**
+ * A gradient from a fused backward, wrapped so that differentiating it again fails clearly. Its node gets
+ * a fresh id like any other: the ops that later consume it have larger ids, so a second backward reaches
+ * it after they have handed it a gradient (and throws) instead of before (and silently skipping it).
+ */
 function onceDifferentiableResult(name: string, dx: Variable): Variable {
   const out = new Variable(dx.value, true);
   out.node = {
-    id: Number.MAX_SAFE_INTEGER,
+    id: newNodeId(),
     name: `${name}.backward`,
     inputs: [],
     output: out,

@@ -65,7 +65,7 @@ function check(fn: Fn, inputs: readonly (Tensor | Variable)[], options: Gradchec
   const y = fn(...vars);
   if (!(y instanceof Variable)) throw new T.TensorError(`gradcheck(${name}): fn must return a Variable`);
   const gen = new T.Generator(seed);
-  const v = T.tensor(Float64Array.from({ length: y.size }, () => gen.normal()), { shape: y.shape });
+  const v = T.tensor(Float64Array.from({ length: y.size }, () => gen.normal()), { shape: y.shape, dtype: y.dtype });
   // the scalar we differentiate: <v, fn(x)>
   const g = (xs: Tensor[]) => numericNeedsGraph
     ? dot(v, fn(...xs.map((x) => new Variable(x, true))).value)
@@ -128,7 +128,7 @@ export function gradgradcheck(fn: Fn, inputs: readonly (Tensor | Variable)[], op
   const first = (...xs: Variable[]): Variable => {
     const y = fn(...xs);
     const gen = new T.Generator(seed + 1);
-    const v = T.tensor(Float64Array.from({ length: y.size }, () => gen.normal()), { shape: y.shape });
+    const v = T.tensor(Float64Array.from({ length: y.size }, () => gen.normal()), { shape: y.shape, dtype: y.dtype });
     const gs = grads(y, xs, v, { createGraph: true });
     return concat(gs.map((gi) => reshape(gi, [-1])));
   };
