@@ -8,11 +8,14 @@ import { add, relu, sigmoid, tanh } from './ops/elementwise';
 import { matmul } from './ops/linalg';
 import { transpose } from './ops/views';
 
+/** One element in a state dict: a number, or a string for the values JSON cannot hold (-0, NaN, ±Infinity). */
+export type StateValue = number | '-0' | 'NaN' | 'Infinity' | '-Infinity';
+
 /** One entry of a state dict: plain JSON that round-trips every element exactly. */
 export interface TensorState {
   shape: number[];
   dtype: DType;
-  data: number[];
+  data: StateValue[];
 }
 /** Parameters by dotted name, as JSON. */
 export type StateDict = Record<string, TensorState>;
@@ -71,7 +74,7 @@ export abstract class Module {
   stateDict(): StateDict {
     const out: StateDict = {};
     for (const [name, p] of this.namedParameters()) {
-      out[name] = { shape: [...p.shape], dtype: p.dtype, data: Array.from(p.value.toTypedArray()) };
+      out[name] = { shape: [...p.shape], dtype: p.dtype, data: Array.from(p.value.toTypedArray(), encodeValue) };
     }
     return out;
   }
@@ -90,7 +93,12 @@ export abstract class Module {
       }
       if (s.dtype !== p.dtype) throw new T.TensorError(`loadStateDict: '${name}' has dtype ${s.dtype}, expected ${p.dtype}`);
       if (s.data.length !== p.size) throw new T.TensorError(`loadStateDict: '${name}' has ${s.data.length} values, expected ${p.size}`);
-      p.value = T.tensor(s.data, { shape: s.shape, dtype: s.dtype, device: p.device });
+      const data = s.data.map((x, k) => {
+        const v = decodeValue(x);
+        if (v === undefined) throw new T.TensorError(`loadStateDict: '${name}' element ${k} is ${JSON.stringify(x)}, expected a number, '-0', 'NaN', 'Infinity' or '-Infinity'`);
+        return v;
+      });
+      p.value = T.tensor(data, { shape: s.shape, dtype: s.dtype, device: p.device });
     }
   }
 
@@ -99,6 +107,17 @@ export abstract class Module {
     for (const p of this.parameters()) p.value = T.to(p.value, device);
     return this;
   }
+}
+
+/** JSON turns -0 into 0 and NaN/±Infinity into null: those travel as strings. */
+function encodeValue(x: number): StateValue {
+  if (Object.is(x, -0)) return '-0';
+  return Number.isFinite(x) ? x : (String(x) as StateValue);
+}
+
+function decodeValue(x: unknown): number | undefined {
+  if (typeof x === 'number') return x;
+  return x === '-0' || x === 'NaN' || x === 'Infinity' || x === '-Infinity' ? Number(x) : undefined;
 }
 
 /** How Linear initialises its weight: PyTorch's default U(±1/√fanIn), Xavier/Glorot uniform, or Kaiming/He normal. */

@@ -47,17 +47,37 @@ function hostArrays(p: Variable): { param: TypedArray; grad: ArrayLike<number> }
   return { param: v.storage.data, grad };
 }
 
-/** Per-parameter state buffers, allocated on first use. */
+/**
+ * Per-parameter state buffers, allocated on first use. A buffer is a host array (in-place path) or a tensor
+ * (tensor path); when a parameter switches path between steps (its value became, or stopped being, a
+ * contiguous CPU array, e.g. after the first tensor-path step replaced a view) the buffer moves with it,
+ * so momentum and moments carry over.
+ */
 class Slots {
   private host = new Map<number, Float64Array>();
   private dev = new Map<number, Tensor>();
+  /** True once parameter `i` has state (on either path). */
+  has(i: number): boolean { return this.host.has(i) || this.dev.has(i); }
   hostFor(i: number, n: number): Float64Array {
     let s = this.host.get(i);
-    if (!s) this.host.set(i, (s = new Float64Array(n)));
+    if (!s) {
+      const t = this.dev.get(i);
+      s = t ? Float64Array.from(t.toTypedArray()) : new Float64Array(n);
+      this.dev.delete(i);
+      this.host.set(i, s);
+    }
     return s;
   }
-  tensor(i: number): Tensor | undefined { return this.dev.get(i); }
-  setTensor(i: number, t: Tensor): void { this.dev.set(i, t); }
+  /** The state of parameter `i` as a tensor like `like` (moved from the host if it lives there). */
+  tensor(i: number, like: Tensor): Tensor | undefined {
+    const h = this.host.get(i);
+    if (h) {
+      this.host.delete(i);
+      this.dev.set(i, T.tensor(h, { shape: like.shape, dtype: like.dtype, device: like.device }));
+    }
+    return this.dev.get(i);
+  }
+  setTensor(i: number, t: Tensor): void { this.dev.set(i, t); this.host.delete(i); }
 }
 
 /** Options of SGD (PyTorch's names and defaults). */
@@ -70,7 +90,6 @@ export interface SGDOptions { lr: number; momentum?: number; dampening?: number;
 export class SGD extends Optimizer {
   private readonly o: Required<SGDOptions>;
   private readonly buf = new Slots();
-  private readonly started = new Set<number>();
   constructor(params: readonly Variable[], options: SGDOptions) {
     super(params);
     this.o = { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, ...options };
@@ -78,9 +97,8 @@ export class SGD extends Optimizer {
   }
   protected updateHost(i: number, p: TypedArray, grad: ArrayLike<number>): void {
     const { lr, momentum: mu, dampening, weightDecay: wd, nesterov } = this.o;
+    const first = !this.buf.has(i);
     const b = mu !== 0 ? this.buf.hostFor(i, p.length) : null;
-    const first = !this.started.has(i);
-    this.started.add(i);
     for (let k = 0; k < p.length; k++) {
       let g = grad[k]! + wd * p[k]!;
       if (b) {
@@ -94,7 +112,7 @@ export class SGD extends Optimizer {
     const { lr, momentum: mu, dampening, weightDecay: wd, nesterov } = this.o;
     let g = wd !== 0 ? T.add(grad, T.mul(p, wd)) : grad;
     if (mu !== 0) {
-      const prev = this.buf.tensor(i);
+      const prev = this.buf.tensor(i, p);
       const b = prev ? T.add(T.mul(prev, mu), T.mul(g, 1 - dampening)) : g;
       this.buf.setTensor(i, b);
       g = nesterov ? T.add(g, T.mul(b, mu)) : b;
@@ -114,7 +132,6 @@ export class Adam extends Optimizer {
   protected readonly o: Required<AdamOptions>;
   private readonly m = new Slots();
   private readonly v = new Slots();
-  private readonly mT = new Slots();
   private readonly t = new Map<number, number>();
   /** AdamW decays the weights directly instead of adding λp to the gradient. */
   protected readonly decoupled: boolean = false;
@@ -153,9 +170,9 @@ export class Adam extends Optimizer {
     const t = this.tick(i);
     const pd = this.decoupled && wd !== 0 ? T.mul(p, 1 - lr * wd) : p;
     const g = !this.decoupled && wd !== 0 ? T.add(grad, T.mul(pd, wd)) : grad;
-    const m = T.add(T.mul(this.mT.tensor(i) ?? T.zerosLike(p), b1), T.mul(g, 1 - b1));
-    const v = T.add(T.mul(this.v.tensor(i) ?? T.zerosLike(p), b2), T.mul(T.square(g), 1 - b2));
-    this.mT.setTensor(i, m);
+    const m = T.add(T.mul(this.m.tensor(i, p) ?? T.zerosLike(p), b1), T.mul(g, 1 - b1));
+    const v = T.add(T.mul(this.v.tensor(i, p) ?? T.zerosLike(p), b2), T.mul(T.square(g), 1 - b2));
+    this.m.setTensor(i, m);
     this.v.setTensor(i, v);
     const denom = T.add(T.div(T.sqrt(v), Math.sqrt(1 - b2 ** t)), eps);
     return T.sub(pd, T.mul(T.div(m, denom), lr / (1 - b1 ** t)));
