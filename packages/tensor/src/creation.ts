@@ -4,6 +4,7 @@ import { allocTyped, isDevice, isDType, type DType, type Device, type TypedArray
 import { describe, fail, fmtShape } from './errors';
 import { defaultGenerator, Generator } from './random';
 import { checkShape, sizeOf } from './shape';
+import { CpuStorage } from './storage';
 import { Tensor, type NestedArray } from './tensor';
 
 /** Options accepted by every creation function. */
@@ -56,6 +57,21 @@ export function tensor(data: NestedArray | TypedArray | readonly number[], optio
     return fromFlat('tensor', flat, want, opts);
   }
   return fromFlat('tensor', flat, shape, opts);
+}
+
+/**
+ * A CPU tensor over `data` itself, without copying (like `torch.from_numpy`): later writes to `data` are
+ * visible in the tensor. For handing over arrays a kernel just filled.
+ *
+ * ```ts
+ * const t = fromTypedArray(new Float64Array([1, 2, 3, 4]), [2, 2]);
+ * ```
+ */
+export function fromTypedArray(data: TypedArray, shape: readonly number[] = [data.length]): Tensor {
+  if (!(data instanceof Float32Array || data instanceof Float64Array)) fail('fromTypedArray', `data must be a Float32Array or Float64Array, got ${describe(data)}`);
+  const s = checkShape(shape, 'fromTypedArray');
+  if (sizeOf(s) !== data.length) fail('fromTypedArray', `shape ${fmtShape(s)} needs ${sizeOf(s)} elements, got a typed array of ${data.length}`);
+  return new Tensor(new CpuStorage(data), s, undefined, 0, data instanceof Float64Array ? 'float64' : 'float32');
 }
 
 /** Flatten nested arrays row-major, checking that they are rectangular and numeric. */

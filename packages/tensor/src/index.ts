@@ -16,7 +16,7 @@ export { backendFor } from './backends';
 export { UNARY_SCALAR, BINARY_SCALAR } from './backends/cpu/kernels';
 export { Generator, manualSeed, defaultGenerator } from './random';
 export {
-  tensor, full, zeros, ones, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn,
+  tensor, fromTypedArray, full, zeros, ones, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn,
   type CreateOptions, type RandomOptions,
 } from './creation';
 export {

@@ -1,0 +1,136 @@
+// Layer: propel. The PROPEL loss as ONE autograd op made with defineOp: forward and backward are the
+// fused kernels of kernel.ts (log space, hand-derived gradient), so a training step records one node
+// and keeps only O(B·I²) numbers for backward. Imports tensor, autograd and kernel.ts.
+import * as T from '@propel-ts/tensor';
+import type { Tensor } from '@propel-ts/tensor';
+import { defineOp, Variable, type VarLike } from '@propel-ts/autograd';
+import {
+  propelBackward, propelDimsFromShapes, propelForward, resolvePropelOptions,
+  type FloatArray, type PropelMode, type PropelSaved, type SigmaTransform,
+} from './kernel';
+
+/** How per-sample losses are combined: their mean (default), their sum, or none (shape `[B]`). */
+export type Reduction = 'mean' | 'sum' | 'none';
+
+/** Options of `propelLoss` and `PropelLoss`. */
+export interface PropelLossOptions {
+  /** Ground-truth standard deviation (the paper's σ). Default 0.1. */
+  sigma?: number;
+  /** Default 'mean'. */
+  reduction?: Reduction;
+  /**
+   * 'paper' (default): the paper's equations with the n-dimensional H(P_gt): a perfect prediction gives 0.
+   * 'torchpropel': the original PyTorch code's numbers (its H(P_gt) is always the 1-D formula), for
+   * reproducing results or porting models trained with it; still stable and supports I = 1.
+   */
+  mode?: PropelMode;
+  /**
+   * How the raw standard-deviation channels become standard deviations. 'identity' (default, the
+   * reference's behaviour): variance = s²; the loss then has a 1/|s| singularity that makes training
+   * spike when an output nears 0. 'softplus' (std = log(1+e^s)) and 'exp' (std = e^s) keep the standard
+   * deviation positive and smooth; prefer them when training from scratch.
+   */
+  sigmaTransform?: SigmaTransform;
+}
+
+interface Params {
+  sigma: number;
+  mode: PropelMode;
+  sigmaTransform: SigmaTransform;
+  reduction: Reduction;
+}
+
+/** A tensor's elements as a flat row-major array, without a copy when it is already one. */
+function hostArray(t: Tensor): FloatArray {
+  if (t.device === 'cpu' && t.isContiguous() && t.offset === 0 && t.storage instanceof T.CpuStorage && t.storage.length === t.size) {
+    return t.storage.data;
+  }
+  return t.toTypedArray();
+}
+
+const propelOp = defineOp<Params, PropelSaved>({
+  name: 'propel',
+  onceDifferentiable: true,
+  forward: ([output, target], p) => {
+    const dims = propelDimsFromShapes(output!.shape, target!.shape);
+    const { lossPerSample, saved } = propelForward(hostArray(output!), hostArray(target!), dims, p);
+    const perSample = T.fromTypedArray(lossPerSample, [dims.B]);
+    let out: Tensor;
+    if (p.reduction === 'none') out = perSample;
+    else {
+      let s = 0;
+      for (let b = 0; b < lossPerSample.length; b++) s += lossPerSample[b]!;
+      const value = p.reduction === 'mean' ? s / dims.B : s;
+      out = T.full([], value, { dtype: output!.dtype });
+    }
+    return { out: T.to(out, output!.device), saved };
+  },
+  // dL/d output from the fused kernel; the target is data (no gradient)
+  backward: (dy, { saved, params: p }) => {
+    const B = saved.dims.B;
+    const up = dy.value.toTypedArray();
+    const perSample = p.reduction === 'none' ? up : p.reduction === 'mean' ? up[0]! / B : up[0]!;
+    const grad = propelBackward(saved, perSample);
+    return [T.to(T.fromTypedArray(grad, [B, saved.dims.I, 2 * saved.dims.n]), dy.device), null];
+  },
+});
+
+/**
+ * The PROPEL loss (Asad et al., ICPR 2020) of a predicted mixture of I Gaussians against targets.
+ *
+ * `output` `[B, I, 2n]`: per component n means then n standard deviations; `target` `[B, n]`. Returns a
+ * scalar Variable ('mean' or 'sum') or the per-sample losses `[B]` ('none'). One fused op: forward and
+ * backward in log space, finite however far the prediction is from the target. Once-differentiable: for
+ * second-order gradients use `propelLossComposite`. The target gets no gradient.
+ *
+ * ```ts
+ * const out = model.forward(x).reshape([B, 4, 4]);            // I = 4 Gaussians in n = 2 dimensions
+ * const loss = propelLoss(out, target, { sigma: 0.1 });
+ * loss.backward();
+ * ```
+ */
+export function propelLoss(output: VarLike, target: VarLike, options: PropelLossOptions = {}): Variable {
+  const p = resolveLossOptions(options);
+  const [o, t] = [asVariable(output, 'output'), asVariable(target, 'target')];
+  T.checkSame('propelLoss', [o.value, t.value], ['output', 'target']);
+  if (t.requiresGrad) {
+    throw new T.TensorError("propelLoss: target requires a gradient, but the fused op treats the target as data; expected a target without requiresGrad (detach it, or use propelLossComposite for gradients with respect to the target)");
+  }
+  propelDimsFromShapes(o.shape, t.shape);
+  return propelOp([o, t], p);
+}
+
+/** Check and default the loss options (sigma, mode, transform, reduction). */
+export function resolveLossOptions(options: PropelLossOptions): Params {
+  const { sigma, mode, sigmaTransform } = resolvePropelOptions({ sigma: 0.1, ...options });
+  const reduction = options.reduction ?? 'mean';
+  if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
+    throw new T.TensorError(`propelLoss: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
+  }
+  return { sigma, mode, sigmaTransform, reduction };
+}
+
+function asVariable(x: VarLike, arg: string): Variable {
+  if (x instanceof Variable) return x;
+  if (x instanceof T.Tensor) return new Variable(x);
+  throw new T.TensorError(`propelLoss: ${arg} must be a Variable or Tensor, got ${x === null ? 'null' : typeof x}`);
+}
+
+/**
+ * The loss as a module, for code ported from torchpropel's `PROPEL(sigma, reduction)`:
+ *
+ * ```ts
+ * const criterion = new PropelLoss({ sigma: 0.1 });
+ * const loss = criterion.forward(output, target);
+ * ```
+ */
+export class PropelLoss {
+  readonly options: Readonly<Required<PropelLossOptions>>;
+  constructor(options: PropelLossOptions = {}) {
+    const p = resolveLossOptions(options);
+    this.options = Object.freeze({ ...p });
+  }
+  forward(output: VarLike, target: VarLike): Variable {
+    return propelLoss(output, target, this.options);
+  }
+}
