@@ -252,6 +252,12 @@ describe('optim: the same numbers as PyTorch (3 steps, fixed gradients, float64)
     const opt = new optim.SGD([p], { lr: 0.1 });
     p.grad = T.ones([3, 2], f64);
     expect(() => opt.step()).to.throw('SGD.step: gradient of params[0] has shape [3,2], expected [2,3]');
+    // a gradient of lower rank whose dims match a prefix of the parameter's is refused too (not read past its end)
+    p.grad = T.ones([2], f64);
+    expect(() => opt.step()).to.throw('SGD.step: gradient of params[0] has shape [2], expected [2,3]');
+    expect(Array.from(p.value.toTypedArray()).every(Number.isFinite)).to.equal(true);
+    p.grad = T.ones([2, 3]);
+    expect(() => opt.step()).to.throw('SGD.step: gradient of params[0] has dtype float32, expected float64');
   });
 });
 

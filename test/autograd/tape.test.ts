@@ -211,6 +211,24 @@ describe('tape: backward', () => {
     close(arr(x32.grad), [3, 4]);
   });
 
+  it('ties at a kink split the gradient evenly (max/min reductions, maximum/minimum), as PyTorch', () => {
+    const x = leaf([[1, 3, 3], [2, 0, 2]]);
+    A.sum(A.max(x, { axis: 1 })).backward();
+    close(arr(x.grad), [0, 0.5, 0.5, 0.5, 0, 0.5]);
+    const y = leaf([2, 5, 5, 1]);
+    A.min(A.neg(y)).backward();
+    close(arr(y.grad), [0, -0.5, -0.5, 0]);
+    const a = leaf([1, 2, 3]);
+    const b = leaf([1, 0, 4]);
+    A.sum(A.maximum(a, b)).backward();
+    close(arr(a.grad), [0.5, 1, 0]);
+    close(arr(b.grad), [0.5, 0, 1]);
+    // relu and abs at exactly 0: gradient 0; clamp at a bound: gradient 1 (bounds included)
+    const z = leaf([0, 0, -0.5, 0.5]);
+    A.sum(A.add(A.add(A.relu(z), A.abs(z)), A.clamp(z, -0.5, 0.5))).backward();
+    close(arr(z.grad), [0 + 0 + 1, 0 + 0 + 1, 0 - 1 + 1, 1 + 1 + 1]);
+  });
+
   it('piecewise-constant ops (sign, comparisons, argmax) return constants with no gradient', () => {
     const x = leaf([1, -2, 3]);
     for (const y of [A.sign(x), A.gt(x, 0), A.eq(x, 1), A.ne(x, 1), A.lt(x, 0), A.le(x, 0), A.ge(x, 0), A.argmax(x), A.argmin(x)]) {

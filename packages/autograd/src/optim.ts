@@ -23,8 +23,11 @@ export abstract class Optimizer {
     this.stepCount++;
     this.params.forEach((p, i) => {
       if (p.grad === null) return;
-      if (p.grad.dtype !== p.dtype || p.grad.shape.some((d, k) => d !== p.shape[k])) {
+      if (p.grad.ndim !== p.ndim || p.grad.shape.some((d, k) => d !== p.shape[k])) {
         throw new T.TensorError(`${this.constructor.name}.step: gradient of params[${i}] has shape ${T.fmtShape(p.grad.shape)}, expected ${T.fmtShape(p.shape)}`);
+      }
+      if (p.grad.dtype !== p.dtype) {
+        throw new T.TensorError(`${this.constructor.name}.step: gradient of params[${i}] has dtype ${p.grad.dtype}, expected ${p.dtype}`);
       }
       const host = hostArrays(p);
       if (host) this.updateHost(i, host.param, host.grad);
