@@ -256,3 +256,15 @@ describe('nn: stateDict / loadStateDict', () => {
     throwsWith(() => model.loadStateDict(short), "loadStateDict: 'layers.0.bias' has 2 values, expected 3");
   });
 });
+
+describe('nn: shared parameters', () => {
+  it('lists a layer shared by two fields once, so an optimizer updates it once', () => {
+    const shared = new nn.Linear(2, 2, { seed: 1 });
+    class Twice extends nn.Module {
+      a = shared;
+      b = shared;
+      forward(x: A.VarLike) { return this.b.forward(this.a.forward(x)); }
+    }
+    expect(new Twice().namedParameters().map(([n]) => n)).to.deep.equal(['a.weight', 'a.bias']);
+  });
+});

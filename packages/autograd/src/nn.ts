@@ -31,17 +31,23 @@ export abstract class Module {
   /** Compute the module's output. */
   abstract forward(x: VarLike): Variable;
 
-  /** `[name, parameter]` pairs, depth first, with dotted names (`layers.0.weight`). */
+  /**
+   * `[name, parameter]` pairs, depth first, with dotted names (`layers.0.weight`). A parameter shared by
+   * several fields is listed once, under its first name (so an optimizer updates it once), as in PyTorch.
+   */
   namedParameters(prefix = ''): [string, Variable][] {
     const out: [string, Variable][] = [];
-    for (const [key, value] of Object.entries(this)) {
-      const name = prefix + key;
-      if (value instanceof Variable && value.requiresGrad) out.push([name, value]);
-      else if (value instanceof Module) out.push(...value.namedParameters(`${name}.`));
-      else if (Array.isArray(value)) {
-        value.forEach((m, i) => { if (m instanceof Module) out.push(...m.namedParameters(`${name}.${i}.`)); });
+    const seen = new Set<Variable>();
+    const visit = (module: Module, pre: string): void => {
+      for (const [key, value] of Object.entries(module)) {
+        const name = pre + key;
+        if (value instanceof Variable && value.requiresGrad) {
+          if (!seen.has(value)) { seen.add(value); out.push([name, value]); }
+        } else if (value instanceof Module) visit(value, `${name}.`);
+        else if (Array.isArray(value)) value.forEach((m, i) => { if (m instanceof Module) visit(m, `${name}.${i}.`); });
       }
-    }
+    };
+    visit(this, prefix);
     return out;
   }
 

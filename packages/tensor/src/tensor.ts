@@ -42,8 +42,9 @@ export class Tensor {
     readonly offset = 0,
     readonly dtype: DType = 'float32',
   ) {
-    this.shape = Object.freeze(shape.slice());
-    this.strides = Object.freeze(strides.slice());
+    // copies (not frozen: freezing costs more than the rest of a small op), typed readonly
+    this.shape = shape.slice();
+    this.strides = strides.slice();
     this.size = sizeOf(shape);
   }
 
