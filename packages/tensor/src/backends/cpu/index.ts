@@ -6,7 +6,7 @@ import { internal } from '../../errors';
 import { contiguousStrides, sizeOf } from '../../shape';
 import { CpuStorage } from '../../storage';
 import { Tensor } from '../../tensor';
-import { gemm } from './gemm';
+import { gemmStrided } from './gemm';
 import { BINARY_ROW, REDUCE_ROW, UNARY_ROW } from './kernels';
 import { planWalk, walkRows } from './walk';
 
@@ -123,30 +123,18 @@ function matmul(a: Tensor, b: Tensor): Tensor {
   const m = a.shape[nd - 2]!, k = a.shape[nd - 1]!, n = b.shape[nd - 1]!;
   const batchShape = a.shape.slice(0, nd - 2);
   const { t, data } = empty([...batchShape, m, n], a.dtype);
+  if (t.size === 0) return t;
   const A = cpuData(a), B = cpuData(b);
-  // operands whose matrices are not row-major (transposed, sliced columns) are packed once per batch
-  const packA = a.strides[nd - 1] !== 1 || (m > 1 && a.strides[nd - 2]! < k);
-  const packB = b.strides[nd - 1] !== 1 || (k > 1 && b.strides[nd - 2]! < n);
-  const bufA = packA ? allocTyped(a.dtype, m * k) : A;
-  const bufB = packB ? allocTyped(b.dtype, k * n) : B;
-  const matrix = (x: Tensor, off: number, rows: number, cols: number) =>
-    new Tensor(x.storage, [rows, cols], x.strides.slice(nd - 2), off, x.dtype);
+  // gemmStrided reads any matrix strides (transposed, sliced, broadcast), so nothing is packed here
+  const ars = a.strides[nd - 2]!, acs = a.strides[nd - 1]!, brs = b.strides[nd - 2]!, bcs = b.strides[nd - 1]!;
   // walk the batch dimensions; each "row" of the walk is a run of matrices
   const plan = planWalk(batchShape, [a.strides.slice(0, nd - 2), b.strides.slice(0, nd - 2), t.strides.slice(0, nd - 2)]);
-  if (t.size === 0) return t;
   const last = plan.shape.length - 1;
   const runLength = plan.shape[last]!;
+  const as = plan.strides[0]![last]!, bs = plan.strides[1]![last]!, cs = plan.strides[2]![last]!;
   walkRows(plan, [a.offset, b.offset, 0], (pos) => {
     for (let r = 0; r < runLength; r++) {
-      const ao = pos[0]! + r * plan.strides[0]![last]!;
-      const bo = pos[1]! + r * plan.strides[1]![last]!;
-      const co = pos[2]! + r * plan.strides[2]![last]!;
-      if (packA) copyInto(matrix(a, ao, m, k), bufA, 0);
-      if (packB) copyInto(matrix(b, bo, k, n), bufB, 0);
-      gemm(m, n, k,
-        bufA, packA ? 0 : ao, packA ? k : a.strides[nd - 2]!,
-        bufB, packB ? 0 : bo, packB ? n : b.strides[nd - 2]!,
-        data, co, n);
+      gemmStrided(m, n, k, A, pos[0]! + r * as, ars, acs, B, pos[1]! + r * bs, brs, bcs, data, pos[2]! + r * cs, n);
     }
   });
   return t;

@@ -1,0 +1,121 @@
+// Layer: tensor/backends/cpu. Drives the WebAssembly SIMD matrix multiply compiled from wasm/gemm.wat:
+// instantiates it once (synchronously: the module is ~2 KB, under the 4 KB that browsers allow on the main
+// thread), copies the operands into its memory, runs it and copies C out. Returns false when WebAssembly
+// or SIMD is missing or the operands are too large, so the caller falls back to the JS gemm. Uses only
+// the WebAssembly global (no Node imports). Imports only types and the generated module.
+import type { TypedArray } from '../../dtype';
+import { GEMM_WASM_BASE64 } from './gemm-wasm.generated';
+
+/** Tile rows; tile columns are 8 (float32) or 4 (float64). Must match gemm.wat. */
+const MR = 4;
+/** Rows of B (= columns of A) per packed block, and rows of A per packed block (a multiple of MR). */
+const KC = 256;
+const MC = 64;
+/** Operands needing more wasm memory than this go to the JS gemm. */
+const MAX_BYTES = 256 * 2 ** 20;
+/** After a call that needed more than this, the memory is dropped (a fresh instance next time). */
+const KEEP_BYTES = 32 * 2 ** 20;
+const PAGE = 65536;
+
+type GemmFn = (m: number, n: number, k: number, a: number, ars: number, acs: number,
+  b: number, brs: number, bcs: number, c: number, wa: number, wb: number, kcBlock: number, mcBlock: number) => void;
+
+interface Instance {
+  readonly memory: WebAssembly.Memory;
+  readonly f32: GemmFn;
+  readonly f64: GemmFn;
+}
+
+let compiled: WebAssembly.Module | null | undefined; // undefined: not tried yet; null: unavailable
+let instance: Instance | null = null;
+
+function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(s);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+function getInstance(): Instance | null {
+  if (instance !== null) return instance;
+  if (compiled === undefined) {
+    compiled = null;
+    try {
+      const bytes = decodeBase64(GEMM_WASM_BASE64);
+      // validate() is false where SIMD (or WebAssembly itself) is unsupported: the feature test
+      if (typeof WebAssembly === 'object' && WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
+    } catch {
+      compiled = null;
+    }
+  }
+  if (compiled === null) return null;
+  const ex = new WebAssembly.Instance(compiled, {}).exports;
+  instance = {
+    memory: ex['memory'] as WebAssembly.Memory,
+    f32: ex['gemm_f32'] as GemmFn,
+    f64: ex['gemm_f64'] as GemmFn,
+  };
+  return instance;
+}
+
+/** Whether the WebAssembly SIMD gemm can run here (WebAssembly present and SIMD validated). */
+export function wasmGemmAvailable(): boolean {
+  return getInstance() !== null;
+}
+
+const align = (bytes: number) => (bytes + 15) & ~15;
+
+/**
+ * Copy an m x n strided operand into the wasm memory at element index `dst` of `heap`; returns the
+ * strides it has there. A dense enough span (a row-major or transposed matrix) is copied as one block,
+ * keeping its strides; a sparse one (a strided slice) is gathered row-major.
+ */
+function copyIn(heap: TypedArray, dst: number, X: TypedArray, off: number, rs: number, cs: number,
+  rows: number, cols: number, span: number): [number, number] {
+  if (span <= 2 * rows * cols + 64) {
+    heap.set(X.subarray(off, off + span), dst);
+    return [rs, cs];
+  }
+  for (let i = 0; i < rows; i++) {
+    const s = off + i * rs, d = dst + i * cols;
+    for (let j = 0; j < cols; j++) heap[d + j] = X[s + j * cs]!;
+  }
+  return [cols, 1];
+}
+
+/**
+ * C[cOff + i*ldc + j] = sum_p A[aOff + i*ars + p*acs] * B[bOff + p*brs + j*bcs] with WebAssembly SIMD.
+ * A, B and C must be the same typed-array type; strides must be non-negative; m, n, k >= 1. Returns
+ * false (having done nothing) when it cannot run: no WebAssembly SIMD, mixed types, or too large.
+ */
+export function gemmWasm(
+  m: number, n: number, k: number,
+  A: TypedArray, aOff: number, ars: number, acs: number,
+  B: TypedArray, bOff: number, brs: number, bcs: number,
+  C: TypedArray, cOff: number, ldc: number,
+): boolean {
+  const f64 = C instanceof Float64Array;
+  if ((A instanceof Float64Array) !== f64 || (B instanceof Float64Array) !== f64) return false;
+  if (ars < 0 || acs < 0 || brs < 0 || bcs < 0 || m < 1 || n < 1 || k < 1) return false;
+  const inst = getInstance();
+  if (inst === null) return false;
+  const es = f64 ? 8 : 4, nr = f64 ? 4 : 8;
+  const np = Math.ceil(n / nr) * nr, mp = Math.ceil(m / MR) * MR;
+  const aSpan = (m - 1) * ars + (k - 1) * acs + 1, bSpan = (k - 1) * brs + (n - 1) * bcs + 1;
+  const aBytes = align(Math.max(aSpan, m * k) * es), bBytes = align(Math.max(bSpan, k * n) * es);
+  const cBytes = align(mp * np * es), waBytes = align(MC * Math.min(k, KC) * es), wbBytes = align(Math.min(k, KC) * np * es);
+  const total = aBytes + bBytes + cBytes + waBytes + wbBytes;
+  if (total > MAX_BYTES) return false;
+  const { memory } = inst;
+  if (memory.buffer.byteLength < total) memory.grow(Math.ceil((total - memory.buffer.byteLength) / PAGE));
+  const heap = f64 ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
+  const a = 0, b = a + aBytes, c = b + bBytes, wa = c + cBytes, wb = wa + waBytes;
+  const [ars2, acs2] = copyIn(heap, a / es, A, aOff, ars, acs, m, k, aSpan);
+  const [brs2, bcs2] = copyIn(heap, b / es, B, bOff, brs, bcs, k, n, bSpan);
+  (f64 ? inst.f64 : inst.f32)(m, n, k, a, ars2, acs2, b, brs2, bcs2, c, wa, wb, KC, MC);
+  const c0 = c / es;
+  if (np === n && ldc === n) C.set(heap.subarray(c0, c0 + m * n), cOff);
+  else for (let i = 0; i < m; i++) C.set(heap.subarray(c0 + i * np, c0 + i * np + n), cOff + i * ldc);
+  if (total > KEEP_BYTES) instance = null; // let a big memory be collected; the compiled module is kept
+  return true;
+}
