@@ -26,18 +26,29 @@ export interface Operand {
 
 // ---- op tables: statements over the input values, defining `y` ---------------------------------------
 
-/** `out = expm1(x)` accurately near 0 (Kahan's trick: (u-1)*x/log(u), exact where u rounds to 1). */
+/**
+ * `out = expm1(x)` without cancellation near 0: a degree-9 Taylor polynomial for |x| < 0.5 (truncation
+ * < 1e-9 relative), exp(x) - 1 elsewhere. (Kahan's (u-1)*x/log(u) trick is not enough on GL devices,
+ * whose exp and log are not accurate near 0 and 1.)
+ */
 function expm1Lines(x: string, out: string): string {
-  return `let ${out}u = Math.exp(${x});
-let ${out} = ${out}u - 1;
-if (${out}u === 1) { ${out} = ${x}; } else if (${out} !== -1 && ${out}u < 3.0e38) { ${out} = ${out} * ${x} / Math.log(${out}u); }`;
+  return `let ${out} = Math.exp(${x}) - 1;
+if (Math.abs(${x}) < 0.5) {
+  ${out} = ${x} * (1 + ${x} * (0.5 + ${x} * (0.16666666666666666 + ${x} * (0.041666666666666664 + ${x} * (0.008333333333333333 + ${x} * (0.001388888888888889 + ${x} * (0.0001984126984126984 + ${x} * (0.0000248015873015873 + ${x} * 0.0000027557319223985893))))))));
+}`;
 }
 
-/** `out = log1p(x)` accurately near 0 (Kahan's trick: log(u)*x/(u-1) with u = 1+x). */
+/**
+ * `out = log1p(x)` without cancellation near 0: for |x| < 0.5, 2·atanh(s) with s = x/(2+x) (|s| <= 1/3)
+ * as an odd series to s^17 (truncation < 1e-9 relative); log(1 + x) elsewhere.
+ */
 function log1pLines(x: string, out: string): string {
-  return `let ${out}u = 1 + ${x};
-let ${out} = Math.log(${out}u);
-if (${out}u === 1) { ${out} = ${x}; } else if (${out}u < 3.0e38) { ${out} = ${out} * ${x} / (${out}u - 1); }`;
+  return `let ${out} = Math.log(1 + ${x});
+if (Math.abs(${x}) < 0.5) {
+  let ${out}s = ${x} / (2 + ${x});
+  let ${out}q = ${out}s * ${out}s;
+  ${out} = 2 * ${out}s * (1 + ${out}q * (0.3333333333333333 + ${out}q * (0.2 + ${out}q * (0.14285714285714285 + ${out}q * (0.1111111111111111 + ${out}q * (0.09090909090909091 + ${out}q * (0.07692307692307693 + ${out}q * (0.06666666666666667 + ${out}q * 0.058823529411764705))))))));
+}`;
 }
 
 /**

@@ -1,0 +1,473 @@
+// GPU parity: every kernel of the 'gpu' backend against the CPU backend, in every gpu.js mode available
+// here. The suite iterates the op unions (UNARY_OPS, BINARY_OPS, REDUCE_OPS, ARG_REDUCE_OPS), so a new op
+// is covered without a new test. Inputs are seeded (Generator) random shapes read through non-contiguous
+// views (permuted, sliced with a step, expanded/broadcast) that must stay zero-copy on the device, and
+// sizes past gpu.js's default 1,000-iteration loop cap (sums over 5,000 elements, matmul with K = 1,500).
+//
+// Tolerances (float32, u = 2^-24; |gpu - cpu| <= atol + rtol·|cpu|, NaN must match NaN):
+//   exact (0): data movement, comparisons, sign/abs/neg/relu, max/min, argmax/argmin, add/sub/mul
+//              (one correctly rounded float32 op on both sides)
+//   4u relative: div, reciprocal, sqrt, square (GL may not round these correctly: a few ulp)
+//   2e-6 relative + 1e-7 absolute: exp, log, sin, cos, tanh, sigmoid, log1p, expm1, softplus, pow (the
+//              device's float32 transcendental functions are not correctly rounded; measured errors are
+//              well inside this)
+//   sums (sum, matmul, scatterAdd) over k terms: 2·k·u·Σ|terms| absolute — the classical bound for a
+//              k-term float32 dot product, computed per output from the |inputs| on the CPU
+//   prod over k terms: 2·k·u relative.
+//
+// Modes: `PROPEL_REQUIRE_GPU_MODES=webasm,headlessgl` turns a missing mode into a failure instead of a
+// skip. headlessgl needs a display: `xvfb-run -a -s "-screen 0 1x1x24" npx mocha test/tensor/gpu-parity.test.ts`
+// (scripts/test-gpu.sh).
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import * as T from '@propel-ts/tensor';
+import {
+  ARG_REDUCE_OPS, BINARY_OPS, Generator, REDUCE_OPS, Tensor, UNARY_OPS, type BinaryOp, type ReduceOp, type TypedArray, type UnaryOp,
+} from '@propel-ts/tensor';
+import { GpuStorage, gpuInfo, setGpuMode, type GpuMode } from '../../packages/tensor/src/backends/gpu';
+
+const U = 2 ** -24;
+
+interface Tol { rtol: number; atol: number }
+const EXACT: Tol = { rtol: 0, atol: 0 };
+const ROUNDED: Tol = { rtol: 4 * U, atol: 0 };
+const TRANSCENDENTAL: Tol = { rtol: 2e-6, atol: 1e-7 };
+
+/** How to draw inputs for an op (its domain) and how close the device must come. */
+interface Case { draw: (g: Generator) => number; tol: Tol }
+const normal = (g: Generator) => 2 * g.normal();
+const positive = (g: Generator) => 0.1 + 4 * g.uniform();
+const small = (g: Generator) => Math.round(6 * g.uniform() - 3); // small integers: ties for comparisons
+const mixed = (g: Generator) => (g.uniform() < 0.5 ? small(g) : normal(g));
+const nonzero = (g: Generator) => (g.uniform() < 0.5 ? -1 : 1) * (0.25 + 3 * g.uniform());
+
+const UNARY_CASES: { [K in UnaryOp]: Case } = {
+  neg: { draw: normal, tol: EXACT },
+  abs: { draw: normal, tol: EXACT },
+  exp: { draw: normal, tol: TRANSCENDENTAL },
+  log: { draw: positive, tol: TRANSCENDENTAL },
+  sqrt: { draw: positive, tol: ROUNDED },
+  square: { draw: normal, tol: ROUNDED },
+  reciprocal: { draw: nonzero, tol: ROUNDED },
+  tanh: { draw: normal, tol: TRANSCENDENTAL },
+  sigmoid: { draw: (g) => 8 * g.normal(), tol: TRANSCENDENTAL },
+  relu: { draw: mixed, tol: EXACT },
+  sin: { draw: normal, tol: TRANSCENDENTAL },
+  cos: { draw: normal, tol: TRANSCENDENTAL },
+  sign: { draw: mixed, tol: EXACT },
+  log1p: { draw: (g) => (g.uniform() < 0.3 ? 1e-4 * g.normal() : -0.9 + 4 * g.uniform()), tol: TRANSCENDENTAL },
+  expm1: { draw: (g) => (g.uniform() < 0.3 ? 1e-4 * g.normal() : normal(g)), tol: TRANSCENDENTAL },
+  softplus: { draw: (g) => 12 * g.normal(), tol: TRANSCENDENTAL },
+};
+
+const BINARY_CASES: { [K in BinaryOp]: { a: Case['draw']; b: Case['draw']; tol: Tol } } = {
+  add: { a: normal, b: normal, tol: EXACT },
+  sub: { a: normal, b: normal, tol: EXACT },
+  mul: { a: normal, b: normal, tol: EXACT },
+  div: { a: normal, b: nonzero, tol: ROUNDED },
+  // positive bases with any exponent, and negative bases with integer exponents
+  pow: { a: (g) => (g.uniform() < 0.5 ? positive(g) : -positive(g)), b: small, tol: TRANSCENDENTAL },
+  maximum: { a: mixed, b: mixed, tol: EXACT },
+  minimum: { a: mixed, b: mixed, tol: EXACT },
+  eq: { a: small, b: small, tol: EXACT },
+  ne: { a: small, b: small, tol: EXACT },
+  lt: { a: small, b: small, tol: EXACT },
+  le: { a: small, b: small, tol: EXACT },
+  gt: { a: small, b: small, tol: EXACT },
+  ge: { a: small, b: small, tol: EXACT },
+};
+
+// ---- inputs: a CPU base tensor and the view the op reads (the same view is taken on the device) ----
+
+interface Input { base: Tensor; view: (t: Tensor) => Tensor }
+type Layout = 'contiguous' | 'permuted' | 'sliced' | 'broadcast';
+const LAYOUTS: readonly Layout[] = ['contiguous', 'permuted', 'sliced', 'broadcast'];
+
+function randomTensor(g: Generator, shape: readonly number[], draw: Case['draw']): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return T.tensor(Float32Array.from({ length: n }, () => draw(g)), { shape });
+}
+
+/** An input of logical shape `shape` read through `layout`. */
+function input(g: Generator, shape: readonly number[], draw: Case['draw'], layout: Layout): Input {
+  const nd = shape.length;
+  switch (layout) {
+    case 'contiguous':
+      return { base: randomTensor(g, shape, draw), view: (t) => t };
+    case 'permuted': {
+      const order = shape.map((_, i) => nd - 1 - i);
+      return { base: randomTensor(g, order.map((d) => shape[d]!), draw), view: (t) => t.permute(order) };
+    }
+    case 'sliced': {
+      // every other element of the last dim, skipping the first row of dim 0
+      const bigger = shape.map((d, i) => (i === nd - 1 ? 2 * d + 1 : i === 0 ? d + 1 : d));
+      const every2nd = (t: Tensor) => t.slice(-1, 1, 2 * shape[nd - 1]! + 1, 2);
+      return { base: randomTensor(g, bigger, draw), view: nd > 1 ? (t) => every2nd(t).slice(0, 1) : every2nd };
+    }
+    case 'broadcast': {
+      // dim 0 (and the last dim when rank > 1) stored once, read with stride 0
+      const stored = shape.map((d, i) => (i === 0 || (nd > 1 && i === nd - 1) ? 1 : d));
+      return { base: randomTensor(g, stored, draw), view: (t) => t.expand(shape) };
+    }
+  }
+}
+
+function randomShape(g: Generator, minRank = 1, maxRank = 4, maxDim = 6): number[] {
+  const rank = minRank + g.int(maxRank - minRank + 1);
+  return Array.from({ length: rank }, () => 1 + g.int(maxDim));
+}
+
+/** The device version of each input: its base uploaded once, the view taken on the device (zero copy). */
+function onDevice(inputs: readonly Input[]): Tensor[] {
+  return inputs.map(({ base, view }) => {
+    const gb = base.to('gpu');
+    const v = view(gb);
+    expect(v.device).to.equal('gpu');
+    expect(v.storage, 'a device view must share its base storage').to.equal(gb.storage);
+    return v;
+  });
+}
+
+/** Per-element bound: atol + rtol·|want|, or a full bound array. */
+type Bound = Tol | TypedArray;
+
+function compare(what: string, got: TypedArray, want: TypedArray, bound: Bound): void {
+  expect(got.length, `${what}: length`).to.equal(want.length);
+  let worst = -1, worstExcess = 0;
+  let failures = 0;
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i]!, w = want[i]!;
+    if (Number.isNaN(w) || Number.isNaN(g)) {
+      if (Number.isNaN(w) !== Number.isNaN(g)) { failures++; if (worst < 0) worst = i; }
+      continue;
+    }
+    if (!Number.isFinite(w) || !Number.isFinite(g)) {
+      if (g !== w) { failures++; if (worst < 0) worst = i; }
+      continue;
+    }
+    const limit = 'rtol' in bound ? bound.atol + bound.rtol * Math.abs(w) : bound[i]!;
+    const excess = Math.abs(g - w) - limit;
+    if (excess > 0) {
+      failures++;
+      if (excess > worstExcess || worst < 0) { worst = i; worstExcess = excess; }
+    }
+  }
+  if (failures > 0) {
+    const limit = 'rtol' in bound ? bound.atol + bound.rtol * Math.abs(want[worst]!) : bound[worst]!;
+    expect.fail(`${what}: ${failures} of ${want.length} elements differ; worst at ${worst}: gpu ${got[worst]}, cpu ${want[worst]}, |diff| ${Math.abs(got[worst]! - want[worst]!)} > ${limit}`);
+  }
+}
+
+/** Run `f` on the CPU inputs and on their device twins; compare within `bound` (computed from the CPU inputs). */
+function parity(what: string, inputs: readonly Input[], f: (...xs: Tensor[]) => Tensor, bound: Bound | ((...xs: Tensor[]) => Bound)): void {
+  const cpuIn = inputs.map(({ base, view }) => view(base));
+  const want = f(...cpuIn);
+  const got = f(...onDevice(inputs));
+  expect(got.device, what).to.equal('gpu');
+  expect(got.shape, `${what}: shape`).to.deep.equal(want.shape);
+  compare(what, got.toTypedArray(), want.toTypedArray(), typeof bound === 'function' ? bound(...cpuIn) : bound);
+}
+
+/** 2·k·u·Σ|terms|: the float32 bound for a k-term sum whose |terms| sum (per output) is `absSum`. */
+function sumBound(k: number, absSum: Tensor): Float32Array {
+  return Float32Array.from(absSum.toTypedArray(), (s) => 2 * k * U * s + 1e-30);
+}
+
+// ---- modes ------------------------------------------------------------------------------------------
+
+const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+const REQUIRED = (env.PROPEL_REQUIRE_GPU_MODES ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+const INFO = gpuInfo();
+const CANDIDATES: readonly GpuMode[] = ['webgpu', 'headlessgl', 'webgl2', 'webgl', 'webasm', 'cpu'];
+const RAN: string[] = [];
+
+describe('gpu parity', function () {
+  this.timeout(120_000);
+
+  before(() => {
+    console.log(`      gpu.js modes available here: ${INFO.availableModes.join(', ') || 'none'}`);
+    for (const [mode, why] of Object.entries(INFO.unavailable)) console.log(`      not available: ${mode} (${why})`);
+    if (REQUIRED.length) console.log(`      required (PROPEL_REQUIRE_GPU_MODES): ${REQUIRED.join(', ')}`);
+  });
+  after(() => {
+    console.log(`      gpu parity ran in modes: ${RAN.join(', ') || 'none'}`);
+    setGpuMode('auto');
+  });
+
+  it('knows every required mode', () => {
+    for (const m of REQUIRED) expect(CANDIDATES as readonly string[], `PROPEL_REQUIRE_GPU_MODES names '${m}'`).to.include(m);
+  });
+
+  for (const mode of CANDIDATES) {
+    const available = INFO.availableModes.includes(mode);
+    if (!available) {
+      const why = INFO.unavailable[mode] ?? 'not available';
+      if (REQUIRED.includes(mode)) it(`mode ${mode} is required but not available`, () => expect.fail(`gpu.js mode '${mode}': ${why}`));
+      else it.skip(`mode ${mode}: ${why}`, () => undefined);
+      continue;
+    }
+    describe(`mode ${mode}`, () => paritySuite(mode));
+  }
+
+  it('does not load gpu.js until a gpu tensor is used', function () {
+    this.timeout(60_000);
+    const script = `
+      const T = require('@propel-ts/tensor');
+      const loaded = () => Object.keys(require.cache).some((k) => /[\\\\/]gpu\\.js[\\\\/]/.test(k));
+      T.tensor([1, 2, 3]).add(1).sum().item();
+      if (loaded()) throw new Error('gpu.js was loaded by cpu-only code');
+      T.tensor([1, 2, 3], { device: 'gpu' });
+      if (!loaded()) throw new Error('gpu.js was not loaded by a gpu tensor');
+      console.log('ok');`;
+    const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { encoding: 'utf8', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' } });
+    expect(r.stderr + r.stdout).to.contain('ok');
+  });
+});
+
+function paritySuite(mode: GpuMode): void {
+  let seed = 1000;
+  const gen = () => new Generator(seed++);
+
+  before(() => {
+    setGpuMode(mode);
+    expect(gpuInfo().mode).to.equal(mode);
+    RAN.push(mode);
+  });
+
+  describe('unary', () => {
+    for (const op of UNARY_OPS) {
+      it(`${op} on every layout`, () => {
+        const g = gen();
+        for (const layout of LAYOUTS) {
+          const shape = randomShape(g);
+          parity(`${op} ${layout} ${JSON.stringify(shape)}`, [input(g, shape, UNARY_CASES[op].draw, layout)], (x) => T[op](x), UNARY_CASES[op].tol);
+        }
+      });
+    }
+    it('a 1-D tensor wider than the texture side (40,000 elements)', () => {
+      const g = gen();
+      parity('exp 1-D', [input(g, [40_000], normal, 'sliced')], (x) => T.exp(x), TRANSCENDENTAL);
+    });
+    it('special values: NaN, ±Infinity, ±0', () => {
+      const special = Float32Array.from([NaN, Infinity, -Infinity, 0, -0, 1, -1, 30, -30, 100, -100, 1e-30]);
+      for (const op of UNARY_OPS) {
+        if (op === 'sin' || op === 'cos') continue; // sin/cos(±Infinity) differ by device; inputs there are out of domain
+        const inp: Input = { base: T.tensor(special), view: (t) => t };
+        parity(`${op} special`, [inp], (x) => T[op](x), { rtol: 1e-5, atol: 1e-30 });
+      }
+    });
+  });
+
+  describe('binary', () => {
+    for (const op of BINARY_OPS) {
+      it(`${op} with broadcast, permuted and sliced operands`, () => {
+        const g = gen();
+        const c = BINARY_CASES[op];
+        const shape = randomShape(g, 2, 4);
+        const combos: [Layout, Layout][] = [['contiguous', 'contiguous'], ['permuted', 'broadcast'], ['sliced', 'permuted'], ['broadcast', 'sliced']];
+        for (const [la, lb] of combos) {
+          parity(`${op} ${la}/${lb} ${JSON.stringify(shape)}`, [input(g, shape, c.a, la), input(g, shape, c.b, lb)], (a, b) => T[op](a, b), c.tol);
+        }
+        // numpy-style broadcasting of a lower-rank operand, and a scalar
+        const row = [shape[shape.length - 1]!];
+        parity(`${op} rank broadcast`, [input(g, shape, c.a, 'contiguous'), input(g, row, c.b, 'contiguous')], (a, b) => T[op](a, b), c.tol);
+        parity(`${op} scalar`, [input(g, shape, c.a, 'permuted')], (a) => T[op](a, 2), c.tol);
+      });
+    }
+    it('NaN propagation in maximum/minimum and comparisons', () => {
+      const a = T.tensor([NaN, 1, NaN, -Infinity, Infinity, 0]);
+      const b = T.tensor([1, NaN, NaN, 2, 3, -0]);
+      for (const op of BINARY_OPS) {
+        if (op === 'pow') continue;
+        parity(`${op} NaN`, [{ base: a, view: (t) => t }, { base: b, view: (t) => t }], (x, y) => T[op](x, y), EXACT);
+      }
+    });
+  });
+
+  it('where with broadcast condition', () => {
+    const g = gen();
+    const shape = randomShape(g, 2, 4);
+    parity('where', [input(g, shape, small, 'broadcast'), input(g, shape, normal, 'permuted'), input(g, shape, normal, 'sliced')],
+      (c, a, b) => T.where(c, a, b), EXACT);
+  });
+
+  describe('reduce', () => {
+    for (const op of REDUCE_OPS) {
+      it(`${op} over several axes of views`, () => {
+        const g = gen();
+        const draw = op === 'prod' ? (gg: Generator) => 0.5 + gg.uniform() : normal;
+        for (const layout of LAYOUTS) {
+          const shape = randomShape(g, 3, 4);
+          for (const axis of [undefined, 0, -1, [0, 2]] as const) {
+            parity(`${op} ${layout} ${JSON.stringify(shape)} axis ${JSON.stringify(axis)}`, [input(g, shape, draw, layout)],
+              (x) => T[op](x, { axis }), (x) => reduceBound(op, x, axis));
+          }
+        }
+      });
+    }
+    for (const op of REDUCE_OPS) {
+      it(`${op} over 5,000 elements (past the 1,000-iteration cap), and 100,000 (two passes)`, () => {
+        const g = gen();
+        const draw = op === 'prod' ? (gg: Generator) => 1 + 1e-4 * gg.normal() : normal;
+        for (const n of [5000, 100_000]) {
+          const base = randomTensor(g, [3, n], draw);
+          parity(`${op} n=${n}`, [{ base, view: (t) => t }], (x) => T[op](x, { axis: 1 }), (x) => reduceBound(op, x, 1));
+          // strided: the long axis read with a stride (transposed base)
+          const baseT = randomTensor(g, [n, 3], draw);
+          parity(`${op} n=${n} strided`, [{ base: baseT, view: (t) => t.T }], (x) => T[op](x, { axis: 1 }), (x) => reduceBound(op, x, 1));
+        }
+        // the extreme far past 1,000 must be found
+        if (op === 'max' || op === 'min') {
+          const data = new Float32Array(5000).fill(0);
+          data[4321] = op === 'max' ? 7 : -7;
+          const y = T[op](T.tensor(data, { device: 'gpu' }));
+          expect(y.item()).to.equal(data[4321]);
+        }
+      });
+    }
+    it('sum over 5,000 ones is exactly 5,000', () => {
+      expect(T.sum(T.ones([5000], { device: 'gpu' })).item()).to.equal(5000);
+      expect(T.sum(T.ones([2, 5000], { device: 'gpu' }), { axis: 1 }).toArray()).to.deep.equal([5000, 5000]);
+    });
+  });
+
+  describe('argReduce', () => {
+    for (const op of ARG_REDUCE_OPS) {
+      it(`${op} along each axis of views, and over 5,000 elements`, () => {
+        const g = gen();
+        for (const layout of LAYOUTS) {
+          const shape = randomShape(g, 2, 4);
+          for (let axis = 0; axis < shape.length; axis++) {
+            parity(`${op} ${layout} ${JSON.stringify(shape)} axis ${axis}`, [input(g, shape, small, layout)], (x) => T[op](x, { axis }), EXACT);
+          }
+          parity(`${op} ${layout} flat`, [input(g, shape, normal, layout)], (x) => T[op](x), EXACT);
+        }
+        const data = Float32Array.from({ length: 5000 }, () => g.normal());
+        data[4321] = op === 'argmax' ? 9 : -9;
+        expect(T[op](T.tensor(data, { device: 'gpu' })).item()).to.equal(4321);
+        const nan = Float32Array.from([1, 5, NaN, 7, NaN]);
+        parity(`${op} NaN`, [{ base: T.tensor(nan), view: (t) => t }], (x) => T[op](x), EXACT);
+      });
+    }
+  });
+
+  describe('matmul', () => {
+    const matmulBound = (a: Tensor, b: Tensor) => sumBound(a.shape[a.ndim - 1]!, T.matmul(T.abs(a), T.abs(b)));
+    it('batched, with a broadcast (stride-0) batch and transposed operands', () => {
+      const g = gen();
+      parity('matmul batch-broadcast', [input(g, [2, 3, 5, 4], normal, 'contiguous'), input(g, [4, 6], normal, 'contiguous')], (a, b) => T.matmul(a, b), matmulBound);
+      parity('matmul permuted', [input(g, [7, 5], normal, 'permuted'), input(g, [5, 3], normal, 'permuted')], (a, b) => T.matmul(a, b), matmulBound);
+      parity('matmul sliced/broadcast', [input(g, [3, 4, 6], normal, 'sliced'), input(g, [3, 6, 2], normal, 'broadcast')], (a, b) => T.matmul(a, b), matmulBound);
+      parity('matmul vector', [input(g, [9], normal, 'sliced'), input(g, [9, 4], normal, 'permuted')], (a, b) => T.matmul(a, b), matmulBound);
+    });
+    it('K = 1,500 (past the 1,000-iteration cap)', () => {
+      const g = gen();
+      parity('matmul K=1500', [input(g, [3, 7, 1500], normal, 'contiguous'), input(g, [1500, 5], normal, 'permuted')], (a, b) => T.matmul(a, b), matmulBound);
+      const ones = T.matmul(T.ones([2, 1500], { device: 'gpu' }), T.ones([1500, 3], { device: 'gpu' }));
+      expect(ones.toArray()).to.deep.equal([[1500, 1500, 1500], [1500, 1500, 1500]]);
+    });
+  });
+
+  describe('data movement', () => {
+    it('copy and contiguous() of every layout; full with special values', () => {
+      const g = gen();
+      for (const layout of LAYOUTS) {
+        const shape = randomShape(g);
+        parity(`copy ${layout}`, [input(g, shape, normal, layout)], (x) => T.copy(x), EXACT);
+        parity(`contiguous ${layout}`, [input(g, shape, normal, layout)], (x) => x.contiguous(), EXACT);
+      }
+      for (const v of [0, -2.5, Infinity, -Infinity, NaN]) {
+        compare(`full ${v}`, T.full([3, 4], v, { device: 'gpu' }).toTypedArray(), T.full([3, 4], v).toTypedArray(), EXACT);
+      }
+    });
+    it('concat of views along each axis, and of many inputs', () => {
+      const g = gen();
+      const shape = [4, 3, 5];
+      for (let axis = 0; axis < 3; axis++) {
+        const inputs = (['permuted', 'sliced', 'broadcast', 'contiguous'] as const).map((l, i) => {
+          const s = shape.slice();
+          s[axis] = 1 + i;
+          return input(g, s, normal, l);
+        });
+        parity(`concat axis ${axis}`, inputs, (...xs) => T.concat(xs, axis), EXACT);
+      }
+      const many = Array.from({ length: 19 }, (_, i) => input(g, [2, 1 + (i % 3)], normal, i % 2 ? 'sliced' : 'contiguous'));
+      parity('concat 19 inputs', many, (...xs) => T.concat(xs, 1), EXACT);
+      parity('stack', [input(g, [3, 4], normal, 'permuted'), input(g, [3, 4], normal, 'sliced')], (a, b) => T.stack([a, b], 1), EXACT);
+    });
+    it('gather and indexSelect with strided inputs and indices', () => {
+      const g = gen();
+      const x = input(g, [4, 6, 5], normal, 'sliced');
+      for (let axis = 0; axis < 3; axis++) {
+        const n = [4, 6, 5][axis]!;
+        const ishape = [3, 4, 2];
+        ishape[axis] = 7;
+        const index = input(g, ishape, (gg) => gg.int(n), 'permuted');
+        parity(`gather axis ${axis}`, [x, index], (a, i) => T.gather(a, axis, i), EXACT);
+      }
+      const idx = input(g, [5], (gg) => gg.int(6), 'contiguous');
+      parity('indexSelect', [input(g, [4, 6], normal, 'permuted'), idx], (a, i) => T.indexSelect(a, 1, i), EXACT);
+    });
+    it('scatterAdd, including 1,500 sources per output (past the 1,000-iteration cap)', () => {
+      const g = gen();
+      const scatterBound = (i: Tensor, s: Tensor, shape: number[], axis: number) => sumBound(i.shape[axis]!, T.scatterAdd(shape, axis, i, T.abs(s)));
+      for (const axis of [0, 1]) {
+        const shape = [5, 4];
+        const ishape = axis === 0 ? [6, 3] : [4, 7];
+        const index = input(g, ishape, (gg) => gg.int(shape[axis]!), 'permuted');
+        const src = input(g, ishape, normal, 'sliced');
+        parity(`scatterAdd axis ${axis}`, [index, src], (i, s) => T.scatterAdd(shape, axis, i, s), (i, s) => scatterBound(i!, s!, shape, axis));
+      }
+      const index = input(g, [1500, 4], (gg) => gg.int(5), 'contiguous');
+      const src = input(g, [1500, 4], normal, 'permuted');
+      parity('scatterAdd J=1500', [index, src], (i, s) => T.scatterAdd([5, 4], 0, i, s), (i, s) => scatterBound(i!, s!, [5, 4], 0));
+      const counts = T.scatterAdd([5], 0, T.tensor(new Float32Array(1500).fill(3), { device: 'gpu' }), T.ones([1500], { device: 'gpu' }));
+      expect(counts.toArray()).to.deep.equal([0, 0, 0, 1500, 0]);
+    });
+    it('round-trips through to(): views upload as contiguous copies', () => {
+      const g = gen();
+      const base = randomTensor(g, [3, 4, 5], normal);
+      const v = base.permute(2, 0, 1).slice(1, 0, 3, 2);
+      compare('to gpu', v.to('gpu').toTypedArray(), v.toTypedArray(), EXACT);
+      compare('to cpu', base.to('gpu').permute(2, 0, 1).slice(1, 0, 3, 2).to('cpu').toTypedArray(), v.toTypedArray(), EXACT);
+    });
+  });
+
+  describe('device residency and guard rails', () => {
+    it('a chain of ops reads back once, at the end', () => {
+      const g = gen();
+      const x = randomTensor(g, [64, 33], normal).to('gpu');
+      const before = gpuInfo().readbacks;
+      let y = x.T;
+      for (let i = 0; i < 10; i++) y = T.add(T.mul(T.tanh(y), 0.5), 0.25);
+      const s = T.sum(T.matmul(y, x), { axis: 0 });
+      expect(gpuInfo().readbacks, 'no readback while chaining').to.equal(before);
+      expect(s.storage).to.be.instanceOf(GpuStorage);
+      const host = s.toTypedArray();
+      expect(gpuInfo().readbacks).to.equal(before + 1);
+      let yc = x.to('cpu').T;
+      for (let i = 0; i < 10; i++) yc = T.add(T.mul(T.tanh(yc), 0.5), 0.25);
+      const want = T.sum(T.matmul(yc, x.to('cpu')), { axis: 0 });
+      compare('chain', host, want.toTypedArray(), sumBound(64 * 33, T.sum(T.matmul(T.abs(yc), T.abs(x.to('cpu'))), { axis: 0 })));
+    });
+    it('rejects tensors larger than the device can index, naming the op', () => {
+      const limit = gpuInfo().maxElements!;
+      expect(() => T.zeros([limit + 1], { device: 'gpu' })).to.throw(/full: output of \d+ elements is too large for gpu\.js mode/);
+    });
+    it('float64 on gpu is a clear error', () => {
+      expect(() => T.tensor([1], { dtype: 'float64', device: 'gpu' })).to.throw(/float64 is not supported on 'gpu'/);
+    });
+    it('gpu.js ran every kernel in this mode (no silent fallback)', () => {
+      expect(gpuInfo().fallbacks.filter((f) => f.startsWith(`${mode}|`))).to.deep.equal([]);
+    });
+  });
+}
+
+/** The bound for reduce `op` of `x` over `axis` (see the header). */
+function reduceBound(op: ReduceOp, x: Tensor, axis: number | readonly number[] | undefined): Bound {
+  const axes = axis === undefined ? x.shape.map((_, i) => i) : (typeof axis === 'number' ? [axis] : axis).map((a) => (a < 0 ? a + x.ndim : a));
+  const k = axes.reduce((s, a) => s * x.shape[a]!, 1);
+  if (op === 'sum') return sumBound(k, T.sum(T.abs(x), { axis }));
+  if (op === 'prod') return { rtol: 2 * k * U, atol: 0 };
+  return EXACT;
+}
