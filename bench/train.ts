@@ -1,0 +1,62 @@
+// W2: one full training step (forward, PROPEL loss, backward, Adam) of a 2→64 tanh→64 tanh→16 MLP, output
+// read as [256, 4, 4] (I = 4, n = 2), batch 256, lr 1e-3, sigma 0.1: median over steps 21..500 of 500.
+// Then 10,000 steps with the resident set size sampled after warm-up, to show memory stays flat.
+import * as T from '@propel-ts/tensor';
+import * as A from '@propel-ts/autograd';
+import { propelLoss } from '@propel-ts/propel';
+import type { Report } from './harness';
+
+function setup() {
+  const model = new A.nn.MLP([2, 64, 64, 16], { seed: 0 });
+  const opt = new A.optim.Adam(model.parameters(), { lr: 1e-3 });
+  const x = T.randn([256, 2], { seed: 1 });
+  const y = T.randn([256, 2], { seed: 2 });
+  const step = (): number => {
+    opt.zeroGrad();
+    const loss = propelLoss(model.forward(x).reshape([256, 4, 4]), y, { sigma: 0.1 });
+    loss.backward();
+    opt.step();
+    return loss.item();
+  };
+  return step;
+}
+
+export function runTrainBench(report: Report): void {
+  const params = { layers: '2-64-64-16', I: 4, n: 2, batch: 256, optimizer: 'Adam', lr: 1e-3, sigma: 0.1, dtype: 'float32', device: 'cpu' };
+  if (report.wants('W2.train')) {
+    const step = setup();
+    const times: number[] = [];
+    for (let i = 0; i < 500; i++) {
+      const t0 = performance.now();
+      step();
+      times.push(performance.now() - t0);
+    }
+    const kept = times.slice(20).sort((a, b) => a - b);
+    report.add({ workload: 'W2.train.step', params: { ...params, steps: '21..500 of 500' }, median_ms: Number(kept[kept.length >> 1]!.toFixed(4)), runs: kept.length });
+  }
+  if (report.wants('W2.memory')) {
+    const step = setup();
+    const steps = 10000;
+    const warmup = 1000;
+    let rssAfterWarmup = 0;
+    let peak = 0;
+    const t0 = performance.now();
+    for (let i = 1; i <= steps; i++) {
+      step();
+      if (i === warmup) {
+        global.gc?.();
+        rssAfterWarmup = process.memoryUsage().rss;
+      }
+      if (i > warmup && i % 500 === 0) peak = Math.max(peak, process.memoryUsage().rss);
+    }
+    global.gc?.();
+    const rssEnd = process.memoryUsage().rss;
+    const growthMb = (rssEnd - rssAfterWarmup) / 2 ** 20;
+    report.add({
+      workload: 'W2.memory.10k-steps',
+      params: { ...params, steps, warmup, rss_after_warmup_mb: Number((rssAfterWarmup / 2 ** 20).toFixed(1)), rss_end_mb: Number((rssEnd / 2 ** 20).toFixed(1)), rss_peak_mb: Number((peak / 2 ** 20).toFixed(1)), rss_growth_mb: Number(growthMb.toFixed(2)) },
+      median_ms: Number(((performance.now() - t0) / steps).toFixed(4)),
+      runs: steps,
+    });
+  }
+}
