@@ -1,0 +1,68 @@
+// GPU backend benchmarks, once per gpu.js mode available here (headlessgl only under a display, e.g.
+// xvfb-run): W3 `matmul` 512x512 float32 on 'gpu' including one readback of the result per run, and a
+// chain of 10 elementwise ops over 1M elements with one readback at the end (the readback counter of
+// gpuInfo() checks that the chain itself reads nothing back). Each run is kept short: the whole suite
+// stays well under a minute on 2 cores.
+import { add, exp, matmul, mul, neg, rand, sigmoid, sqrt, sub, tanh, abs, maximum, type Tensor } from '@propel-ts/tensor';
+import { gpuInfo, setGpuMode } from '../packages/tensor/src/backends/gpu';
+import { measure, type Measurement } from './harness';
+
+/** One benchmark line, as `npm run bench` prints it. */
+export type GpuBenchLine = { workload: string; params: Record<string, string | number | boolean>; median_ms: number; runs: number };
+/** A report function, or the bench harness's Report (anything with `add`). */
+type Sink = ((line: GpuBenchLine) => void) | { add(m: Measurement): void; wants?(workload: string): boolean };
+
+/** Ten elementwise ops, each a separate kernel; nothing is read back until the caller asks. */
+function chain10(x: Tensor): Tensor {
+  let y = mul(x, 0.5);          // 1
+  y = add(y, 0.25);             // 2
+  y = tanh(y);                  // 3
+  y = exp(y);                   // 4
+  y = sub(y, x);                // 5
+  y = abs(y);                   // 6
+  y = sqrt(y);                  // 7
+  y = neg(y);                   // 8
+  y = sigmoid(y);               // 9
+  return maximum(y, x);         // 10
+}
+
+/**
+ * Measure W3 and the elementwise chain in every available gpu.js mode (the mode in use is restored after).
+ *
+ * ```ts
+ * await runGpuBench((line) => console.log(JSON.stringify(line)));
+ * ```
+ */
+export async function runGpuBench(report: Sink): Promise<void> {
+  const emit = (line: GpuBenchLine) => (typeof report === 'function' ? report(line) : report.add(line));
+  const wants = (w: string) => typeof report === 'function' || !report.wants || report.wants(w);
+  if (!wants('W3.matmul.gpu') && !wants('E.chain10.gpu')) return;
+  const info = gpuInfo();
+  const before = info.requested;
+  for (const [mode, why] of Object.entries(info.unavailable)) process.stderr.write(`bench gpu: skipping mode ${mode} (${why})\n`);
+  try {
+    for (const mode of info.availableModes) {
+      setGpuMode(mode);
+      // the cpu mode runs gpu.js's JavaScript transpilation: far slower, so fewer runs
+      const slow = mode === 'cpu';
+      if (wants('W3.matmul.gpu')) {
+        const n = 512;
+        const a = rand([n, n], { seed: 1, device: 'gpu' });
+        const b = rand([n, n], { seed: 2, device: 'gpu' });
+        const r = measure(() => matmul(a, b).toTypedArray(), { warmup: slow ? 1 : 3, runs: slow ? 3 : 11, budgetMs: 8000 });
+        emit({ workload: 'W3.matmul.gpu', params: { mode, m: n, k: n, n, dtype: 'float32', readback: 'result read back once per run' }, ...r });
+      }
+      if (wants('E.chain10.gpu')) {
+        const size = 1 << 20;
+        const x = rand([size], { seed: 3, device: 'gpu' });
+        const r0 = gpuInfo().readbacks;
+        const r = measure(() => chain10(x).toTypedArray(), { warmup: slow ? 1 : 2, runs: slow ? 3 : 7, budgetMs: 8000 });
+        const calls = r.runs + (slow ? 1 : 2);
+        const perRun = (gpuInfo().readbacks - r0) / calls;
+        emit({ workload: 'E.chain10.gpu', params: { mode, elements: size, ops: 10, dtype: 'float32', readbacks_per_run: perRun }, ...r });
+      }
+    }
+  } finally {
+    setGpuMode(before);
+  }
+}
