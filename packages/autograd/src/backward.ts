@@ -49,7 +49,8 @@ export function grads(output: Variable, inputs: readonly Variable[], dy?: Tensor
  *
  * ```ts
  * const f = (x: Variable) => x.pow(3).sum();
- * const d2f = grad(grad(f));        // 6x, elementwise for a scalar-per-element f
+ * grad(f)(tensor([2], { dtype: 'float64' }));         // 3x² → [12]
+ * grad(grad(f))(tensor([2], { dtype: 'float64' }));   // 6x → [12] (grad needs a one-element result)
  * ```
  */
 export function grad(f: (x: Variable) => Variable): (x: Variable | Tensor) => Variable {

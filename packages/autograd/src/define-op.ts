@@ -10,8 +10,12 @@ import { Variable, type VarLike } from './variable';
 export interface OpDefinition<P, S> {
   /** Name used in errors and in the graph (e.g. 'matmul'). */
   name: string;
-  /** Compute the output from the input tensors; `saved` is handed to backward. */
-  forward(inputs: readonly Tensor[], params: P): { out: Tensor; saved?: S };
+  /**
+   * Compute the output from the input tensors; `saved` is handed to backward. `info.needsGrad` says
+   * whether this call is recorded (some input requires a gradient and recording is on): when false,
+   * backward will never run, so a fused op can skip preparing for it.
+   */
+  forward(inputs: readonly Tensor[], params: P, info: { readonly needsGrad: boolean }): { out: Tensor; saved?: S };
   /**
    * The gradient of each input given the output's upstream gradient `dy` (null for inputs that need
    * none). Write it with the differentiable ops (on Variables) so second-order gradients work; return
@@ -42,12 +46,13 @@ export type Op<P> = (inputs: readonly VarLike[], params: P) => Variable;
 export function defineOp<P = void, S = undefined>(def: OpDefinition<P, S>): Op<P> {
   const op = (inputs: readonly VarLike[], params: P): Variable => {
     const vars = toVariables(def.name, inputs);
-    const out = def.forward(vars.map((v) => v.value), params);
+    const needsGrad = vars.map((v) => v.requiresGrad);
+    const record = isRecording() && needsGrad.some(Boolean);
+    const out = def.forward(vars.map((v) => v.value), params, { needsGrad: record });
     if (!(out?.out instanceof T.Tensor)) {
       throw new T.TensorError(`${def.name}: forward must return { out: Tensor, saved? }, got ${String(out)}`);
     }
-    const needsGrad = vars.map((v) => v.requiresGrad);
-    if (!isRecording() || !needsGrad.some(Boolean)) return new Variable(out.out, false);
+    if (!record) return new Variable(out.out, false);
     const output = new Variable(out.out, true);
     const ctx: BackwardContext<S, P> = { inputs: vars, output, saved: out.saved as S, params, needsGrad };
     const node: Node = {

@@ -51,9 +51,10 @@ function hostArray(t: Tensor): FloatArray {
 const propelOp = defineOp<Params, PropelSaved>({
   name: 'propel',
   onceDifferentiable: true,
-  forward: ([output, target], p) => {
+  forward: ([output, target], p, { needsGrad }) => {
     const dims = propelDimsFromShapes(output!.shape, target!.shape);
-    const { lossPerSample, saved } = propelForward(hostArray(output!), hostArray(target!), dims, p);
+    // without a recorded backward (noGrad, or nothing requires a gradient) the Jacobian is skipped
+    const { lossPerSample, saved } = propelForward(hostArray(output!), hostArray(target!), dims, p, { needsGrad });
     const perSample = T.fromTypedArray(lossPerSample, [dims.B]);
     let out: Tensor;
     if (p.reduction === 'none') out = perSample;

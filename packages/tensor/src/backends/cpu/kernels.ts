@@ -28,7 +28,7 @@ export const UNARY_SCALAR = {
   sign: (x: number) => (x > 0 ? 1 : x < 0 ? -1 : x === x ? 0 : x),
   log1p: Math.log1p,
   expm1: Math.expm1,
-  softplus: (x: number) => (x > 20 ? x : x < -20 ? Math.exp(x) : Math.log1p(Math.exp(x))),
+  softplus: (x: number) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))),
 } satisfies { [K in UnaryOp]: (x: number) => number };
 
 export const UNARY_ROW = {
@@ -56,7 +56,7 @@ export const UNARY_ROW = {
   softplus: (x, xo, xs, y, yo, n) => {
     for (let i = 0; i < n; i++) {
       const v = x[xo + i * xs]!;
-      y[yo + i] = v > 20 ? v : v < -20 ? Math.exp(v) : Math.log1p(Math.exp(v));
+      y[yo + i] = v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v)); // exact for all v, no overflow
     }
   },
 } satisfies { [K in UnaryOp]: UnaryRow };
