@@ -3,8 +3,9 @@
 // chain of 10 elementwise ops over 1M elements with one readback at the end (the readback counter of
 // gpuInfo() checks that the chain itself reads nothing back). Each run is kept short: the whole suite
 // stays well under a minute on 2 cores.
-import { add, exp, matmul, mul, neg, rand, sigmoid, sqrt, sub, tanh, abs, maximum, type Tensor } from '@propel-ts/tensor';
-import { gpuInfo, setGpuMode } from '../packages/tensor/src/backends/gpu';
+import {
+  abs, add, exp, gpuInfo, matmul, maximum, mul, neg, rand, setGpuMode, sigmoid, sqrt, sub, tanh, type Tensor,
+} from '@propel-ts/tensor';
 import { measure, type Measurement } from './harness';
 
 /** One benchmark line, as `npm run bench` prints it. */

@@ -22,9 +22,9 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import * as T from '@propel-ts/tensor';
 import {
-  ARG_REDUCE_OPS, BINARY_OPS, Generator, REDUCE_OPS, Tensor, UNARY_OPS, type BinaryOp, type ReduceOp, type TypedArray, type UnaryOp,
+  ARG_REDUCE_OPS, BINARY_OPS, Generator, GpuStorage, gpuInfo, REDUCE_OPS, setGpuMode, Tensor, UNARY_OPS,
+  type BinaryOp, type GpuMode, type ReduceOp, type TypedArray, type UnaryOp,
 } from '@propel-ts/tensor';
-import { GpuStorage, gpuInfo, setGpuMode, type GpuMode } from '../../packages/tensor/src/backends/gpu';
 
 const U = 2 ** -24;
 
