@@ -2,7 +2,8 @@
 export { propelLoss, PropelLoss, type PropelLossOptions, type Reduction } from './propel-op';
 export { propelLossComposite } from './composite';
 export {
-  propelForward, propelBackward, checkPropelInputs, propelDimsFromShapes, stdOf, varianceOf,
-  type PropelMode, type SigmaTransform, type PropelDims, type PropelKernelOptions, type PropelSaved,
+  propelForward, propelBackward, checkPropelInputs, propelDimsFromShapes, resolvePropelOptions, stdOf, varianceOf,
+  type PropelMode, type SigmaTransform, type FloatArray, type PropelDims, type PropelKernelOptions, type PropelSaved,
+  type PropelForwardResult, type PropelForwardOptions,
 } from './kernel';
 export * from './mixture';

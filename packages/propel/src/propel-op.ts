@@ -1,6 +1,6 @@
 // Layer: propel. The PROPEL loss as ONE autograd op made with defineOp: forward and backward are the
 // fused kernels of kernel.ts (log space, hand-derived gradient), so a training step records one node
-// and keeps only O(B·I²) numbers for backward. Imports tensor, autograd and kernel.ts.
+// and keeps one gradient per sample for backward (the output's size; nothing per pair). Imports tensor, autograd and kernel.ts.
 import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
 import { defineOp, Variable, type VarLike } from '@propel-ts/autograd';
