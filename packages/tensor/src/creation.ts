@@ -99,15 +99,19 @@ function flattenNested(data: NestedArray): { flat: number[]; shape: number[] } {
 
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: readonly number[], value: number, options?: CreateOptions): Tensor {
-  const s = checkShape(shape, 'full');
-  if (typeof value !== 'number') fail('full', `value must be a number, got ${describe(value)}`);
-  const { dtype, device } = resolve('full', options);
+  return filled('full', shape, value, options);
+}
+/** `full` under the name of the caller (so that errors from `zeros` say `zeros:`). */
+function filled(op: string, shape: readonly number[], value: number, options?: CreateOptions): Tensor {
+  const s = checkShape(shape, op);
+  if (typeof value !== 'number') fail(op, `value must be a number, got ${describe(value)}`);
+  const { dtype, device } = resolve(op, options);
   return backendFor(device).full(s, value, dtype);
 }
 /** Zeros of `shape`. */
-export const zeros = (shape: readonly number[], options?: CreateOptions) => full(shape, 0, options);
+export const zeros = (shape: readonly number[], options?: CreateOptions) => filled('zeros', shape, 0, options);
 /** Ones of `shape`. */
-export const ones = (shape: readonly number[], options?: CreateOptions) => full(shape, 1, options);
+export const ones = (shape: readonly number[], options?: CreateOptions) => filled('ones', shape, 1, options);
 /** Zeros with x's shape, dtype and device. */
 export const zerosLike = (x: Tensor) => full(x.shape, 0, { dtype: x.dtype, device: x.device });
 /** Ones with x's shape, dtype and device. */

@@ -17,10 +17,12 @@ export function formatTensor(t: Tensor): string {
     if (Number.isNaN(v)) return 'nan';
     if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
     if (allInt) return `${v}.`;
-    return sci ? v.toExponential(4) : v.toFixed(4);
+    // PyTorch writes at least two exponent digits: 1.0000e-05, 1.0000e+00
+    return sci ? v.toExponential(4).replace(/e([+-])(\d)$/, (_, sign: string, digit: string) => `e${sign}0${digit}`) : v.toFixed(4);
   };
   const strs = Array.from(flat, fmt);
-  const width = strs.reduce((w, s) => Math.max(w, s.length), 0);
+  // as PyTorch, the column width comes from the finite values; nan/inf are not padded to or counted in it
+  const width = strs.reduce((w, s, i) => (Number.isFinite(flat[i]!) ? Math.max(w, s.length) : w), 0);
   const pad = (s: string) => s.padStart(width);
   const indent = 'tensor('.length;
   const rec = (dim: number, base: number): string => {
@@ -35,7 +37,7 @@ export function formatTensor(t: Tensor): string {
     return `[${idx.map((i) => (i < 0 ? '...' : rec(dim + 1, base + i * inner))).join(sep)}]`;
   };
   const extras: string[] = [];
-  if (t.size === 0) extras.push(`size=(${t.shape.join(', ')})`);
+  if (t.size === 0 && t.ndim !== 1) extras.push(`size=(${t.shape.join(', ')})`); // PyTorch: tensor([]) for shape [0]
   if (t.dtype === 'float64') extras.push('dtype=float64');
   if (t.device === 'gpu') extras.push("device='gpu'");
   const body = t.size === 0 ? '[]' : rec(0, 0);

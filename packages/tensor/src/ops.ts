@@ -174,6 +174,10 @@ export function mean(x: Tensor, options: ReduceOptions = {}): Tensor {
 export function logsumexp(x: Tensor, options: ReduceOptions = {}): Tensor {
   checkTensor('logsumexp', x);
   const axes = normalizeAxes('logsumexp', options.axis, x.ndim);
+  // an empty sum is 0 and log(0) = -inf (as PyTorch); max would reject the empty axis
+  if (axes.some((a) => x.shape[a] === 0)) {
+    return backendFor(x.device).full(reducedShape(x.shape, axes, options.keepDims ?? false), -Infinity, x.dtype);
+  }
   const m = max(x, { axis: axes, keepDims: true });
   // an infinite max would give inf - inf = NaN in the shift; shift by 0 there instead
   const shift = where(eq(abs(m), Infinity), 0, m);
@@ -184,13 +188,14 @@ export function logsumexp(x: Tensor, options: ReduceOptions = {}): Tensor {
 
 function argReduce(op: ArgReduceOp, x: Tensor, options: { axis?: number; keepDims?: boolean } = {}): Tensor {
   checkTensor(op, x);
-  if (x.size === 0) fail(op, `cannot take ${op} of an empty tensor (shape ${fmtShape(x.shape)})`);
   if (options.axis === undefined) {
+    if (x.size === 0) fail(op, `cannot take ${op} of an empty tensor (shape ${fmtShape(x.shape)})`);
     const flat = x.reshape([-1]);
     const y = backendFor(x.device).argReduce(op, flat, 0);
     return options.keepDims ? y.view(x.shape.map(() => 1)) : y;
   }
   const axis = normalizeAxis(op, options.axis, x.ndim);
+  if (x.shape[axis] === 0) fail(op, `cannot take ${op} over axis ${axis} of size 0 (shape ${fmtShape(x.shape)})`);
   const y = backendFor(x.device).argReduce(op, x, axis);
   return options.keepDims ? y.view(reducedShape(x.shape, [axis], true)) : y;
 }
@@ -234,7 +239,15 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (k !== kb) {
     fail('matmul', `inner dimensions differ: a ${fmtShape(a.shape)} has ${k} columns, b ${fmtShape(b.shape)} has ${kb} rows, expected them equal`);
   }
-  const batch = broadcastShapes('matmul', a2.shape.slice(0, -2), b2.shape.slice(0, -2));
+  const batchA = a2.shape.slice(0, -2), batchB = b2.shape.slice(0, -2);
+  const lead = Math.max(batchA.length, batchB.length);
+  for (let i = 0; i < lead; i++) {
+    const da = batchA[batchA.length - lead + i] ?? 1, db = batchB[batchB.length - lead + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      fail('matmul', `batch dimensions ${fmtShape(batchA)} of a ${fmtShape(a.shape)} and ${fmtShape(batchB)} of b ${fmtShape(b.shape)} are not broadcastable`);
+    }
+  }
+  const batch = broadcastShapes('matmul', batchA, batchB);
   const m = a2.shape[a2.ndim - 2]!;
   const n = b2.shape[b2.ndim - 1]!;
   let y = backendFor(a.device).matmul(a2.expand([...batch, m, k]), b2.expand([...batch, k, n]));
@@ -333,6 +346,7 @@ export function indexSelect(x: Tensor, axis: number, index: Tensor | readonly nu
   const ax = normalizeAxis('indexSelect', axis, x.ndim);
   const idx = index instanceof Tensor ? index : backendFor(x.device).fromHost(x.dtype === 'float64' ? Float64Array.from(index) : Float32Array.from(index), [index.length], x.dtype);
   if (idx.ndim !== 1) fail('indexSelect', `index must be 1-D, got shape ${fmtShape(idx.shape)}`);
+  checkIndexValues('indexSelect', idx, x.shape[ax]!, ax); // so that an error names indexSelect, not gather
   const shape = x.shape.slice();
   shape[ax] = idx.shape[0]!;
   const viewShape = x.shape.map((_, i) => (i === ax ? idx.shape[0]! : 1));
@@ -346,6 +360,9 @@ export function scatterAdd(shape: readonly number[], axis: number, index: Tensor
   const ax = normalizeAxis('scatterAdd', axis, shape.length);
   if (!shapesEqual(index.shape, src.shape)) fail('scatterAdd', `index shape ${fmtShape(index.shape)} differs from src shape ${fmtShape(src.shape)}, expected equal`);
   if (index.ndim !== shape.length) fail('scatterAdd', `index has rank ${index.ndim}, expected ${shape.length}`);
+  index.shape.forEach((d, i) => {
+    if (i !== ax && d > shape[i]!) fail('scatterAdd', `index shape ${fmtShape(index.shape)} exceeds output shape ${fmtShape(shape)} at dimension ${i}`);
+  });
   checkIndexValues('scatterAdd', index, shape[ax]!, ax);
   const idx = index.dtype === src.dtype ? index : astype(index, src.dtype);
   return backendFor(src.device).scatterAdd(shape, ax, idx, src);
