@@ -7,7 +7,8 @@
 //   same Math.* function the oracle calls, so there is nothing to lose. The one exception is softplus,
 //   whose oracle may be a different formula than the kernel's: within 2 ulp.
 // - float32: exactly the float64 result rounded to float32 (the kernels compute in double and round once;
-//   for + - * / sqrt that double rounding is innocuous). softplus: within 1 float32 ulp.
+//   for + - * / sqrt that double rounding is innocuous). softplus: within 1 float32 ulp. tanh: within 4
+//   float32 ulp (float32 results use a rational approximation, see backends/cpu/kernels.ts).
 import { expect } from 'chai';
 import * as fc from 'fast-check';
 import * as T from '@propel-ts/tensor';
@@ -35,6 +36,7 @@ const BINARY_FN: { [K in BinaryOp]: (a: Tensor | number, b: Tensor | number) => 
 
 /** The stated tolerance of a unary op's result `want` (already rounded to the dtype). */
 function unaryTol(op: UnaryOp, dtype: DType): Tolerance {
+  if (op === 'tanh' && dtype === 'float32') return (w) => 4 * ulp32(w);
   if (op !== 'softplus') return exact;
   // the oracle's softplus, max(x,0) + log1p(e^-|x|), may be a different formula than the kernel's
   return dtype === 'float64' ? (w) => 2 * ulp64(w) : (w) => ulp32(w);
@@ -163,15 +165,31 @@ describe('kernels (property): elementwise ops against naive formulas', function 
     });
   });
 
-  it('float32 results agree with the float64 computation within the stated tolerance (rel 2^-24 after rounding)', () => {
+  it('float32 results agree with the float64 computation within the stated tolerance (rel 2^-24 after rounding; tanh 4 ulp)', () => {
     // the same random inputs in both dtypes: float32(op(x32)) vs op(x64 = x32 widened)
     const spec: TSpec = { shape: [4, 5, 3], dtype: 'float32', layout: { perm: [2, 0, 1], starts: [1, 0, 2], steps: [2, 1, 3], extras: [1, 0, 0], expand: [false, false, false] }, kind: 'float', seed: 99 };
     const x32 = make(spec);
     const x64 = x32.astype('float64');
     for (const op of UNARY_OPS) {
       const y32 = read(UNARY_FN[op](x32)), y64 = read(UNARY_FN[op](x64));
-      assertMatches(y32, y64, (w) => (Number.isFinite(w) ? Math.max(Math.abs(w) * 2 ** -24, 2 ** -149) : 0), `${op} float32 vs float64`);
+      const tol: Tolerance = op === 'tanh' ? (w) => 4 * ulp32(w) : (w) => (Number.isFinite(w) ? Math.max(Math.abs(w) * 2 ** -24, 2 ** -149) : 0);
+      assertMatches(y32, y64, tol, `${op} float32 vs float64`);
     }
+  });
+});
+
+describe('kernels: float32 tanh (rational approximation) on a dense grid', () => {
+  it('is within 4 float32 ulp of the correctly rounded tanh for x in [-20, 20], exact signs, ±1 beyond, NaN kept', () => {
+    const xs = Array.from({ length: 80001 }, (_, i) => Math.fround(-20 + i / 2000));
+    xs.push(1e-30, -1e-30, 0, 3.9e-4, 4.1e-4, 100, -100, Infinity, -Infinity);
+    const y = T.tanh(T.tensor(xs, { dtype: 'float32' })).toTypedArray();
+    xs.forEach((x, i) => {
+      const want = Math.fround(Math.tanh(x));
+      const got = y[i]!;
+      if (!(Math.abs(got - want) <= 4 * ulp32(want))) expect.fail(`tanh(${x}) = ${got}, expected ${want} within 4 ulp`);
+      expect(Math.sign(got)).to.equal(Math.sign(want));
+    });
+    expect(Number.isNaN(T.tanh(T.tensor([NaN])).item())).to.equal(true);
   });
 });
 

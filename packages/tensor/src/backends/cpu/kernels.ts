@@ -39,7 +39,10 @@ export const UNARY_ROW = {
   sqrt: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = Math.sqrt(x[xo + i * xs]!); },
   square: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) { const v = x[xo + i * xs]!; y[yo + i] = v * v; } },
   reciprocal: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = 1 / x[xo + i * xs]!; },
-  tanh: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = Math.tanh(x[xo + i * xs]!); },
+  tanh: (x, xo, xs, y, yo, n) => {
+    if (y instanceof Float32Array) { for (let i = 0; i < n; i++) y[yo + i] = tanhF32(x[xo + i * xs]!); return; }
+    for (let i = 0; i < n; i++) y[yo + i] = Math.tanh(x[xo + i * xs]!);
+  },
   sigmoid: (x, xo, xs, y, yo, n) => {
     for (let i = 0; i < n; i++) {
       const v = x[xo + i * xs]!;
@@ -60,6 +63,30 @@ export const UNARY_ROW = {
     }
   },
 } satisfies { [K in UnaryOp]: UnaryRow };
+
+// tanh for float32 results: a rational approximation (odd degree-13 / even degree-6 polynomials, the form
+// Eigen uses for float) for |x| <= 7.9, and (1 - e^-2|x|) / (1 + e^-2|x|) beyond. Within 4 float32 ulp of
+// the correctly rounded value (3 seen; checked on a dense grid in test/tensor/kernels.property.test.ts)
+// and about 4x faster than Math.tanh, which dominated small MLP training steps. float64 keeps Math.tanh.
+const TA1 = 4.89352455891786e-3, TA3 = 6.37261928875436e-4, TA5 = 1.48572235717979e-5, TA7 = 5.12229709037114e-8;
+const TA9 = -8.60467152213735e-11, TA11 = 2.00018790482477e-13, TA13 = -2.76076847742355e-16;
+const TB0 = 4.89352518554385e-3, TB2 = 2.268434632439e-3, TB4 = 1.18534705686654e-4, TB6 = 1.19825839466702e-6;
+const TCLAMP = 7.90531110763549805;
+
+/** tanh to float32 accuracy (NaN propagates; |x| < 4e-4 returns x, already exact in float32). */
+export function tanhF32(x: number): number {
+  const ax = Math.abs(x);
+  if (!(ax >= 0.0004)) return x; // also NaN
+  if (ax > TCLAMP) {
+    const e = Math.exp(-2 * ax);
+    const t = (1 - e) / (1 + e);
+    return x < 0 ? -t : t;
+  }
+  const x2 = x * x;
+  const p = x * (TA1 + x2 * (TA3 + x2 * (TA5 + x2 * (TA7 + x2 * (TA9 + x2 * (TA11 + x2 * TA13))))));
+  const q = TB0 + x2 * (TB2 + x2 * (TB4 + x2 * TB6));
+  return p / q;
+}
 
 /** The scalar definition of each binary op. */
 export const BINARY_SCALAR = {
