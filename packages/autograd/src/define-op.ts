@@ -44,6 +44,10 @@ export type Op<P> = (inputs: readonly VarLike[], params: P) => Variable;
  * ```
  */
 export function defineOp<P = void, S = undefined>(def: OpDefinition<P, S>): Op<P> {
+  // one backward function per op (not per node): Tensors returned by a fused backward become constants
+  const backward = (dy: Variable, c: BackwardContext<unknown, unknown>): (Variable | null)[] =>
+    def.backward(dy, c as BackwardContext<S, P>).map((g) => (g instanceof T.Tensor ? new Variable(g) : g));
+  const onceDifferentiable = def.onceDifferentiable ?? false;
   const op = (inputs: readonly VarLike[], params: P): Variable => {
     const vars = toVariables(def.name, inputs);
     const needsGrad = vars.map((v) => v.requiresGrad);
@@ -61,8 +65,8 @@ export function defineOp<P = void, S = undefined>(def: OpDefinition<P, S>): Op<P
       inputs: vars,
       output,
       ctx: ctx as BackwardContext<unknown, unknown>,
-      backward: (dy, c) => def.backward(dy, c as BackwardContext<S, P>).map((g) => (g instanceof T.Tensor ? new Variable(g) : g)),
-      onceDifferentiable: def.onceDifferentiable ?? false,
+      backward,
+      onceDifferentiable,
     };
     output.node = node;
     return output;
