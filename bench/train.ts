@@ -6,11 +6,11 @@ import * as A from '@propel-ts/autograd';
 import { propelLoss } from '@propel-ts/propel';
 import type { Report } from './harness';
 
-function setup() {
-  const model = new A.nn.MLP([2, 64, 64, 16], { seed: 0 });
+function setup(device: T.Device = 'cpu') {
+  const model = new A.nn.MLP([2, 64, 64, 16], { seed: 0, device });
   const opt = new A.optim.Adam(model.parameters(), { lr: 1e-3 });
-  const x = T.randn([256, 2], { seed: 1 });
-  const y = T.randn([256, 2], { seed: 2 });
+  const x = T.randn([256, 2], { seed: 1 }).to(device);
+  const y = T.randn([256, 2], { seed: 2 }).to(device);
   const step = (): number => {
     opt.zeroGrad();
     const loss = propelLoss(model.forward(x).reshape([256, 4, 4]), y, { sigma: 0.1 });
@@ -33,6 +33,28 @@ export function runTrainBench(report: Report): void {
     }
     const kept = times.slice(20).sort((a, b) => a - b);
     report.add({ workload: 'W2.train.step', params: { ...params, steps: '21..500 of 500' }, median_ms: Number(kept[kept.length >> 1]!.toFixed(4)), runs: kept.length });
+  }
+  if (report.wants('W2.train.gpu')) {
+    // the same step on device 'gpu' in each gpu.js mode (fewer steps: the software modes are slow)
+    let modes: readonly T.GpuMode[] = [];
+    try {
+      modes = T.gpuInfo().availableModes;
+    } catch (e) {
+      process.stderr.write(`bench W2.train.gpu: skipped (${e instanceof Error ? e.message : String(e)})\n`);
+    }
+    for (const mode of modes) {
+      T.setGpuMode(mode);
+      const step = setup('gpu');
+      const times: number[] = [];
+      for (let i = 0; i < 60; i++) {
+        const t0 = performance.now();
+        step();
+        times.push(performance.now() - t0);
+      }
+      const kept = times.slice(20).sort((a, b) => a - b);
+      report.add({ workload: 'W2.train.gpu', params: { ...params, device: 'gpu', mode, steps: '21..60 of 60' }, median_ms: Number(kept[kept.length >> 1]!.toFixed(4)), runs: kept.length });
+    }
+    if (modes.length > 0) T.setGpuMode('auto');
   }
   if (report.wants('W2.memory')) {
     const step = setup();
