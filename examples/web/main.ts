@@ -1,0 +1,300 @@
+// # The propel-ts browser playground
+//
+// Build and serve: `npm run demo:web` (scripts/serve-web.js), then open the printed URL.
+//
+// Trains the two networks of examples/demo.ts (PROPEL with I Gaussians, and MSE) in the page, on 'cpu' or on
+// 'gpu' in a gpu.js mode of your choice, and redraws the data, the mixture and the loss curves while it
+// trains. Training yields to the event loop every 30 ms or so, between the phases of a step if need be (the
+// first step compiles every GPU kernel), so the page never freezes. On load, the page also runs tensor parity and PROPEL reference checks (checks.ts) in every
+// gpu.js mode the browser offers. Elements carry data-testid attributes for test/web/playground.e2e.test.ts.
+import * as T from '@propel-ts/tensor';
+import type { SigmaTransform } from '@propel-ts/propel';
+import { Trainer, type TrainConfig } from './train';
+import { drawLoss, drawMixture } from './draw';
+
+const PROPEL_COLOR = '#2f6fdb';
+import { runChecks, CHECKS_PER_MODE, type CheckResult } from './checks';
+
+const $ = <E extends HTMLElement = HTMLElement>(id: string): E => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`playground: #${id} is missing from index.html`);
+  return el as E;
+};
+
+const ui = {
+  form: $<HTMLFormElement>('controls'),
+  gaussians: $<HTMLInputElement>('gaussians'),
+  steps: $<HTMLInputElement>('steps'),
+  lr: $<HTMLInputElement>('lr'),
+  sigmaTransform: $<HTMLSelectElement>('sigma-transform'),
+  seed: $<HTMLInputElement>('seed'),
+  device: $<HTMLSelectElement>('device'),
+  gpuMode: $<HTMLSelectElement>('gpu-mode'),
+  train: $<HTMLButtonElement>('train'),
+  stop: $<HTMLButtonElement>('stop'),
+  state: $('train-state'),
+  modeInUse: $('mode-in-use'),
+  step: $('step'),
+  speed: $('speed'),
+  propelLoss: $('propel-loss'),
+  mseLoss: $('mse-loss'),
+  caption: $('plot-caption'),
+  mixture: $<HTMLCanvasElement>('mixture'),
+  propelCurve: $<HTMLCanvasElement>('propel-curve'),
+  mseCurve: $<HTMLCanvasElement>('mse-curve'),
+  checksSummary: $('checks-summary'),
+  checksModes: $('checks-modes'),
+  checksTable: $('checks-table'),
+  checksDetails: $<HTMLDetailsElement>('checks-details'),
+  runChecks: $<HTMLButtonElement>('run-checks'),
+  unavailable: $('unavailable-modes'),
+};
+
+/** Let the browser paint and handle input. */
+const yieldToBrowser = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+let busy: 'idle' | 'training' | 'checking' = 'idle';
+let stopRequested = false;
+let trainer: Trainer | null = null;
+let availableModes: T.GpuMode[] = [];
+
+function setState(state: string, text = state): void {
+  ui.state.dataset.state = state;
+  ui.state.textContent = text;
+}
+
+function setBusy(next: typeof busy): void {
+  busy = next;
+  const idle = next === 'idle';
+  for (const el of [ui.gaussians, ui.steps, ui.lr, ui.sigmaTransform, ui.seed, ui.device]) el.disabled = !idle;
+  ui.gpuMode.disabled = !idle || ui.device.value !== 'gpu' || availableModes.length === 0;
+  ui.train.disabled = !idle;
+  ui.stop.disabled = next !== 'training';
+  ui.runChecks.disabled = !idle || availableModes.length === 0;
+}
+
+// ---- the mode in use --------------------------------------------------------------------------------
+
+function showMode(): void {
+  if (ui.device.value === 'cpu') {
+    ui.modeInUse.textContent = 'cpu (no gpu.js)';
+    ui.modeInUse.dataset.mode = 'cpu-device';
+    return;
+  }
+  const info = T.gpuInfo();
+  ui.modeInUse.textContent = info.mode ? `gpu.js ${info.mode}` : 'gpu.js unavailable';
+  ui.modeInUse.dataset.mode = info.mode ?? '';
+  ui.modeInUse.title = info.error ?? (info.fallbacks.length ? `fallbacks: ${info.fallbacks.join('; ')}` : `requested: ${info.requested}`);
+}
+
+function populateModes(): void {
+  const info = T.gpuInfo();
+  availableModes = [...info.availableModes];
+  ui.gpuMode.replaceChildren(new Option('auto', 'auto'));
+  ui.gpuMode.options[0]!.title = `the best available: ${availableModes[0] ?? 'none'}`;
+  for (const m of availableModes) ui.gpuMode.add(new Option(m, m));
+  for (const [m, why] of Object.entries(info.unavailable)) {
+    const opt = new Option(`${m} (unavailable)`, m);
+    opt.disabled = true;
+    opt.title = why;
+    ui.gpuMode.add(opt);
+  }
+  ui.unavailable.textContent = Object.keys(info.unavailable).length
+    ? `Not available in this browser: ${Object.entries(info.unavailable).map(([m, why]) => `${m} (${why})`).join('; ')}.`
+    : '';
+  if (availableModes.length === 0) ui.device.value = 'cpu';
+}
+
+// ---- training ---------------------------------------------------------------------------------------
+
+function readConfig(): TrainConfig {
+  const int = (el: HTMLInputElement, min: number, max: number, name: string): number => {
+    const v = Number(el.value);
+    if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(el.value)}`);
+    return v;
+  };
+  const lr = Number(ui.lr.value);
+  if (!(lr > 0 && lr <= 1)) throw new Error(`learning rate must be in (0, 1], got ${JSON.stringify(ui.lr.value)}`);
+  return {
+    gaussians: int(ui.gaussians, 1, 8, 'Gaussians'),
+    steps: int(ui.steps, 1, 100000, 'steps'),
+    lr,
+    sigmaTransform: ui.sigmaTransform.value as SigmaTransform,
+    device: ui.device.value as T.Device,
+    gpuMode: ui.gpuMode.value as T.GpuMode | 'auto',
+    seed: int(ui.seed, 0, 2 ** 31, 'seed'),
+    batch: 256,
+    sigma: 0.05,
+  };
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / (xs.length || 1);
+
+function showProgress(t: Trainer, rate: number): void {
+  const p = t.propelLosses, m = t.mseLosses;
+  ui.step.textContent = String(t.step);
+  ui.step.dataset.step = String(t.step);
+  ui.speed.textContent = `${rate.toFixed(rate < 10 ? 1 : 0)} steps/s`;
+  const show = (el: HTMLElement, xs: readonly number[]) => {
+    const first = mean(xs.slice(0, 10)), recent = mean(xs.slice(-10));
+    el.dataset.first = String(first);
+    el.dataset.recent = String(recent);
+    el.textContent = `${recent.toFixed(4)} (${first.toFixed(4)})`;
+  };
+  show(ui.propelLoss, p);
+  show(ui.mseLoss, m);
+  const snap = t.snapshot();
+  drawMixture(ui.mixture, t.test, snap);
+  drawLoss(ui.propelCurve, p, t.config.steps, PROPEL_COLOR, 'PROPEL loss (log10)');
+  drawLoss(ui.mseCurve, m, t.config.steps, '#111', 'MSE');
+  ui.caption.textContent = `I = ${t.config.gaussians}, ${t.config.sigmaTransform}, lr ${t.config.lr}, step ${t.step} of ${t.config.steps}`;
+}
+
+async function train(): Promise<void> {
+  if (busy !== 'idle') return;
+  let config: TrainConfig;
+  try {
+    config = readConfig();
+  } catch (e) {
+    setState('error', e instanceof Error ? e.message : String(e));
+    return;
+  }
+  setBusy('training');
+  stopRequested = false;
+  setState('training');
+  try {
+    trainer = new Trainer(config);
+    showMode();
+    await yieldToBrowser();
+    const t = trainer;
+    const started = performance.now();
+    let lastYield = started, lastDraw = -Infinity;
+    while (t.step < config.steps && !stopRequested) {
+      // yield whenever 30 ms have passed, between phases of a step (the first one compiles the GPU kernels)
+      for (const _phase of t.stepPhases()) {
+        if (performance.now() - lastYield > 30) {
+          await yieldToBrowser();
+          lastYield = performance.now();
+        }
+      }
+      const now = performance.now();
+      if (now - lastDraw > 100 || t.step === config.steps) {
+        showProgress(t, t.step / ((now - started) / 1000));
+        lastDraw = performance.now();
+      }
+      if (performance.now() - lastYield > 30) {
+        await yieldToBrowser();
+        lastYield = performance.now();
+      }
+    }
+    setState(stopRequested ? 'stopped' : 'done', stopRequested ? `stopped at step ${t.step}` : `done (${config.steps} steps)`);
+  } catch (e) {
+    console.error(e);
+    setState('error', `error: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    setBusy('idle');
+  }
+}
+
+// ---- checks -----------------------------------------------------------------------------------------
+
+function cell(text: string, className = ''): HTMLTableCellElement {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (className) td.className = className;
+  return td;
+}
+
+async function checks(): Promise<void> {
+  if (busy !== 'idle' || availableModes.length === 0) return;
+  setBusy('checking');
+  const total = CHECKS_PER_MODE * availableModes.length;
+  const perMode = new Map<string, { pass: number; fail: number }>(availableModes.map((m) => [m, { pass: 0, fail: 0 }]));
+  let passed = 0, failed = 0;
+  const summary = ui.checksSummary;
+  const render = (state: string) => {
+    summary.dataset.state = state;
+    summary.dataset.passed = String(passed);
+    summary.dataset.failed = String(failed);
+    summary.dataset.total = String(total);
+    summary.textContent = state === 'running' ? `running… ${passed + failed} of ${total}` : `${passed} of ${total} passed${failed ? `, ${failed} failed` : ''}`;
+    ui.checksModes.replaceChildren(...[...perMode].map(([m, c]) => {
+      const s = document.createElement('span');
+      s.className = c.fail ? 'bad' : c.pass === CHECKS_PER_MODE ? 'ok' : '';
+      s.dataset.mode = m;
+      s.textContent = `${m}: ${c.pass}/${CHECKS_PER_MODE}${c.fail ? ` (${c.fail} failed)` : ''}`;
+      return s;
+    }));
+  };
+  ui.checksTable.replaceChildren();
+  ui.runChecks.textContent = 'Run checks again';
+  render('running');
+  try {
+    await runChecks(availableModes, (r: CheckResult) => {
+      if (r.pass) passed++; else failed++;
+      const c = perMode.get(r.mode)!;
+      if (r.pass) c.pass++; else c.fail++;
+      const tr = document.createElement('tr');
+      tr.dataset.testid = 'check-row';
+      tr.dataset.pass = String(r.pass);
+      tr.append(cell(r.mode), cell(r.suite), cell(r.name), cell(r.pass ? 'pass' : 'FAIL', r.pass ? 'pass' : 'fail'),
+        cell(r.tolerance), cell(r.detail, 'detail'), cell(r.ms.toFixed(0), 'num'));
+      ui.checksTable.append(tr);
+      if (!r.pass) ui.checksDetails.open = true;
+      render('running');
+    }, yieldToBrowser);
+    render(failed === 0 && passed === total ? 'passed' : 'failed');
+  } catch (e) {
+    console.error(e);
+    summary.dataset.state = 'failed';
+    summary.textContent = `checks stopped: ${e instanceof Error ? e.message : String(e)}`;
+  } finally {
+    setBusy('idle');
+  }
+}
+
+// ---- wiring -----------------------------------------------------------------------------------------
+
+ui.form.addEventListener('submit', (e) => {
+  e.preventDefault();
+  void train();
+});
+ui.stop.addEventListener('click', () => { stopRequested = true; });
+ui.runChecks.addEventListener('click', () => void checks());
+ui.device.addEventListener('change', () => setBusy(busy));
+let resizeTimer: ReturnType<typeof setTimeout> | undefined;
+globalThis.addEventListener('resize', () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => {
+    if (trainer && busy !== 'training') showProgress(trainer, 0);
+    else if (!trainer) drawEmpty();
+  }, 100);
+});
+
+function drawEmpty(): void {
+  drawMixture(ui.mixture, null, null);
+  drawLoss(ui.propelCurve, [], Number(ui.steps.value) || 1, PROPEL_COLOR, 'PROPEL loss (log10)');
+  drawLoss(ui.mseCurve, [], Number(ui.steps.value) || 1, '#111', 'MSE');
+}
+
+async function start(): Promise<void> {
+  drawEmpty();
+  setState('loading gpu.js');
+  await yieldToBrowser();
+  try {
+    populateModes();
+  } catch (e) {
+    ui.unavailable.textContent = `gpu.js could not start: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  showMode();
+  setState('idle');
+  setBusy('idle');
+  // ?checks=0 skips the checks on load (the button still runs them)
+  if (new URLSearchParams(location.search).get('checks') !== '0') await checks();
+  else {
+    ui.checksSummary.textContent = 'not run (?checks=0)';
+    ui.runChecks.textContent = 'Run checks';
+  }
+}
+
+void start();

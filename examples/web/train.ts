@@ -1,0 +1,144 @@
+// The playground's model: the two-branch problem and the two networks of examples/demo.ts (PROPEL with I
+// Gaussians, and MSE), trained one step at a time so the page can draw and yield between steps. No DOM here.
+import * as T from '@propel-ts/tensor';
+import { nn, optim, mseLoss, noGrad } from '@propel-ts/autograd';
+import { propelLoss, stdOf, type SigmaTransform } from '@propel-ts/propel';
+
+export interface TrainConfig {
+  gaussians: number;
+  steps: number;
+  lr: number;
+  sigmaTransform: SigmaTransform;
+  device: T.Device;
+  /** The gpu.js mode for device 'gpu' ('auto': the best one available). */
+  gpuMode: T.GpuMode | 'auto';
+  seed: number;
+  batch: number;
+  /** Ground-truth standard deviation of the PROPEL loss (the demo's 0.05). */
+  sigma: number;
+}
+
+export interface Dataset { x: number[]; y: number[]; branch: number[] }
+
+/** The demo's data: x uniform in [-1, 1]; y = ±0.8·√(1 - 0.8x²) (a coin flip picks the branch) plus noise. */
+export function makeData(count: number, gen: T.Generator): Dataset {
+  const x: number[] = [], y: number[] = [], branch: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const xi = 2 * gen.uniform() - 1;
+    const up = gen.uniform() < 0.5 ? 1 : 0;
+    const r = 0.8 * Math.sqrt(1 - 0.8 * xi * xi);
+    x.push(xi);
+    y.push((up ? r : -r) + 0.04 * gen.normal());
+    branch.push(up);
+  }
+  return { x, y, branch };
+}
+
+/** The predictions along a grid of x: per point, I component means and standard deviations, and the MSE fit. */
+export interface Snapshot {
+  grid: number[];
+  I: number;
+  /** [grid.length * I] */
+  mu: Float64Array;
+  sd: Float64Array;
+  mse: Float64Array;
+}
+
+export class Trainer {
+  readonly gen: T.Generator;
+  readonly train: Dataset;
+  readonly test: Dataset;
+  readonly propelLosses: number[] = [];
+  readonly mseLosses: number[] = [];
+  private readonly propelNet: nn.MLP;
+  private readonly mseNet: nn.MLP;
+  // one Adam per parameter (Adam updates each parameter on its own, so this is the same optimizer as one
+  // Adam over all of them): the first update compiles kernels, and stepPhases can pause between parameters
+  private readonly propelOpts: optim.Adam[];
+  private readonly mseOpts: optim.Adam[];
+  private readonly gridInput: T.Tensor;
+  readonly grid: number[];
+
+  constructor(readonly config: TrainConfig) {
+    // tensors made from here on use this mode (and all of them must share it)
+    if (config.device === 'gpu') T.setGpuMode(config.gpuMode);
+    this.gen = new T.Generator(config.seed);
+    this.train = makeData(2048, this.gen);
+    this.test = makeData(600, this.gen);
+    const I = config.gaussians;
+    const opts = { device: config.device } as const;
+    this.propelNet = new nn.MLP([1, 32, 32, I * 2], { seed: config.seed, ...opts });
+    this.mseNet = new nn.MLP([1, 32, 32, 1], { seed: config.seed, ...opts });
+    this.propelOpts = this.propelNet.parameters().map((p) => new optim.Adam([p], { lr: config.lr }));
+    this.mseOpts = this.mseNet.parameters().map((p) => new optim.Adam([p], { lr: config.lr }));
+    this.grid = Array.from({ length: 81 }, (_, i) => -1 + i / 40);
+    this.gridInput = T.tensor(this.grid, { shape: [this.grid.length, 1], ...opts });
+  }
+
+  get step(): number {
+    return this.propelLosses.length;
+  }
+
+  /** One Adam step of each network on the same random batch; returns the two losses. */
+  trainStep(): { propel: number; mse: number } {
+    const phases = this.stepPhases();
+    for (let r = phases.next(); ; r = phases.next()) if (r.done) return r.value;
+  }
+
+  /**
+   * The same step in phases (forward, backward and each parameter's update, per network), pausing after each: the
+   * first step compiles every GPU kernel (seconds in software WebGL), and a caller that yields to the
+   * browser between phases keeps the page responsive meanwhile.
+   */
+  *stepPhases(): Generator<string, { propel: number; mse: number }> {
+    const { batch, device, gaussians: I } = this.config;
+    const idx = Array.from({ length: batch }, () => this.gen.int(this.train.x.length));
+    const xb = T.tensor(idx.map((i) => this.train.x[i]!), { shape: [batch, 1], device });
+    const yb = T.tensor(idx.map((i) => this.train.y[i]!), { shape: [batch, 1], device });
+
+    for (const opt of this.propelOpts) opt.zeroGrad();
+    const output = this.propelNet.forward(xb).reshape([batch, I, 2]);
+    const loss = propelLoss(output, yb, { sigma: this.config.sigma, sigmaTransform: this.config.sigmaTransform });
+    yield 'propel forward';
+    loss.backward();
+    yield 'propel backward';
+    for (const opt of this.propelOpts) {
+      opt.step();
+      yield 'propel update';
+    }
+    const propel = loss.item(); // the first readback of a size compiles a kernel too
+    yield 'propel readback';
+
+    for (const opt of this.mseOpts) opt.zeroGrad();
+    const mse = mseLoss(this.mseNet.forward(xb), yb);
+    yield 'mse forward';
+    mse.backward();
+    yield 'mse backward';
+    for (const opt of this.mseOpts) {
+      opt.step();
+      yield 'mse update';
+    }
+
+    const result = { propel, mse: mse.item() };
+    this.propelLosses.push(result.propel);
+    this.mseLosses.push(result.mse);
+    return result;
+  }
+
+  /** Both networks evaluated along the grid (two readbacks). */
+  snapshot(): Snapshot {
+    const I = this.config.gaussians;
+    const G = this.grid.length;
+    const raw = noGrad(() => this.propelNet.forward(this.gridInput).value.toTypedArray());
+    const fit = noGrad(() => this.mseNet.forward(this.gridInput).value.toTypedArray());
+    const mu = new Float64Array(G * I);
+    const sd = new Float64Array(G * I);
+    for (let g = 0; g < G; g++) {
+      for (let k = 0; k < I; k++) {
+        mu[g * I + k] = raw[(g * I + k) * 2]!;
+        sd[g * I + k] = stdOf(raw[(g * I + k) * 2 + 1]!, this.config.sigmaTransform);
+      }
+    }
+    return { grid: this.grid, I, mu, sd, mse: Float64Array.from(fit) };
+  }
+}

@@ -1,0 +1,123 @@
+// End-to-end test of the browser playground (examples/web) in headless Chromium, driven by playwright-core.
+//
+// Builds the page with esbuild and serves it on localhost (scripts/serve-web.js), opens it in Debian's
+// Chromium (/usr/bin/chromium: `apt-get install -y chromium`; test tools' own browser downloads cannot
+// work here) with a fresh profile, and checks that:
+//   1. the in-page checks (tensor parity 'gpu' vs 'cpu', PROPEL reference cases) all pass in every gpu.js
+//      mode the browser offers, webgl2 and webasm among them;
+//   2. training on 'gpu' in webgl2 mode runs STEPS steps, shows the mode in use, makes the PROPEL loss fall
+//      (mean of the last 10 minibatch losses at least 0.1 below the mean of the first 10, log10 units) with
+//      finite MSE losses, without freezing the page (a 50 ms timer in the page never waits over 2 s) and
+//      without page errors; a screenshot goes to out/playground.png.
+//
+// Skips with a message when /usr/bin/chromium is missing, unless PROPEL_REQUIRE_BROWSER=1 (then fails).
+// Headless Chromium with --disable-gpu renders WebGL with SwiftShader (software): ~10 steps/s in webgl2.
+import { expect } from 'chai';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync',
+];
+const STEPS = 80;
+const ROOT = join(__dirname, '..', '..');
+const SCREENSHOT = join(ROOT, 'out', 'playground.png');
+
+interface Served { url: string; close: () => Promise<void> }
+// scripts/serve-web.js is plain CommonJS (no types): describe the part this test uses
+const { serveWeb } = require('../../scripts/serve-web.js') as {
+  serveWeb: (o: { port?: number; quiet?: boolean }) => Promise<Served>;
+};
+
+describe('browser playground (headless Chromium, e2e)', function () {
+  this.timeout(180_000);
+  let served: Served | undefined;
+  let context: BrowserContext | undefined;
+  let profile: string | undefined;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      const why = `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the browser e2e test`;
+      if (process.env.PROPEL_REQUIRE_BROWSER === '1') throw new Error(`${why} (PROPEL_REQUIRE_BROWSER=1)`);
+      console.log(`      skipped: ${why}`);
+      this.skip();
+    }
+    served = await serveWeb({ port: 0, quiet: true });
+    profile = mkdtempSync(join(tmpdir(), 'propel-playground-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 1000 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(served.url);
+  });
+
+  after(async () => {
+    await context?.close();
+    await served?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('runs the tensor parity and PROPEL reference checks in the gpu.js modes of the browser, and all pass', async () => {
+    await page.waitForFunction(() => ['passed', 'failed'].includes(document.querySelector<HTMLElement>('[data-testid=checks-summary]')!.dataset.state!), null, { timeout: 120_000 });
+    const summary = await page.locator('[data-testid=checks-summary]').evaluate((el: HTMLElement) => ({
+      state: el.dataset.state, passed: el.dataset.passed, total: el.dataset.total, text: el.textContent,
+    }));
+    const rows = await page.locator('tr[data-testid=check-row]').evaluateAll((trs) => trs.map((tr) => ({
+      pass: (tr as HTMLElement).dataset.pass === 'true',
+      text: Array.from(tr.children, (td) => td.textContent).join(' | '),
+    })));
+    const modes = [...new Set(rows.map((r) => r.text.split(' | ')[0]!))];
+    console.log(`      in-page checks: ${summary.text}; modes: ${modes.join(', ')}`);
+    const failures = rows.filter((r) => !r.pass).map((r) => r.text);
+    expect(failures, 'failed in-page checks').to.deep.equal([]);
+    expect(summary.state).to.equal('passed');
+    expect(modes).to.include.members(['webgl2', 'webasm']);
+    expect(rows.length).to.equal(Number(summary.total)).and.to.be.greaterThan(0);
+    expect(Number(summary.passed)).to.equal(rows.length);
+  });
+
+  it(`trains on 'gpu' in webgl2 mode for ${STEPS} steps: the PROPEL loss falls and the page stays responsive`, async () => {
+    await page.selectOption('[data-testid=device]', 'gpu');
+    await page.selectOption('[data-testid=gpu-mode]', 'webgl2');
+    await page.fill('[data-testid=steps]', String(STEPS));
+    // a timer in the page: the longest wait between 50 ms ticks shows whether training ever blocks it
+    await page.evaluate(() => {
+      const w = window as unknown as { __maxGap: number; __timer: number };
+      let last = performance.now();
+      w.__maxGap = 0;
+      w.__timer = window.setInterval(() => {
+        const now = performance.now();
+        w.__maxGap = Math.max(w.__maxGap, now - last);
+        last = now;
+      }, 50);
+    });
+    const started = Date.now();
+    await page.click('[data-testid=train]');
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid=train-state]')!.dataset.state !== 'training', null, { timeout: 150_000 });
+    const seconds = (Date.now() - started) / 1000;
+    const state = await page.locator('[data-testid=train-state]').textContent();
+    expect(state, 'training state').to.equal(`done (${STEPS} steps)`);
+    const step = Number(await page.locator('[data-testid=step]').getAttribute('data-step'));
+    expect(step).to.equal(STEPS);
+    expect(await page.locator('[data-testid=mode-in-use]').getAttribute('data-mode')).to.equal('webgl2');
+    const loss = async (id: string) => page.locator(`[data-testid=${id}]`).evaluate((el: HTMLElement) => ({ first: Number(el.dataset.first), recent: Number(el.dataset.recent) }));
+    const propel = await loss('propel-loss');
+    const mse = await loss('mse-loss');
+    const maxGap = await page.evaluate(() => (window as unknown as { __maxGap: number }).__maxGap);
+    console.log(`      ${STEPS} steps in ${seconds.toFixed(1)} s; PROPEL loss ${propel.first.toFixed(4)} -> ${propel.recent.toFixed(4)}, MSE ${mse.first.toFixed(4)} -> ${mse.recent.toFixed(4)}; longest timer gap ${maxGap.toFixed(0)} ms`);
+    expect(Number.isFinite(propel.first) && Number.isFinite(propel.recent), 'PROPEL losses are finite').to.equal(true);
+    expect(propel.recent, 'PROPEL loss (mean of the last 10 steps) fell from the first 10').to.be.below(propel.first - 0.1);
+    expect(Number.isFinite(mse.first) && Number.isFinite(mse.recent), 'MSE losses are finite').to.equal(true);
+    expect(maxGap, 'longest wait of a 50 ms page timer during training (ms)').to.be.below(2000);
+    expect(pageErrors, 'page errors').to.deep.equal([]);
+    mkdirSync(join(ROOT, 'out'), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  });
+});
