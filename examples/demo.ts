@@ -16,6 +16,7 @@ import * as T from '@propel-ts/tensor';
 import { nn, optim, mseLoss, noGrad, type Variable } from '@propel-ts/autograd';
 import { propelLoss, unpackPrediction } from '@propel-ts/propel';
 import { svgPlot, type Series } from './plot';
+import { makeData } from './two-branch';
 
 export interface DemoOptions {
   steps: number;
@@ -41,19 +42,8 @@ export interface DemoResult {
 }
 
 // ## 1. The data
-// x uniform in [-1, 1]; the branch (upper or lower) is a coin flip; r(x) = 0.8·√(1 - 0.8x²).
-function makeData(count: number, gen: T.Generator): { x: number[]; y: number[]; branch: number[] } {
-  const x: number[] = [], y: number[] = [], branch: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const xi = 2 * gen.uniform() - 1;
-    const up = gen.uniform() < 0.5 ? 1 : 0;
-    const r = 0.8 * Math.sqrt(1 - 0.8 * xi * xi);
-    x.push(xi);
-    y.push((up ? r : -r) + 0.04 * gen.normal());
-    branch.push(up);
-  }
-  return { x, y, branch };
-}
+// x uniform in [-1, 1]; the branch (upper or lower) is a coin flip; y = ±0.8·√(1 - 0.8x²) plus noise
+// (examples/two-branch.ts, shared with the browser playground).
 
 export function runDemo(o: DemoOptions): DemoResult {
   const log = o.verbose === false ? () => {} : (s: string) => console.log(s);

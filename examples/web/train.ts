@@ -3,6 +3,7 @@
 import * as T from '@propel-ts/tensor';
 import { nn, optim, mseLoss, noGrad } from '@propel-ts/autograd';
 import { propelLoss, stdOf, type SigmaTransform } from '@propel-ts/propel';
+import { makeData, type Dataset } from '../two-branch';
 
 export interface TrainConfig {
   gaussians: number;
@@ -18,21 +19,7 @@ export interface TrainConfig {
   sigma: number;
 }
 
-export interface Dataset { x: number[]; y: number[]; branch: number[] }
-
-/** The demo's data: x uniform in [-1, 1]; y = ±0.8·√(1 - 0.8x²) (a coin flip picks the branch) plus noise. */
-export function makeData(count: number, gen: T.Generator): Dataset {
-  const x: number[] = [], y: number[] = [], branch: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const xi = 2 * gen.uniform() - 1;
-    const up = gen.uniform() < 0.5 ? 1 : 0;
-    const r = 0.8 * Math.sqrt(1 - 0.8 * xi * xi);
-    x.push(xi);
-    y.push((up ? r : -r) + 0.04 * gen.normal());
-    branch.push(up);
-  }
-  return { x, y, branch };
-}
+export { makeData, type Dataset } from '../two-branch';
 
 /** The predictions along a grid of x: per point, I component means and standard deviations, and the MSE fit. */
 export interface Snapshot {
