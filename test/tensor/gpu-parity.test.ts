@@ -15,6 +15,9 @@
 //              k-term float32 dot product, computed per output from the |inputs| on the CPU
 //   prod over k terms: 2·k·u relative.
 //
+// matmul in the webasm and cpu modes runs the CPU backend's WebAssembly gemm on the storage's host arrays
+// (docs/gpu.md); the matmul cases below prove that path against the CPU backend the same way.
+//
 // Modes: `PROPEL_REQUIRE_GPU_MODES=webasm,headlessgl` turns a missing mode into a failure instead of a
 // skip. headlessgl needs a display: `xvfb-run -a -s "-screen 0 1x1x24" npx mocha test/tensor/gpu-parity.test.ts`
 // (scripts/test-gpu.sh).
@@ -453,6 +456,28 @@ function paritySuite(mode: GpuMode): void {
     it('rejects tensors larger than the device can index, naming the op', () => {
       const limit = gpuInfo().maxElements!;
       expect(() => T.zeros([limit + 1], { device: 'gpu' })).to.throw(/full: output of \d+ elements is too large for gpu\.js mode/);
+    });
+    it('runGpuKernel: a custom kernel over a strided view, a loop past 1,000 iterations, clear errors', () => {
+      const g = gen();
+      const base = randomTensor(g, [1200, 3], normal);
+      const view = base.to('gpu').T; // [3, 1200], strides [1, 3]
+      // y[r] = scale * sum_k x[r, k]: the kernel reads the view in place through its strides
+      const [s0, s1] = view.strides as [number, number];
+      const call = (scale: number) => T.runGpuKernel({
+        name: 'rowSumScaled', output: [3], inputs: [view], scalars: [scale], loopBound: 1200,
+        source: `function(x0, o0, scale) {\n  let acc = 0;\n  for (let k = 0; k < 1200; k++) { acc = acc + x0[o0 + this.thread.x * ${s0} + k * ${s1}]; }\n  return acc * scale;\n}`,
+      });
+      const compiled = gpuInfo().kernelsCompiled;
+      const y = call(2);
+      const want = T.mul(T.sum(base.T, { axis: 1 }), 2);
+      compare('runGpuKernel', y.toTypedArray(), want.toTypedArray(), sumBound(1200, T.mul(T.sum(T.abs(base.T), { axis: 1 }), 2)));
+      expect(y.storage).to.be.instanceOf(GpuStorage);
+      call(3);
+      expect(gpuInfo().kernelsCompiled, 'a new scalar reuses the compiled kernel').to.equal(compiled + 1);
+      expect(() => T.runGpuKernel({ name: 'k', output: [1], inputs: [base], loopBound: 1, source: 'function(x0, o0) { return 0; }' }))
+        .to.throw(/k: input 0 must be a 'gpu' tensor, got device 'cpu'/);
+      expect(() => T.runGpuKernel({ name: 'k', output: [1], inputs: [], loopBound: 1.5, source: 'function() { return 0; }' }))
+        .to.throw(/loopBound must be a non-negative integer/);
     });
     it('float64 on gpu is a clear error', () => {
       expect(() => T.tensor([1], { dtype: 'float64', device: 'gpu' })).to.throw(/float64 is not supported on 'gpu'/);

@@ -8,6 +8,8 @@ import { fail, internal } from '../../errors';
 import { contiguousStrides, sizeOf } from '../../shape';
 import type { Storage } from '../../storage';
 import { Tensor } from '../../tensor';
+import { CpuStorage } from '../../storage';
+import { cpuBackend } from '../cpu';
 import {
   activeEngine, activeModeIfChosen, availableModes, counters, fallbacks, readResult, requestedMode, runKernel,
   selectMode, unavailableModes, type Engine, type GpuMode,
@@ -165,7 +167,26 @@ function matmul(a: Tensor, b: Tensor): Tensor {
   const outShape = [...a.shape.slice(0, nd - 1), n];
   if (sizeOf(outShape) === 0) return empty(engine, outShape);
   if (a.shape[nd - 1] === 0) return full(outShape, 0, 'float32');
+  // In the webasm and cpu modes the storage is a host Float32Array and gpu.js runs the kernel as a
+  // JavaScript loop per output cell (~250 ms for 512x512). The CPU backend's blocked WebAssembly SIMD gemm
+  // computes the same float32 product on those very arrays in ~10 ms, reading the same strides (views
+  // stay zero-copy, nothing is uploaded or read back), so those modes use it. GL modes keep the gpu.js kernel.
+  if (!engine.textures) return hostMatmul(engine, a, b);
   return launch(engine, K.matmul(a.shape, operand(a), operand(b), n), [a, b], outShape);
+}
+
+/** matmul on host-array storage (webasm and cpu modes) by the CPU backend's gemm, on the same arrays. */
+function hostMatmul(engine: Engine, a: Tensor, b: Tensor): Tensor {
+  const onHost = (x: Tensor) => {
+    const data = storageOf(x).data;
+    if (!(data instanceof Float32Array)) return internal(`matmul: gpu.js mode '${engine.mode}' holds a texture, expected a Float32Array`);
+    return new Tensor(new CpuStorage(data), x.shape, x.strides, x.offset, 'float32');
+  };
+  const c = cpuBackend.matmul(onHost(a), onHost(b));
+  counters.kernelRuns++;
+  const data = (c.storage as CpuStorage).data;
+  if (!(data instanceof Float32Array)) return internal('matmul: the CPU gemm returned a non-float32 result');
+  return wrap(engine, data, c.shape);
 }
 
 /** GL kernels may bind only so many textures: concatenate at most this many inputs per kernel. */
@@ -293,4 +314,69 @@ export function gpuInfo(): GpuInfo {
       error: e instanceof Error ? e.message : String(e),
     };
   }
+}
+
+/** A custom gpu.js kernel over 'gpu' tensors, for `runGpuKernel`. */
+export interface GpuKernelCall {
+  /** Names the kernel in errors and in the compiled-kernel cache. */
+  readonly name: string;
+  /**
+   * gpu.js kernel source: a plain `function` (no arrow function, closure or outside helper: gpu.js parses
+   * it) whose parameters are each input's storage and element offset in order (`x0, o0, x1, o1, ...`),
+   * then one parameter per scalar. It returns the element at the flat row-major index `this.thread.x` of
+   * the output. Inputs are read in place: element `idx` of input j is `x<j>[o<j> + sum(idx[d] * strides[d])]`
+   * with that tensor's `strides`, which the source writes in as literals (so views need no copy). Shapes
+   * and strides written into the source make a new kernel; scalars do not (they are runtime arguments).
+   */
+  readonly source: string;
+  /** Shape of the result (a new contiguous float32 'gpu' tensor). */
+  readonly output: readonly number[];
+  /** 'gpu' float32 tensors, all made in the active gpu.js mode. */
+  readonly inputs: readonly Tensor[];
+  /** Numbers passed after the inputs (float32 in GL modes). */
+  readonly scalars?: readonly number[];
+  /**
+   * The largest trip count of any loop in the source: gpu.js's `loopMaxIterations` is set to it, since
+   * its default (1,000) silently stops longer loops on GL.
+   */
+  readonly loopBound: number;
+}
+
+/**
+ * Run a custom gpu.js kernel on device-resident tensors and return its result as a 'gpu' tensor, with the
+ * backend's guard rails: size checked against the mode's limits, `loopMaxIterations` from `loopBound`,
+ * compiled once and cached by name, source and input sizes, no readback (counted in `gpuInfo()`).
+ * For fused ops a package needs on the device (e.g. the PROPEL loss); the built-in ops use the same path.
+ *
+ * ```ts
+ * const x = tensor([1, 2, 3, 4], { device: 'gpu' });
+ * // y[k] = x[k] * scale + x[3 - k]
+ * const y = runGpuKernel({
+ *   name: 'axpyReversed', output: [4], inputs: [x], scalars: [10], loopBound: 1,
+ *   source: `function(x0, o0, scale) {
+ *     return x0[o0 + this.thread.x] * scale + x0[o0 + 3 - this.thread.x];
+ *   }`,
+ * });
+ * y.toArray();   // [14, 23, 32, 41]
+ * ```
+ */
+export function runGpuKernel(call: GpuKernelCall): Tensor {
+  const { name, source, output, inputs, scalars = [], loopBound } = call;
+  inputs.forEach((x, j) => {
+    if (!(x instanceof Tensor) || x.device !== 'gpu') fail(name, `input ${j} must be a 'gpu' tensor, got ${x instanceof Tensor ? `device '${x.device}'` : typeof x}`);
+    checkDType(name, x.dtype);
+  });
+  scalars.forEach((v, j) => {
+    if (typeof v !== 'number') fail(name, `scalar ${j} must be a number, got ${typeof v}`);
+  });
+  if (!output.every((d) => Number.isInteger(d) && d >= 0)) fail(name, `output shape must be non-negative integers, got [${output.join(',')}]`);
+  if (!(Number.isInteger(loopBound) && loopBound >= 0)) fail(name, `loopBound must be a non-negative integer, got ${String(loopBound)}`);
+  const engine = engineFor(name, inputs);
+  const size = sizeOf(output);
+  if (size === 0) return empty(engine, output);
+  const spec: K.KernelSpec = { op: name, key: `custom|${name}|${source}`, source, size, loopMax: loopBound };
+  const args: KernelArg[] = [];
+  for (const x of inputs) args.push(storageOf(x).data, x.offset);
+  args.push(...scalars);
+  return wrap(engine, runKernel(engine, spec, args), output);
 }
