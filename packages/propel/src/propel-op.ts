@@ -1,6 +1,8 @@
 // Layer: propel. The PROPEL loss as ONE autograd op made with defineOp: forward and backward are the
 // fused kernels of kernel.ts (log space, hand-derived gradient), so a training step records one node
-// and keeps one gradient per sample for backward (the output's size; nothing per pair). Imports tensor, autograd and kernel.ts.
+// and keeps one gradient per sample for backward (the output's size; nothing per pair). On device 'gpu' the
+// same op runs the gpu.js kernels of gpu-kernel.ts on the device-resident tensors (no readback).
+// Imports tensor, autograd, kernel.ts and gpu-kernel.ts.
 import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
 import { defineOp, Variable, type VarLike } from '@propel-ts/autograd';
@@ -8,6 +10,7 @@ import {
   propelBackward, propelDimsFromShapes, propelForward, resolvePropelOptions,
   type FloatArray, type PropelMode, type PropelSaved, type SigmaTransform,
 } from './kernel';
+import { propelGpuBackward, propelGpuForward, type PropelGpuSaved } from './gpu-kernel';
 
 /** How per-sample losses are combined: their mean (default), their sum, or none (shape `[B]`). */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -48,10 +51,21 @@ function hostArray(t: Tensor): FloatArray {
   return t.toTypedArray();
 }
 
-const propelOp = defineOp<Params, PropelSaved>({
+/** Forward of the 'gpu' path: per-sample losses by the gpu.js kernels, reduced with the backend's sum. */
+function gpuForward(output: Tensor, target: Tensor, p: Params, needsGrad: boolean): { out: Tensor; saved: PropelGpuSaved | undefined } {
+  const dims = propelDimsFromShapes(output.shape, target.shape);
+  const { lossPerSample, saved } = propelGpuForward(output, target, dims, p);
+  const out = p.reduction === 'none' ? lossPerSample : p.reduction === 'sum' ? T.sum(lossPerSample) : T.div(T.sum(lossPerSample), dims.B);
+  return { out, saved: needsGrad ? saved : undefined };
+}
+
+const isGpuSaved = (s: PropelSaved | PropelGpuSaved): s is PropelGpuSaved => 'device' in s && s.device === 'gpu';
+
+const propelOp = defineOp<Params, PropelSaved | PropelGpuSaved>({
   name: 'propel',
   onceDifferentiable: true,
   forward: ([output, target], p, { needsGrad }) => {
+    if (output!.device === 'gpu') return gpuForward(output!, target!, p, needsGrad);
     const dims = propelDimsFromShapes(output!.shape, target!.shape);
     // without a recorded backward (noGrad, or nothing requires a gradient) the Jacobian is skipped
     const { lossPerSample, saved } = propelForward(hostArray(output!), hostArray(target!), dims, p, { needsGrad });
@@ -68,6 +82,8 @@ const propelOp = defineOp<Params, PropelSaved>({
   },
   // dL/d output from the fused kernel; the target is data (no gradient)
   backward: (dy, { saved, params: p }) => {
+    // gpu: the upstream gradient stays on the device (a scalar times 1/B or 1, or one value a sample)
+    if (isGpuSaved(saved)) return [propelGpuBackward(saved, dy.value, p.reduction === 'mean' ? 1 / saved.dims.B : 1), null];
     const B = saved.dims.B;
     const up = dy.value.toTypedArray();
     const perSample = p.reduction === 'none' ? up : p.reduction === 'mean' ? up[0]! / B : up[0]!;

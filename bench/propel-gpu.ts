@@ -1,0 +1,71 @@
+// W1 on device 'gpu': forward + backward of the PROPEL loss ('mean' reduction, float32) at (B, I, n) =
+// (256, 4, 2), (4096, 8, 3), (65536, 8, 3), once per gpu.js mode available here (headlessgl only under a
+// display, e.g. xvfb-run). The op runs as gpu.js kernels on device-resident tensors (packages/propel/src/
+// gpu-kernel.ts); each timed run ends by reading back one element of the gradient, so GL modes cannot
+// leave queued work out of the measurement (gpu.js pipeline kernels return before the device finishes).
+// Same inputs as bench/propel.ts's CPU rows.
+import * as T from '@propel-ts/tensor';
+import * as A from '@propel-ts/autograd';
+import { gpuInfo, setGpuMode } from '@propel-ts/tensor';
+import { propelLoss } from '@propel-ts/propel';
+import { measure, type Report } from './harness';
+
+const SIZES: readonly [number, number, number][] = [[256, 4, 2], [4096, 8, 3], [65536, 8, 3]];
+const SIGMA = 0.1;
+
+function inputs(B: number, I: number, n: number, seed: number): { out: Float32Array; tgt: Float32Array } {
+  const g = new T.Generator(seed);
+  const out = new Float32Array(B * I * 2 * n);
+  for (let k = 0; k < out.length; k++) out[k] = k % (2 * n) < n ? g.normal() : 0.2 + g.uniform();
+  const tgt = Float32Array.from({ length: B * n }, () => g.normal());
+  return { out, tgt };
+}
+
+/**
+ * Measure W1 forward + backward on 'gpu' in every available gpu.js mode (the mode in use is restored after).
+ *
+ * ```ts
+ * await runPropelGpuBench(Report.fromArgs(['--only', 'W1.propel.gpu']));
+ * ```
+ */
+export async function runPropelGpuBench(report: Report): Promise<void> {
+  if (!report.wants('W1.propel.gpu')) return;
+  const info = gpuInfo();
+  const before = info.requested;
+  for (const [mode, why] of Object.entries(info.unavailable)) process.stderr.write(`bench propel-gpu: skipping mode ${mode} (${why})\n`);
+  try {
+    for (const mode of info.availableModes) {
+      setGpuMode(mode);
+      for (const [B, I, n] of SIZES) {
+        const { out, tgt } = inputs(B, I, n, 1);
+        const target = T.tensor(tgt, { shape: [B, n], device: 'gpu' });
+        const output = A.variable(T.tensor(out, { shape: [B, I, 2 * n], device: 'gpu' }), { requiresGrad: true });
+        const step = () => {
+          output.grad = null;
+          propelLoss(output, target, { sigma: SIGMA }).backward();
+          return output.grad!.reshape([B * I * 2 * n]).slice(0, 0, 1).item();
+        };
+        const r0 = gpuInfo().readbacks;
+        const big = B >= 65536;
+        const r = measure(step, { warmup: 2, runs: big ? 5 : 11, budgetMs: 10_000 });
+        const perRun = (gpuInfo().readbacks - r0) / (r.runs + 2);
+        report.add({
+          workload: 'W1.propel.gpu',
+          params: { B, I, n, dtype: 'float32', reduction: 'mean', device: 'gpu', mode, readbacks_per_run: perRun },
+          ...r,
+        });
+      }
+    }
+  } finally {
+    setGpuMode(before);
+  }
+}
+
+// `npx ts-node bench/propel-gpu.ts [--only ...]`: this suite alone.
+if (require.main === module) {
+  void import('./harness').then(async ({ Report }) => {
+    const report = Report.fromArgs(process.argv.slice(2));
+    await runPropelGpuBench(report);
+    process.stderr.write('\n' + report.table() + '\n');
+  });
+}

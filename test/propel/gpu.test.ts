@@ -1,0 +1,264 @@
+// The PROPEL loss on device 'gpu' (packages/propel/src/gpu-kernel.ts through propelLoss), in every gpu.js
+// mode available here: the reference fixture (paper and torchpropel modes), the CPU kernel on random
+// inputs (every sigmaTransform, strided views, per-sample upstream gradients), device residency (a
+// training loop reads nothing back until .item()), and the documented clamp of a zero standard deviation.
+//
+// Tolerances (float32 device kernels against float64 references): |got - want| <= rtol·|want| + atol with
+//   loss:     rtol 1e-4, atol 1e-6 (absolute floor: the perfect-prediction case has loss ~1e-16 in float64;
+//             in float32 its log T1 and log T2, both of order 1, cancel to a few 1e-7);
+//   gradient: rtol 1e-3, atol 1e-5·max(1, max|grad| of the case) (floor for elements near 0, which float32
+//             gets to a few 1e-9 where the reference has 1e-18).
+// These are the CPU float32 kernel's tolerances (test/propel/kernel.test.ts). Fixture cases whose inputs or
+// variances fall outside float32's normal range, or whose expected values overflow it, are skipped and
+// listed; in reference-seed15.json there are none (smallest variance 1e-6, largest value 814.3; expected
+// gradient elements that underflow float32, e.g. 1e-62 in 'tiny-variance', meet the absolute floor).
+//
+// Modes: as test/tensor/gpu-parity.test.ts: `PROPEL_REQUIRE_GPU_MODES=webasm,headlessgl` turns a missing
+// mode into a failure instead of a skip; headlessgl needs a display:
+//   xvfb-run -a -s "-screen 0 1x1x24" npx mocha --no-config -r ts-node/register --extension ts test/propel/gpu.test.ts
+import { expect } from 'chai';
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import * as T from '@propel-ts/tensor';
+import * as A from '@propel-ts/autograd';
+import { GpuStorage, gpuInfo, setGpuMode, type GpuMode, type Tensor } from '@propel-ts/tensor';
+import { propelLoss } from '@propel-ts/propel';
+import { propelBackward, propelForward, type PropelMode, type SigmaTransform } from '../../packages/propel/src/kernel';
+import { randomCase } from './reference';
+
+interface FixtureCase {
+  name: string;
+  B: number;
+  I: number;
+  n: number;
+  sigma: number;
+  reduction: 'mean' | 'sum' | 'none';
+  output: number[];
+  target: number[];
+  loss_per_sample: number[];
+  grad_output: number[];
+  compat_loss_per_sample: number[];
+  compat_grad_output: number[];
+}
+
+const fixture = JSON.parse(readFileSync(join(__dirname, '../fixtures/propel/reference-seed15.json'), 'utf8')) as { cases: FixtureCase[] };
+
+const LOSS = { rtol: 1e-4, atol: 1e-6 };
+const GRAD = { rtol: 1e-3, atol: 1e-5 };
+const F32_MIN = 2 ** -126;
+const F32_MAX = 3.4028234663852886e38;
+
+function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rtol: number, atol: number, what: string): void {
+  expect(got.length, `${what}: length`).to.equal(want.length);
+  let worst = -Infinity;
+  let worstAt = -1;
+  for (let k = 0; k < want.length; k++) {
+    const excess = Math.abs(got[k]! - want[k]!) - (rtol * Math.abs(want[k]!) + atol);
+    if (!(excess <= worst)) { worst = excess; worstAt = k; }
+    if (Number.isNaN(got[k]!)) { worst = Infinity; worstAt = k; break; }
+  }
+  if (worst > 0) {
+    expect.fail(`${what}: element ${worstAt} got ${got[worstAt]}, want ${want[worstAt]} (|diff| ${Math.abs(got[worstAt]! - want[worstAt]!).toExponential(2)} > ${rtol}·|want| + ${atol.toExponential(1)})`);
+  }
+}
+
+const maxAbs = (a: ArrayLike<number>) => Array.from(a).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+
+/**
+ * Why a case cannot be run in float32, or null: an input or a variance s² that overflows or underflows
+ * float32's normal range, or an expected value that overflows it (expected values that underflow, like a
+ * gradient element of 1e-62, are compared against the absolute floor instead).
+ */
+function outsideFloat32(c: FixtureCase): string | null {
+  const tiny = (x: number) => x !== 0 && Math.abs(x) < F32_MIN;
+  const huge = (x: number) => !(Math.abs(x) <= F32_MAX);
+  const row = 2 * c.n;
+  for (const [name, xs] of [['output', c.output], ['target', c.target]] as const) {
+    const k = xs.findIndex((x) => tiny(x) || huge(x));
+    if (k >= 0) return `${name}[${k}] = ${xs[k]}`;
+  }
+  for (const [name, xs] of [['loss', c.loss_per_sample], ['grad', c.grad_output], ['compat loss', c.compat_loss_per_sample], ['compat grad', c.compat_grad_output]] as const) {
+    const k = xs.findIndex(huge);
+    if (k >= 0) return `${name}[${k}] = ${xs[k]}`;
+  }
+  const k = c.output.findIndex((s, i) => i % row >= c.n && (tiny(s * s) || huge(s * s)));
+  return k >= 0 ? `variance of output[${k}] = ${c.output[k]! ** 2}` : null;
+}
+
+/** The float64 copy of `x` rounded to float32 (what the device sees), so references start from the same inputs. */
+const f32 = (x: Float64Array) => Float64Array.from(Float32Array.from(x));
+
+function gpuTensor(data: ArrayLike<number>, shape: number[]): Tensor {
+  return T.tensor(Float32Array.from(data), { shape, device: 'gpu' });
+}
+
+// ---- modes ------------------------------------------------------------------------------------------
+
+const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+const REQUIRED = (env.PROPEL_REQUIRE_GPU_MODES ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+const INFO = gpuInfo();
+const CANDIDATES: readonly GpuMode[] = ['webgpu', 'headlessgl', 'webgl2', 'webgl', 'webasm', 'cpu'];
+const RAN: string[] = [];
+const SKIPPED = fixture.cases.map((c) => [c.name, outsideFloat32(c)] as const).filter(([, why]) => why !== null);
+
+describe('propel on gpu', function () {
+  this.timeout(120_000);
+
+  before(() => {
+    console.log(`      gpu.js modes available here: ${INFO.availableModes.join(', ') || 'none'}`);
+    for (const [name, why] of SKIPPED) console.log(`      fixture case ${name} skipped: outside float32 range (${why})`);
+  });
+  after(() => {
+    console.log(`      propel gpu ran in modes: ${RAN.join(', ') || 'none'}`);
+    setGpuMode('auto');
+  });
+
+  it('knows every required mode', () => {
+    for (const m of REQUIRED) expect(CANDIDATES as readonly string[], `PROPEL_REQUIRE_GPU_MODES names '${m}'`).to.include(m);
+  });
+
+  for (const mode of CANDIDATES) {
+    if (!INFO.availableModes.includes(mode)) {
+      const why = INFO.unavailable[mode] ?? 'not available';
+      if (REQUIRED.includes(mode)) it(`mode ${mode} is required but not available`, () => expect.fail(`gpu.js mode '${mode}': ${why}`));
+      else it.skip(`mode ${mode}: ${why}`, () => undefined);
+      continue;
+    }
+    describe(`mode ${mode}`, () => propelGpuSuite(mode));
+  }
+});
+
+function propelGpuSuite(mode: GpuMode): void {
+  before(() => {
+    setGpuMode(mode);
+    expect(gpuInfo().mode).to.equal(mode);
+    RAN.push(mode);
+  });
+
+  for (const pm of ['paper', 'torchpropel'] as const) {
+    it(`matches reference-seed15.json, mode '${pm}' (loss per sample, reduced loss, output gradient)`, () => {
+      for (const c of fixture.cases) {
+        if (outsideFloat32(c) !== null) continue;
+        const what = `${c.name} (${pm})`;
+        const output = A.variable(gpuTensor(c.output, [c.B, c.I, 2 * c.n]), { requiresGrad: true });
+        const target = gpuTensor(c.target, [c.B, c.n]);
+        const wantLoss = pm === 'paper' ? c.loss_per_sample : c.compat_loss_per_sample;
+        const wantGrad = pm === 'paper' ? c.grad_output : c.compat_grad_output;
+        const perSample = propelLoss(output, target, { sigma: c.sigma, reduction: 'none', mode: pm });
+        expect(perSample.value.device).to.equal('gpu');
+        expectClose(perSample.value.toTypedArray(), wantLoss, LOSS.rtol, LOSS.atol, `${what} loss`);
+        const loss = propelLoss(output, target, { sigma: c.sigma, reduction: c.reduction, mode: pm });
+        if (c.reduction === 'none') {
+          loss.backward(T.ones([c.B], { device: 'gpu' }));
+        } else {
+          const sum = wantLoss.reduce((a, b) => a + b, 0);
+          expectClose([loss.item()], [c.reduction === 'mean' ? sum / c.B : sum], LOSS.rtol, LOSS.atol, `${what} reduced loss`);
+          loss.backward();
+        }
+        expect(output.grad!.device).to.equal('gpu');
+        expectClose(output.grad!.toTypedArray(), wantGrad, GRAD.rtol, GRAD.atol * Math.max(1, maxAbs(wantGrad)), `${what} grad`);
+      }
+    });
+  }
+
+  it('agrees with the CPU kernel for every sigmaTransform, strided views and a per-sample upstream gradient', () => {
+    let seed = 300;
+    for (const tr of ['identity', 'softplus', 'exp'] as SigmaTransform[]) {
+      for (const pm of ['paper', 'torchpropel'] as PropelMode[]) {
+        for (const [B, I, n] of [[5, 1, 2], [7, 3, 1], [4, 5, 3]] as const) {
+          const c = randomCase(seed++, B, I, n, tr);
+          const [output, target] = [f32(c.output), f32(c.target)];
+          const sigma = [0.1, 0.5, 1][seed % 3]!;
+          const dyHost = Float64Array.from({ length: B }, (_, b) => 0.5 + ((b * 7) % 5) / 4);
+          const ref = propelForward(output, target, { B, I, n }, { sigma, mode: pm, sigmaTransform: tr });
+          const refGrad = propelBackward(ref.saved, dyHost);
+          // the device reads `output` through a permuted view and `target` through a transposed one
+          const outBase = gpuTensor(output, [B, I, 2 * n]).permute(1, 0, 2).contiguous();
+          const out = A.variable(outBase.permute(1, 0, 2), { requiresGrad: true });
+          expect(out.value.isContiguous()).to.equal(I === 1);
+          const tgt = gpuTensor(target, [B, n]).T.contiguous().T;
+          const what = `${tr} ${pm} B=${B} I=${I} n=${n}`;
+          const loss = propelLoss(out, tgt, { sigma, mode: pm, sigmaTransform: tr, reduction: 'none' });
+          expectClose(loss.value.toTypedArray(), ref.lossPerSample, LOSS.rtol, LOSS.atol, `${what} loss`);
+          loss.backward(gpuTensor(dyHost, [B]));
+          expectClose(out.grad!.toTypedArray(), refGrad, GRAD.rtol, GRAD.atol * Math.max(1, maxAbs(refGrad)), `${what} grad`);
+        }
+      }
+    }
+  });
+
+  it('B = 1,000, I = 8, n = 3 with targets ~10 standard deviations away (more threads than one texture row)', () => {
+    const { output, target } = randomCase(77, 1000, 8, 3, 'identity');
+    for (let k = 0; k < target.length; k++) target[k] = target[k]! + (k % 2 ? 1 : -1);
+    const [o32, t32] = [f32(output), f32(target)];
+    const ref = propelForward(o32, t32, { B: 1000, I: 8, n: 3 }, { sigma: 0.1 });
+    const refGrad = propelBackward(ref.saved, 1 / 1000);
+    const out = A.variable(gpuTensor(o32, [1000, 8, 6]), { requiresGrad: true });
+    const loss = propelLoss(out, gpuTensor(t32, [1000, 3]), { sigma: 0.1 });
+    loss.backward();
+    const want = Array.from(ref.lossPerSample).reduce((a, b) => a + b, 0) / 1000;
+    expectClose([loss.item()], [want], LOSS.rtol, LOSS.atol, 'mean loss');
+    expectClose(out.grad!.toTypedArray(), refGrad, GRAD.rtol, GRAD.atol * Math.max(1, maxAbs(refGrad)), 'grad');
+  });
+
+  it('finite loss and gradient 1e3 and 1e6 standard deviations from the target', () => {
+    // The loss is well conditioned there (it grows like distance²) and must match to 1e-4. The gradient is
+    // only checked finite: it is a softmax over terms of size distance²/variance (~1e10), which float32
+    // inputs and arithmetic determine only to about 1e-7 of that size.
+    const { output, target } = randomCase(78, 8, 4, 3, 'identity');
+    for (const away of [1e3, 1e6]) {
+      const far = Float64Array.from(target, (t, k) => t + (k % 2 ? away : -away) * 0.1);
+      const [o32, t32] = [f32(output), f32(far)];
+      const ref = propelForward(o32, t32, { B: 8, I: 4, n: 3 }, { sigma: 0.1 });
+      const out = A.variable(gpuTensor(o32, [8, 4, 6]), { requiresGrad: true });
+      const loss = propelLoss(out, gpuTensor(t32, [8, 3]), { sigma: 0.1, reduction: 'none' });
+      expectClose(loss.value.toTypedArray(), ref.lossPerSample, LOSS.rtol, LOSS.atol, `loss ${away} sd away`);
+      loss.backward(T.ones([8], { device: 'gpu' }));
+      const g = out.grad!.toTypedArray();
+      expect(Array.from(g).every(Number.isFinite), `grad ${away} sd away is finite`).to.equal(true);
+      expect(maxAbs(g), `grad ${away} sd away is not all zero`).to.be.greaterThan(0);
+    }
+  });
+
+  it('a training loop of propelLoss + backward + SGD on gpu reads nothing back until .item()', () => {
+    const B = 16, I = 3, n = 2, F = 4;
+    const g = new T.Generator(5);
+    const x = T.randn([B, F], { seed: 6, device: 'gpu' });
+    const target = T.rand([B, n], { seed: 7, device: 'gpu' });
+    const W = A.variable(T.tensor(Float32Array.from({ length: F * I * 2 * n }, () => 0.3 * g.normal() + 0.2), { shape: [F, I * 2 * n], device: 'gpu' }), { requiresGrad: true });
+    const opt = new A.optim.SGD([W], { lr: 0.05 });
+    const step = () => {
+      opt.zeroGrad();
+      const out = A.reshape(A.matmul(x, W), [B, I, 2 * n]);
+      const loss = propelLoss(out, target, { sigma: 0.2, sigmaTransform: 'softplus' });
+      loss.backward();
+      opt.step();
+      return loss;
+    };
+    step(); // compile the kernels
+    const before = gpuInfo().readbacks;
+    let loss = step();
+    for (let k = 0; k < 5; k++) loss = step();
+    expect(gpuInfo().readbacks, 'readbacks during 6 training steps').to.equal(before);
+    expect(W.value.storage).to.be.instanceOf(GpuStorage);
+    expect(W.grad!.storage).to.be.instanceOf(GpuStorage);
+    const value = loss.item();
+    expect(gpuInfo().readbacks).to.equal(before + 1);
+    expect(Number.isFinite(value)).to.equal(true);
+  });
+
+  it('noGrad forward works, and a zero standard deviation is clamped (finite, never NaN)', () => {
+    const output = gpuTensor([0.5, 0, 0.7, 0.3], [1, 2, 2]);
+    const target = gpuTensor([0.5], [1, 1]);
+    const l = A.noGrad(() => propelLoss(output, target, { sigma: 0.2 }));
+    expect(l.requiresGrad).to.equal(false);
+    expect(Number.isFinite(l.item())).to.equal(true);
+    const v = A.variable(output, { requiresGrad: true });
+    propelLoss(v, target, { sigma: 0.2 }).backward();
+    expect(Array.from(v.grad!.toTypedArray()).every(Number.isFinite)).to.equal(true);
+  });
+
+  it('gpu.js ran every kernel in this mode (no silent fallback)', () => {
+    expect(gpuInfo().fallbacks.filter((f) => f.startsWith(`${mode}|`))).to.deep.equal([]);
+  });
+}
