@@ -13,6 +13,7 @@ const OPTIONAL: readonly [file: string, fn: string][] = [
   ['gpu', 'runGpuBench'],
   ['autograd', 'runAutogradBench'],
   ['propel', 'runPropelBench'],
+  ['propel-gpu', 'runPropelGpuBench'],
   ['train', 'runTrainBench'],
 ];
 
