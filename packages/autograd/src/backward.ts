@@ -20,13 +20,23 @@ export interface BackwardOptions {
  * `dy` is the upstream gradient, required unless `output` has one element.
  */
 export function backward(output: Variable, dy?: Tensor, options: BackwardOptions = {}): void {
-  const grads = run(output, dy, options, null);
-  for (const [v, g] of grads) {
-    if (v.isLeaf && v.requiresGrad) {
-      const gt = g.value;
-      v.grad = v.grad === null ? gt : T.add(v.grad, gt);
+  const accumulate = (): Variable[] => {
+    const leaves: Variable[] = [];
+    for (const [v, g] of run(output, dy, options, null)) {
+      if (v.isLeaf && v.requiresGrad) {
+        const gt = g.value;
+        v.grad = v.grad === null ? gt : T.add(v.grad, gt);
+        leaves.push(v);
+      }
     }
+    return leaves;
+  };
+  if (options.createGraph) {
+    accumulate();
+    return;
   }
+  // every temporary of the backward pass goes back to the CPU buffer pool; only the leaves' gradients stay
+  T.recycleScope(accumulate, (leaves) => leaves.map((v) => v.grad!));
 }
 
 /**
@@ -40,8 +50,12 @@ export function grads(output: Variable, inputs: readonly Variable[], dy?: Tensor
       throw new T.TensorError(`grad: inputs[${i}] does not require a gradient, expected a Variable with requiresGrad`);
     }
   });
-  const found = run(output, dy, options, new Set(inputs));
-  return inputs.map((x) => found.get(x) ?? new Variable(T.zerosLike(x.value)));
+  const collect = () => {
+    const found = run(output, dy, options, new Set(inputs));
+    return inputs.map((x) => found.get(x) ?? new Variable(T.zerosLike(x.value)));
+  };
+  if (options.createGraph) return collect();
+  return T.recycleScope(collect, (gs) => gs.map((g) => g.value));
 }
 
 /**

@@ -13,6 +13,7 @@ export {
   type Backend, type UnaryOp, type BinaryOp, type ReduceOp, type ArgReduceOp,
 } from './backend';
 export { backendFor } from './backends';
+export { recycleScope, pooledBufferBytes } from './backends/cpu/pool';
 export { UNARY_SCALAR, BINARY_SCALAR } from './backends/cpu/kernels';
 export { Generator, manualSeed, defaultGenerator } from './random';
 export {

@@ -7,6 +7,7 @@ import { contiguousStrides, sizeOf } from '../../shape';
 import { CpuStorage } from '../../storage';
 import { Tensor } from '../../tensor';
 import { gemmStrided } from './gemm';
+import { newStorage, takeArray } from './pool';
 import { BINARY_ROW, REDUCE_ROW, UNARY_ROW } from './kernels';
 import { planWalk, walkRows } from './walk';
 
@@ -17,11 +18,15 @@ export function cpuData(x: Tensor): TypedArray {
 }
 
 function wrap(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
-  return new Tensor(new CpuStorage(data), shape, contiguousStrides(shape), 0, dtype);
+  return new Tensor(newStorage(data), shape, contiguousStrides(shape), 0, dtype);
 }
 
-function empty(shape: readonly number[], dtype: DType): { t: Tensor; data: TypedArray } {
-  const data = allocTyped(dtype, sizeOf(shape));
+/**
+ * A new contiguous result. Its buffer may come from the pool (pool.ts) with stale contents: every kernel
+ * that calls this writes every element, unless it asks for `zero`.
+ */
+function empty(shape: readonly number[], dtype: DType, zero = false): { t: Tensor; data: TypedArray } {
+  const data = takeArray(dtype, sizeOf(shape), zero);
   return { t: wrap(data, shape, dtype), data };
 }
 
@@ -192,7 +197,7 @@ function gather(x: Tensor, axis: number, index: Tensor): Tensor {
 }
 
 function scatterAdd(shape: readonly number[], axis: number, index: Tensor, src: Tensor): Tensor {
-  const { t, data } = empty(shape, src.dtype);
+  const { t, data } = empty(shape, src.dtype, true); // accumulates: starts from zeros
   const s = cpuData(copy(src));
   gatherLike(shape, axis, index, t.strides, 0, (f, ya) => { data[ya] = data[ya]! + s[f]!; });
   return t;
@@ -207,14 +212,19 @@ function copy(x: Tensor): Tensor {
 export const cpuBackend: Backend = {
   device: 'cpu',
   fromHost: (data, shape, dtype) => {
-    const copyData = allocTyped(dtype, data.length);
+    const copyData = takeArray(dtype, data.length, false);
     copyData.set(data);
     return wrap(copyData, shape, dtype);
   },
-  toHost: (x) => (x.size === 0 ? allocTyped(x.dtype, 0) : cpuData(copy(x))),
+  // a fresh array (never pooled): the caller owns it
+  toHost: (x) => {
+    const out = allocTyped(x.dtype, x.size);
+    if (x.size > 0) copyInto(x, out, 0);
+    return out;
+  },
   full: (shape, value, dtype) => {
     const { t, data } = empty(shape, dtype);
-    if (value !== 0) data.fill(value);
+    data.fill(value);
     return t;
   },
   copy,
