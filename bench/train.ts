@@ -4,9 +4,11 @@
 import * as T from '@propel-ts/tensor';
 import * as A from '@propel-ts/autograd';
 import { propelLoss } from '@propel-ts/propel';
-import type { Report } from './harness';
+import { execFileSync } from 'child_process';
+import { join } from 'path';
+import type { Measurement, Report } from './harness';
 
-function setup(device: T.Device = 'cpu') {
+export function setup(device: T.Device = 'cpu') {
   const model = new A.nn.MLP([2, 64, 64, 16], { seed: 0, device });
   const opt = new A.optim.Adam(model.parameters(), { lr: 1e-3 });
   const x = T.randn([256, 2], { seed: 1 }).to(device);
@@ -57,28 +59,11 @@ export function runTrainBench(report: Report): void {
     if (modes.length > 0) T.setGpuMode('auto');
   }
   if (report.wants('W2.memory')) {
-    const step = setup();
-    const steps = 10000;
-    const warmup = 1000;
-    let rssAfterWarmup = 0;
-    let peak = 0;
-    const t0 = performance.now();
-    for (let i = 1; i <= steps; i++) {
-      step();
-      if (i === warmup) {
-        global.gc?.();
-        rssAfterWarmup = process.memoryUsage().rss;
-      }
-      if (i > warmup && i % 500 === 0) peak = Math.max(peak, process.memoryUsage().rss);
-    }
-    global.gc?.();
-    const rssEnd = process.memoryUsage().rss;
-    const growthMb = (rssEnd - rssAfterWarmup) / 2 ** 20;
-    report.add({
-      workload: 'W2.memory.10k-steps',
-      params: { ...params, steps, warmup, rss_after_warmup_mb: Number((rssAfterWarmup / 2 ** 20).toFixed(1)), rss_end_mb: Number((rssEnd / 2 ** 20).toFixed(1)), rss_peak_mb: Number((peak / 2 ** 20).toFixed(1)), rss_growth_mb: Number(growthMb.toFixed(2)) },
-      median_ms: Number(((performance.now() - t0) / steps).toFixed(4)),
-      runs: steps,
+    // in a fresh process: the other workloads' allocations would hide (or fake) growth in this one's RSS
+    const out = execFileSync(process.execPath, ['--expose-gc', '-r', 'ts-node/register', join(__dirname, 'train-memory.ts')], {
+      cwd: join(__dirname, '..'), encoding: 'utf8', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
     });
+    const m = JSON.parse(out.trim().split('\n').at(-1)!) as Measurement;
+    report.add({ ...m, params: { ...params, ...m.params } });
   }
 }

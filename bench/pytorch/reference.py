@@ -1,0 +1,83 @@
+"""Optional: the same workloads in PyTorch, for a same-machine comparison (the project never needs Python).
+
+    apt-get install python3-torch && /usr/bin/python3 bench/pytorch/reference.py
+
+Prints JSON lines like `npm run bench`: W1 (PROPEL forward + backward, float32, mean reduction, written in
+the stable log form with torch ops), W2 (one Adam training step of the 2-64-64-16 tanh MLP with PROPEL,
+median over steps 21..500 of 500) and W3 (matmul 512x512 float32).
+"""
+import json, math, time
+import torch
+
+torch.manual_seed(0)
+
+
+def propel(output, target, sigma):
+    B, I, two_n = output.shape
+    n = two_n // 2
+    mu, s = output[..., :n], output[..., n:]
+    v = s * s
+    vg = sigma * sigma
+    S = v + vg
+    a = -((target[:, None, :] - mu) ** 2 / (2 * S)).sum(-1) - 0.5 * n * math.log(2 * math.pi) - 0.5 * torch.log(S).sum(-1)
+    log_t1 = math.log(2 / I) + torch.logsumexp(a, 1)
+    c0 = torch.full((B, 1), -n * math.log(2 * math.sqrt(math.pi)) - 0.5 * n * math.log(vg), dtype=output.dtype)
+    c_self = -2 * math.log(I) - n * math.log(2 * math.sqrt(math.pi)) - 0.5 * torch.log(v).sum(-1)
+    terms = [c0, c_self]
+    if I > 1:
+        iu = torch.triu_indices(I, I, 1)
+        Sp = v[:, :, None, :] + v[:, None, :, :]
+        dp = mu[:, :, None, :] - mu[:, None, :, :]
+        g = -(dp ** 2 / (2 * Sp)).sum(-1) - 0.5 * n * math.log(2 * math.pi) - 0.5 * torch.log(Sp).sum(-1)
+        terms.append(math.log(2 / (I * I)) + g[:, iu[0], iu[1]])
+    log_t2 = torch.logsumexp(torch.cat(terms, 1), 1)
+    return ((log_t2 - log_t1) / math.log(10)).mean()
+
+
+def median_ms(fn, warmup=3, runs=21):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    return times[len(times) // 2], len(times)
+
+
+def report(workload, params, ms, runs):
+    print(json.dumps({"workload": workload, "params": params, "median_ms": round(ms, 4), "runs": runs}), flush=True)
+
+
+params_common = {"impl": "pytorch", "torch": torch.__version__, "threads": torch.get_num_threads()}
+
+for B, I, n in [(256, 4, 2), (4096, 8, 3), (65536, 8, 3)]:
+    out = torch.cat([torch.randn(B, I, n), 0.2 + torch.rand(B, I, n)], -1).requires_grad_()
+    tgt = torch.randn(B, n)
+
+    def step():
+        out.grad = None
+        propel(out, tgt, 0.1).backward()
+
+    ms, runs = median_ms(step, runs=7 if B >= 65536 else 21)
+    report("W1.propel.pytorch", {**params_common, "B": B, "I": I, "n": n, "dtype": "float32"}, ms, runs)
+
+model = torch.nn.Sequential(torch.nn.Linear(2, 64), torch.nn.Tanh(), torch.nn.Linear(64, 64), torch.nn.Tanh(), torch.nn.Linear(64, 16))
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+x, y = torch.randn(256, 2), torch.randn(256, 2)
+times = []
+for i in range(500):
+    t0 = time.perf_counter()
+    opt.zero_grad()
+    loss = propel(model(x).reshape(256, 4, 4), y, 0.1)
+    loss.backward()
+    opt.step()
+    loss.item()
+    times.append((time.perf_counter() - t0) * 1000)
+kept = sorted(times[20:])
+report("W2.train.pytorch", {**params_common, "steps": "21..500 of 500"}, kept[len(kept) // 2], len(kept))
+
+a, b = torch.randn(512, 512), torch.randn(512, 512)
+ms, runs = median_ms(lambda: a @ b, warmup=5, runs=31)
+report("W3.matmul.pytorch", {**params_common, "M": 512, "dtype": "float32"}, ms, runs)
