@@ -68,6 +68,7 @@ export function runDemo(o: DemoOptions): DemoResult {
   // ## 3. Train: sample a batch, forward, loss, backward, step
   const propelLosses: number[] = [];
   const mseLosses: number[] = [];
+  log(`training on '${o.device}'${o.device === 'gpu' ? ` (gpu.js mode ${T.gpuInfo().mode})` : ''}: I = ${I} Gaussians, ${o.steps} steps, batch ${batch}`);
   const started = Date.now();
   for (let step = 1; step <= o.steps; step++) {
     const idx = Array.from({ length: batch }, () => gen.int(train.x.length));
