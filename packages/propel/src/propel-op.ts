@@ -78,7 +78,7 @@ const propelOp = defineOp<Params, PropelSaved | PropelGpuSaved>({
       const value = p.reduction === 'mean' ? s / dims.B : s;
       out = T.full([], value, { dtype: output!.dtype });
     }
-    return { out: T.to(out, output!.device), saved };
+    return { out, saved };
   },
   // dL/d output from the fused kernel; the target is data (no gradient)
   backward: (dy, { saved, params: p }) => {
@@ -88,7 +88,7 @@ const propelOp = defineOp<Params, PropelSaved | PropelGpuSaved>({
     const up = dy.value.toTypedArray();
     const perSample = p.reduction === 'none' ? up : p.reduction === 'mean' ? up[0]! / B : up[0]!;
     const grad = propelBackward(saved, perSample);
-    return [T.to(T.fromTypedArray(grad, [B, saved.dims.I, 2 * saved.dims.n]), dy.device), null];
+    return [T.fromTypedArray(grad, [B, saved.dims.I, 2 * saved.dims.n]), null];
   },
 });
 
