@@ -6,10 +6,10 @@ import * as A from '@propel-ts/autograd';
 import { propelLoss, propelLossComposite } from '@propel-ts/propel';
 import { measure, type Report } from './harness';
 
-const SIZES: readonly [number, number, number][] = [[256, 4, 2], [4096, 8, 3], [65536, 8, 3]];
-const SIGMA = 0.1;
+export const SIZES: readonly [number, number, number][] = [[256, 4, 2], [4096, 8, 3], [65536, 8, 3]];
+export const SIGMA = 0.1;
 
-function inputs(B: number, I: number, n: number, seed: number): { out: Float32Array; tgt: Float32Array } {
+export function inputs(B: number, I: number, n: number, seed: number): { out: Float32Array; tgt: Float32Array } {
   const g = new T.Generator(seed);
   const out = new Float32Array(B * I * 2 * n);
   for (let k = 0; k < out.length; k++) out[k] = k % (2 * n) < n ? g.normal() : 0.2 + g.uniform();

@@ -17,50 +17,19 @@
 // mode into a failure instead of a skip; headlessgl needs a display:
 //   xvfb-run -a -s "-screen 0 1x1x24" npx mocha --no-config -r ts-node/register --extension ts test/propel/gpu.test.ts
 import { expect } from 'chai';
-import { readFileSync } from 'fs';
-import { join } from 'path';
 import * as T from '@propel-ts/tensor';
 import * as A from '@propel-ts/autograd';
 import { GpuStorage, gpuInfo, setGpuMode, type GpuMode, type Tensor } from '@propel-ts/tensor';
 import { propelLoss } from '@propel-ts/propel';
 import { propelBackward, propelForward, type PropelMode, type SigmaTransform } from '../../packages/propel/src/kernel';
 import { randomCase } from './reference';
-
-interface FixtureCase {
-  name: string;
-  B: number;
-  I: number;
-  n: number;
-  sigma: number;
-  reduction: 'mean' | 'sum' | 'none';
-  output: number[];
-  target: number[];
-  loss_per_sample: number[];
-  grad_output: number[];
-  compat_loss_per_sample: number[];
-  compat_grad_output: number[];
-}
-
-const fixture = JSON.parse(readFileSync(join(__dirname, '../fixtures/propel/reference-seed15.json'), 'utf8')) as { cases: FixtureCase[] };
+import { expectClose, fixture, type FixtureCase } from './fixture';
 
 const LOSS = { rtol: 1e-4, atol: 1e-6 };
 const GRAD = { rtol: 1e-3, atol: 1e-5 };
 const F32_MIN = 2 ** -126;
 const F32_MAX = 3.4028234663852886e38;
 
-function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rtol: number, atol: number, what: string): void {
-  expect(got.length, `${what}: length`).to.equal(want.length);
-  let worst = -Infinity;
-  let worstAt = -1;
-  for (let k = 0; k < want.length; k++) {
-    const excess = Math.abs(got[k]! - want[k]!) - (rtol * Math.abs(want[k]!) + atol);
-    if (!(excess <= worst)) { worst = excess; worstAt = k; }
-    if (Number.isNaN(got[k]!)) { worst = Infinity; worstAt = k; break; }
-  }
-  if (worst > 0) {
-    expect.fail(`${what}: element ${worstAt} got ${got[worstAt]}, want ${want[worstAt]} (|diff| ${Math.abs(got[worstAt]! - want[worstAt]!).toExponential(2)} > ${rtol}·|want| + ${atol.toExponential(1)})`);
-  }
-}
 
 const maxAbs = (a: ArrayLike<number>) => Array.from(a).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 

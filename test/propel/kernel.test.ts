@@ -7,56 +7,13 @@
 //   float32 (inputs rounded to float32, compared with the float64 reference): loss rtol 1e-4, atol 1e-6;
 //   gradient rtol 1e-3, atol 1e-5·max(1, max|grad of the case|) (absolute floor for elements near 0).
 import { expect } from 'chai';
-import { readFileSync } from 'fs';
-import { join } from 'path';
 import {
   checkPropelInputs, propelBackward, propelDimsFromShapes, propelForward, stdOf, varianceOf,
   type FloatArray, type PropelMode, type SigmaTransform,
 } from '../../packages/propel/src/kernel';
 import { directLoss, numericGradient, plainStableLoss, randomCase, rng } from './reference';
+import { expectClose, fixture, maxAbs } from './fixture';
 
-interface FixtureCase {
-  name: string;
-  B: number;
-  I: number;
-  n: number;
-  sigma: number;
-  reduction: 'mean' | 'sum' | 'none';
-  output: number[];
-  target: number[];
-  loss_per_sample: number[];
-  log10_T1: number[];
-  log10_T2: number[];
-  direct_loss_per_sample: (number | 'inf')[];
-  grad_output: number[];
-  compat_loss_per_sample: number[];
-  compat_grad_output: number[];
-}
-
-const fixture = JSON.parse(readFileSync(join(__dirname, '../fixtures/propel/reference-seed15.json'), 'utf8')) as {
-  meta: Record<string, unknown>;
-  cases: FixtureCase[];
-};
-
-function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rtol: number, atol: number, what: string): void {
-  expect(got.length, `${what}: length`).to.equal(want.length);
-  let worst = -Infinity;
-  let worstAt = -1;
-  for (let k = 0; k < want.length; k++) {
-    const excess = Math.abs(got[k]! - want[k]!) - (rtol * Math.abs(want[k]!) + atol);
-    if (!(excess <= worst)) { worst = excess; worstAt = k; }
-    if (Number.isNaN(got[k]!)) { worst = Infinity; worstAt = k; break; }
-  }
-  if (worst > 0) {
-    expect.fail(`${what}: element ${worstAt} got ${got[worstAt]}, want ${want[worstAt]} (|diff| ${Math.abs(got[worstAt]! - want[worstAt]!).toExponential(2)} > ${rtol}·|want| + ${atol.toExponential(1)})`);
-  }
-}
-
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k]!));
-  return m;
-}
 
 function allFinite(a: ArrayLike<number>): boolean {
   for (let k = 0; k < a.length; k++) if (!Number.isFinite(a[k]!)) return false;

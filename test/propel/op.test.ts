@@ -6,19 +6,10 @@
 // Tolerances: float64 1e-9 relative (absolute floor 1e-12); float32 1e-4 relative on the loss (floor 1e-6)
 // and 1e-3 on gradients (floor 1e-5·max(1, max|grad|)), as issue 5 states.
 import { expect } from 'chai';
-import { readFileSync } from 'fs';
-import { join } from 'path';
 import * as T from '@propel-ts/tensor';
 import * as A from '@propel-ts/autograd';
 import { PropelLoss, propelLoss, propelLossComposite, type PropelLossOptions } from '@propel-ts/propel';
-
-interface FixtureCase {
-  name: string; B: number; I: number; n: number; sigma: number; reduction: 'mean' | 'sum' | 'none';
-  output: number[]; target: number[];
-  loss_per_sample: number[]; grad_output: number[];
-  compat_loss_per_sample: number[]; compat_grad_output: number[];
-}
-const fixture = JSON.parse(readFileSync(join(__dirname, '../fixtures/propel/reference-seed15.json'), 'utf8')) as { cases: FixtureCase[] };
+import { fixture, maxAbs } from './fixture';
 
 function close(got: ArrayLike<number>, want: ArrayLike<number>, rtol: number, atol: number, what: string): void {
   expect(got.length, `${what}: length`).to.equal(want.length);
@@ -28,7 +19,6 @@ function close(got: ArrayLike<number>, want: ArrayLike<number>, rtol: number, at
   }
 }
 
-const maxAbs = (a: ArrayLike<number>) => Array.from(a).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 
 describe('propelLoss: the reference fixture through the public API', () => {
   for (const dtype of ['float64', 'float32'] as const) {
