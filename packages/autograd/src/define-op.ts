@@ -50,9 +50,17 @@ export function defineOp<P = void, S = undefined>(def: OpDefinition<P, S>): Op<P
   const onceDifferentiable = def.onceDifferentiable ?? false;
   const op = (inputs: readonly VarLike[], params: P): Variable => {
     const vars = toVariables(def.name, inputs);
-    const needsGrad = vars.map((v) => v.requiresGrad);
-    const record = isRecording() && needsGrad.some(Boolean);
-    const out = def.forward(vars.map((v) => v.value), params, { needsGrad: record });
+    const needsGrad: boolean[] = new Array(vars.length);
+    const values: Tensor[] = new Array(vars.length);
+    let any = false;
+    for (let i = 0; i < vars.length; i++) {
+      const v = vars[i]!;
+      needsGrad[i] = v.requiresGrad;
+      values[i] = v.value;
+      any ||= v.requiresGrad;
+    }
+    const record = any && isRecording();
+    const out = def.forward(values, params, { needsGrad: record });
     if (!(out?.out instanceof T.Tensor)) {
       throw new T.TensorError(`${def.name}: forward must return { out: Tensor, saved? }, got ${String(out)}`);
     }
@@ -76,6 +84,7 @@ export function defineOp<P = void, S = undefined>(def: OpDefinition<P, S>): Op<P
 
 /** Turn op inputs into Variables: numbers become scalar constants matching the first tensor input. */
 export function toVariables(op: string, inputs: readonly VarLike[]): Variable[] {
+  if (inputs.every((x) => x instanceof Variable)) return inputs.slice() as Variable[];
   const like = inputs.find((x): x is Variable | Tensor => typeof x !== 'number');
   return inputs.map((x, i) => {
     if (x instanceof Variable) return x;

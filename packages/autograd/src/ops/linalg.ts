@@ -5,12 +5,20 @@ import { defineOp, toVariables } from '../define-op';
 import type { Variable, VarLike } from '../variable';
 import { expand, squeeze, transpose, unsqueeze } from './views';
 
+/** True when the last two dims of `x` are stored column-major (e.g. `W.transpose()` of a row-major W). */
+function columnMajor(x: Variable): boolean {
+  const s = x.value.strides;
+  return x.ndim >= 2 && s[x.ndim - 2] === 1 && s[x.ndim - 1] !== 1;
+}
+
 const matmulOp = defineOp({
   name: 'matmul', forward: ([a, b]) => ({ out: T.matmul(a!, b!) }),
-  // d(AB) = dA B + A dB  →  dA = dy Bᵀ, dB = Aᵀ dy
+  // d(AB) = dA B + A dB  →  dA = dy Bᵀ, dB = Aᵀ dy. For an input stored column-major (Linear's Wᵀ) the
+  // same product is computed transposed, (dyᵀ A)ᵀ, so the gradient comes out in the storage order of
+  // the parameter behind it: contiguous once the transpose is undone.
   backward: (dy, { inputs: [a, b], needsGrad }) => [
-    needsGrad[0] ? matmul(dy, transpose(b!)) : null,
-    needsGrad[1] ? matmul(transpose(a!), dy) : null,
+    needsGrad[0] ? (columnMajor(a!) ? transpose(matmul(b!, transpose(dy))) : matmul(dy, transpose(b!))) : null,
+    needsGrad[1] ? (columnMajor(b!) ? transpose(matmul(transpose(dy), a!)) : matmul(transpose(a!), dy)) : null,
   ],
 });
 

@@ -81,8 +81,11 @@ function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
 
 function reduce(op: ReduceOp, x: Tensor, axes: readonly number[]): Tensor {
   const outShape = x.shape.filter((_, i) => !axes.includes(i));
-  // accumulate in float64 whatever the dtype; the reduced axes get stride 0 in the accumulator
-  const acc = new Float64Array(sizeOf(outShape)).fill(REDUCE_ROW[op].init);
+  // accumulate in float64 whatever the dtype (float32 results use a reused scratch accumulator); the
+  // reduced axes get stride 0 in the accumulator
+  const size = sizeOf(outShape);
+  const acc = x.dtype === 'float64' ? (takeArray('float64', size, false) as Float64Array) : scratchAccumulator(size);
+  acc.fill(REDUCE_ROW[op].init, 0, size);
   const outStrides = contiguousStrides(outShape);
   const accStrides: number[] = [];
   let j = 0;
@@ -95,8 +98,17 @@ function reduce(op: ReduceOp, x: Tensor, axes: readonly number[]): Tensor {
   if (x.size > 0) {
     walkRows(plan, [x.offset, 0], (pos) => (as === 0 ? kernel.fold : kernel.combine)(src, pos[0]!, xs, acc, pos[1]!, n));
   }
-  const data = x.dtype === 'float64' ? acc : Float32Array.from(acc);
-  return wrap(data, outShape, x.dtype);
+  if (x.dtype === 'float64') return wrap(acc, outShape, 'float64');
+  const out = takeArray('float32', size, false);
+  for (let i = 0; i < size; i++) out[i] = acc[i]!;
+  return wrap(out, outShape, 'float32');
+}
+
+let scratch = new Float64Array(1024);
+/** A float64 accumulator of at least `size` elements, reused between reductions (never escapes reduce). */
+function scratchAccumulator(size: number): Float64Array {
+  if (scratch.length < size) scratch = new Float64Array(Math.max(size, 2 * scratch.length));
+  return scratch;
 }
 
 function argReduce(op: ArgReduceOp, x: Tensor, axis: number): Tensor {
