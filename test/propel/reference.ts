@@ -3,6 +3,7 @@
 //   directLoss  - the equations literally (G, H, T1, T2 as products and exp; inf where T1 underflows);
 //   plainStableLoss - every term's log, then log-sum-exp with its max: no tricks, no fast paths.
 // Also a float64 central-difference gradient of any scalar function of an array.
+import { mulberry32 } from '../helpers/naive';
 
 export type Mode = 'paper' | 'torchpropel';
 export type Transform = 'identity' | 'softplus' | 'exp';
@@ -115,17 +116,8 @@ export function numericGradient(f: (x: Float64Array) => number, x: Float64Array,
   return g;
 }
 
-/** A small seeded generator for test data (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator for test data (mulberry32, shared with the tensor tests' oracle). */
+export const rng = mulberry32;
 
 /** Random prediction `[B, I, 2n]` and target `[B, n]`: means and targets in [-1, 1), raw stds of random sign with |s| in [0.3, 1.3) (identity) or s in [-1, 1) (other transforms). */
 export function randomCase(seed: number, B: number, I: number, n: number, tr: Transform = 'identity'): { output: Float64Array; target: Float64Array } {
