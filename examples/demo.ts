@@ -164,16 +164,23 @@ Usage: npm run demo -- [options]
   --help           show this text`;
 
 function main(): void {
-  const { values } = parseArgs({
-    options: {
-      steps: { type: 'string', default: '1500' },
-      gaussians: { type: 'string', default: '2' },
-      seed: { type: 'string', default: '0' },
-      device: { type: 'string', default: 'cpu' },
-      out: { type: 'string', default: 'out/demo.svg' },
-      help: { type: 'boolean', default: false },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        steps: { type: 'string', default: '1500' },
+        gaussians: { type: 'string', default: '2' },
+        seed: { type: 'string', default: '0' },
+        device: { type: 'string', default: 'cpu' },
+        out: { type: 'string', default: 'out/demo.svg' },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (e) {
+    console.error(`demo: ${e instanceof Error ? e.message : String(e)}\n\n${HELP}`);
+    process.exit(2);
+  }
+  const { values } = parsed;
   if (values.help) {
     console.log(HELP);
     return;

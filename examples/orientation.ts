@@ -138,15 +138,22 @@ Usage: npm run example:orientation -- [options]
   --help           show this text`;
 
 function main(): void {
-  const { values } = parseArgs({
-    options: {
-      steps: { type: 'string', default: '1500' },
-      gaussians: { type: 'string', default: '4' },
-      seed: { type: 'string', default: '0' },
-      out: { type: 'string', default: 'out/orientation-model.json' },
-      help: { type: 'boolean', default: false },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        steps: { type: 'string', default: '1500' },
+        gaussians: { type: 'string', default: '4' },
+        seed: { type: 'string', default: '0' },
+        out: { type: 'string', default: 'out/orientation-model.json' },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (e) {
+    console.error(`orientation: ${e instanceof Error ? e.message : String(e)}\n\n${HELP}`);
+    process.exit(2);
+  }
+  const { values } = parsed;
   if (values.help) {
     console.log(HELP);
     return;
