@@ -97,15 +97,15 @@ export function runPropelBench(report: Report): void {
     const { out, tgt } = inputs(B, I, n, 1);
     const target = T.tensor(tgt, { shape: [B, n] });
     const output = A.variable(T.tensor(out, { shape: [B, I, 2 * n] }), { requiresGrad: true });
-    const runs = B >= 65536 ? 7 : 21;
+    const runs = B >= 65536 ? 7 : B >= 4096 ? 21 : 201; // short workloads get many runs: one GC pause must not be the median
     report.add({ workload: 'W1.propel.fused', params, ...measure(() => {
       output.grad = null;
       propelLoss(output, target, { sigma: SIGMA }).backward();
       return output.grad;
-    }, { runs }) });
+    }, { runs, warmup: 20 }) });
     const grad = new Float32Array(out.length);
     checkReference(output, target, out, tgt, B, I, n, grad);
-    report.add({ workload: 'W1.propel.ref-handwritten', params, ...measure(() => handWrittenPropel(out, tgt, B, I, n, SIGMA, grad), { runs }) });
+    report.add({ workload: 'W1.propel.ref-handwritten', params, ...measure(() => handWrittenPropel(out, tgt, B, I, n, SIGMA, grad), { runs, warmup: 20 }) });
     if (B <= 4096) {
       report.add({ workload: 'W1.propel.composite', params, ...measure(() => {
         output.grad = null;
