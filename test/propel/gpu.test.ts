@@ -227,6 +227,19 @@ function propelGpuSuite(mode: GpuMode): void {
     expect(Array.from(v.grad!.toTypedArray()).every(Number.isFinite)).to.equal(true);
   });
 
+  it('a NaN or infinity in the inputs is reported when the loss is read back, with the CPU path\'s message', () => {
+    const output = gpuTensor([0.5, 0.3, 0.7, NaN], [1, 2, 2]);
+    const target = gpuTensor([0.5], [1, 1]);
+    const loss = propelLoss(output, target, { sigma: 0.2 });
+    expect(() => loss.item()).to.throw(/propelLoss: output contains NaN at index \[0,1,1\] \(flat 3\), expected finite values/);
+    const perSample = propelLoss(gpuTensor([0.5, 0.3, 0.7, 0.4], [1, 2, 2]), gpuTensor([Infinity], [1, 1]), { sigma: 0.2, reduction: 'none' });
+    expect(() => perSample.toArray()).to.throw(/propelLoss: target contains Infinity at index \[0,0\]/);
+    // a finite loss is read with one readback and no check traffic
+    const before = gpuInfo().readbacks;
+    expect(Number.isFinite(propelLoss(gpuTensor([0.5, 0.3, 0.7, 0.4], [1, 2, 2]), target, { sigma: 0.2 }).item())).to.equal(true);
+    expect(gpuInfo().readbacks).to.equal(before + 1);
+  });
+
   it('gpu.js ran every kernel in this mode (no silent fallback)', () => {
     expect(gpuInfo().fallbacks.filter((f) => f.startsWith(`${mode}|`))).to.deep.equal([]);
   });

@@ -14,9 +14,10 @@
 //             element: ~3.4x slower (measured at B = 65536, I = 8, n = 3 in the webasm and cpu modes).
 //             The weights are a temporary of I + 1 floats per component (nothing of size B·I²·n), dropped
 //             when backward returns.
-// Differences from the CPU kernel, all because checking values would need a readback: inputs are not scanned
-// (NaN in gives NaN out), and a variance below 1e-30 (e.g. s = 0 with sigmaTransform 'identity', where
-// float32 cannot hold s²) is clamped to 1e-30: the loss is then large but finite, never NaN.
+// Differences from the CPU kernel, all because checking values at the call would need a readback: a NaN or
+// infinite input makes log T1 (so the loss) non-finite, and propel-op.ts names the input when the loss is
+// read back; a variance below 1e-30 (e.g. s = 0 with sigmaTransform 'identity', where float32 cannot hold
+// s²) is clamped to 1e-30: the loss is then large but finite, never NaN.
 // Imports tensor's public API and kernel.ts's types.
 import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
@@ -133,13 +134,23 @@ function forwardSource(dims: PropelDims, tr: SigmaTransform, L: Layout): string 
   const { B, I, n } = dims;
   const t1 = [
     // a_i = -1/2 sum_d ((t_d - mu_id)² / S + log S), S = vg + v_id; log T1 = k1 + logsumexp_i a_i
+    // a non-finite input makes log T1 that input (NaN or ±inf) rather than letting GL's comparisons and
+    // clamps swallow it: the loss is then non-finite, and its read-back check names the input (propel-op.ts)
     'let m = 0;',
     'let s = 0;',
+    'let bad = 0;',
+    'let badv = 0;',
     `for (let i = 0; i < ${I}; i++) {`,
     '  let a = 0;',
     `  for (let d = 0; d < ${n}; d++) {`,
-    ...indent(varianceLines(tr, rawStd(L, n, 'b', 'i', 'd'), 'v', null), '    '),
-    `    let e = ${tgt(L, 'b', 'd')} - ${mean(L, 'b', 'i', 'd')};`,
+    `    let tv = ${tgt(L, 'b', 'd')};`,
+    `    let mv = ${mean(L, 'b', 'i', 'd')};`,
+    `    let sv = ${rawStd(L, n, 'b', 'i', 'd')};`,
+    '    if (tv !== tv || Math.abs(tv) > 3.0e38) { bad = 1; badv = tv; }',
+    '    if (mv !== mv || Math.abs(mv) > 3.0e38) { bad = 1; badv = mv; }',
+    '    if (sv !== sv || Math.abs(sv) > 3.0e38) { bad = 1; badv = sv; }',
+    ...indent(varianceLines(tr, 'sv', 'v', null), '    '),
+    '    let e = tv - mv;',
     '    let S = vg + v;',
     '    a = a - 0.5 * (e * e / S + Math.log(S));',
     '  }',
@@ -147,6 +158,7 @@ function forwardSource(dims: PropelDims, tr: SigmaTransform, L: Layout): string 
     ...indent(lseAdd('m', 's', 'a'), '    '),
     '  }',
     '}',
+    'if (bad > 0) { return badv; }',
     'return k1 + m + Math.log(s);',
   ];
   const t2 = [

@@ -7,7 +7,7 @@ import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
 import { defineOp, Variable, type VarLike } from '@propel-ts/autograd';
 import {
-  propelBackward, propelDimsFromShapes, propelForward, resolvePropelOptions,
+  checkPropelInputs, propelBackward, propelDimsFromShapes, propelForward, resolvePropelOptions,
   type FloatArray, type PropelMode, type PropelSaved, type SigmaTransform,
 } from './kernel';
 import { propelGpuBackward, propelGpuForward, type PropelGpuSaved } from './gpu-kernel';
@@ -56,6 +56,13 @@ function gpuForward(output: Tensor, target: Tensor, p: Params, needsGrad: boolea
   const dims = propelDimsFromShapes(output.shape, target.shape);
   const { lossPerSample, saved } = propelGpuForward(output, target, dims, p);
   const out = p.reduction === 'none' ? lossPerSample : p.reduction === 'sum' ? T.sum(lossPerSample) : T.div(T.sum(lossPerSample), dims.B);
+  // inputs are validated when the loss is read back, not per call (that would cost a readback a step): the
+  // kernel makes the loss non-finite for a non-finite input, which the CPU validation then names with its index
+  T.onReadback(out, (values) => {
+    if (values.some((v) => !Number.isFinite(v))) {
+      checkPropelInputs(output.shape, target.shape, p, { output: output.toTypedArray(), target: target.toTypedArray() });
+    }
+  });
   return { out, saved: needsGrad ? saved : undefined };
 }
 

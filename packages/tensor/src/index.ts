@@ -27,4 +27,4 @@ export {
   sum, mean, max, min, prod, logsumexp, argmax, argmin, sumToShape,
   matmul, concat, stack, split, gather, indexSelect, scatterAdd, allClose, checkTensor, checkSame,
 } from './ops';
-export { GpuStorage, gpuInfo, setGpuMode, runGpuKernel, type GpuInfo, type GpuMode, type GpuKernelCall } from './backends/gpu';
+export { GpuStorage, gpuInfo, setGpuMode, runGpuKernel, onReadback, type GpuInfo, type GpuMode, type GpuKernelCall } from './backends/gpu';

@@ -22,9 +22,26 @@ export type { GpuMode } from './engine';
 /** Device memory behind 'gpu' tensors: one gpu.js result of `length` float32 elements, owned by one engine. */
 export class GpuStorage implements Storage {
   readonly device = 'gpu' as const;
+  /** Checks run on the values whenever this storage is read back (see `onReadback`). */
+  readChecks: ((values: Float32Array) => void)[] | null = null;
   constructor(readonly engine: Engine, readonly data: KernelResult, readonly length: number) {
     if (!(data instanceof Float32Array)) textures.register(this, data);
   }
+}
+
+/**
+ * Run `check` on `t`'s values when they are read back to the host (`toArray`, `toTypedArray`, `item`).
+ * This is how the device path validates values without a readback per op: a fused op whose inputs can only
+ * be inspected on the host (for NaN, say) attaches a check to its result, and the check costs nothing
+ * unless the result is read. On the CPU the values are at hand, so `check` runs at once.
+ *
+ * ```ts
+ * onReadback(loss, (v) => { if (v.some(Number.isNaN)) throw new Error('loss is NaN'); });
+ * ```
+ */
+export function onReadback(t: Tensor, check: (values: Float32Array | Float64Array) => void): void {
+  if (t.storage instanceof GpuStorage) (t.storage.readChecks ??= []).push(check);
+  else check(t.toTypedArray());
 }
 
 // GL textures are not garbage collected: release each one when its storage is
@@ -94,7 +111,9 @@ function toHost(x: Tensor): TypedArray {
   // a view is made contiguous on the device (in its own engine) before the one readback
   const flat = x.offset === 0 && x.size === s.length && x.isContiguous() ? x : copyIn(s.engine, x);
   counters.readbacks++;
-  return readResult(storageOf(flat).data, x.size).slice();
+  const values = readResult(storageOf(flat).data, x.size).slice();
+  for (const check of s.readChecks ?? []) check(values);
+  return values;
 }
 
 function copyIn(engine: Engine, x: Tensor): Tensor {
