@@ -1,0 +1,46 @@
+// The packages run in Node and in the browser alike: no package source may import a Node built-in, and
+// dependencies only point down (tensor <- autograd <- propel), each package through the other's entry point.
+import { expect } from 'chai';
+import { builtinModules } from 'module';
+import { readdirSync, readFileSync, statSync } from 'fs';
+import { join, relative } from 'path';
+
+const ROOT = join(__dirname, '..');
+const PACKAGES = ['tensor', 'autograd', 'propel'] as const;
+const ALLOWED: Record<(typeof PACKAGES)[number], string[]> = {
+  tensor: ['gpu.js'],
+  autograd: ['@propel-ts/tensor'],
+  propel: ['@propel-ts/tensor', '@propel-ts/autograd'],
+};
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+/** Module specifiers of static imports/exports and require() calls. */
+function specifiers(src: string): string[] {
+  const found: string[] = [];
+  for (const m of src.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/g)) found.push(m[1]!);
+  for (const m of src.matchAll(/require\(\s*'([^']+)'\s*\)/g)) found.push(m[1]!);
+  return found;
+}
+
+describe('packages: browser-safe imports and layering', () => {
+  for (const pkg of PACKAGES) {
+    it(`@propel-ts/${pkg} imports no Node built-in and only ${ALLOWED[pkg].join(', ')} from outside`, () => {
+      const files = sources(join(ROOT, 'packages', pkg, 'src'));
+      expect(files.length).to.be.above(0);
+      for (const file of files) {
+        for (const spec of specifiers(readFileSync(file, 'utf8'))) {
+          const where = `${relative(ROOT, file)} imports '${spec}'`;
+          if (spec.startsWith('.')) continue;
+          expect(spec.startsWith('node:') || builtinModules.includes(spec), `${where}: a Node built-in`).to.equal(false);
+          expect(ALLOWED[pkg], `${where}: not an allowed dependency`).to.include(spec);
+        }
+      }
+    });
+  }
+});
