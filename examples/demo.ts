@@ -9,12 +9,12 @@
 // mixture of I Gaussians instead, and its components can sit on both branches at once.
 //
 // This script trains both networks from the same seed, prints progress, and writes a picture.
-import { parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as T from '@propel-ts/tensor';
 import { nn, optim, mseLoss, noGrad, type Variable } from '@propel-ts/autograd';
 import { propelLoss, unpackPrediction } from '@propel-ts/propel';
+import { intFlag, parseFlags, usageError } from './cli';
 import { svgPlot, type Series } from './plot';
 import { makeData } from './two-branch';
 
@@ -164,45 +164,15 @@ Usage: npm run demo -- [options]
   --help           show this text`;
 
 function main(): void {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      options: {
-        steps: { type: 'string', default: '1500' },
-        gaussians: { type: 'string', default: '2' },
-        seed: { type: 'string', default: '0' },
-        device: { type: 'string', default: 'cpu' },
-        out: { type: 'string', default: 'out/demo.svg' },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (e) {
-    console.error(`demo: ${e instanceof Error ? e.message : String(e)}\n\n${HELP}`);
-    process.exit(2);
-  }
-  const { values } = parsed;
-  if (values.help) {
-    console.log(HELP);
-    return;
-  }
-  const int = (name: string, v: string, min: number): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) {
-      console.error(`demo: --${name} must be an integer >= ${min}, got ${JSON.stringify(v)}\n\n${HELP}`);
-      process.exit(2);
-    }
-    return n;
-  };
-  if (values.device !== 'cpu' && values.device !== 'gpu') {
-    console.error(`demo: --device must be 'cpu' or 'gpu', got ${JSON.stringify(values.device)}`);
-    process.exit(2);
-  }
+  const flags = parseFlags('demo', HELP, { steps: '1500', gaussians: '2', seed: '0', device: 'cpu', out: 'out/demo.svg' });
+  if (!flags) return;
+  if (flags.device !== 'cpu' && flags.device !== 'gpu') usageError('demo', HELP, `--device must be 'cpu' or 'gpu', got ${JSON.stringify(flags.device)}`);
   runDemo({
-    steps: int('steps', values.steps, 1),
-    gaussians: int('gaussians', values.gaussians, 1),
-    seed: int('seed', values.seed, 0),
-    device: values.device,
-    out: values.out,
+    steps: intFlag('demo', HELP, 'steps', flags.steps, 1),
+    gaussians: intFlag('demo', HELP, 'gaussians', flags.gaussians, 1),
+    seed: intFlag('demo', HELP, 'seed', flags.seed, 0),
+    device: flags.device,
+    out: flags.out,
   });
 }
 

@@ -10,12 +10,12 @@
 //   2. check the reloaded network gives exactly the same outputs,
 //   3. use the mixture helpers on new inputs: mean (useless here: ≈ 0, between the two answers),
 //      modes (the two answers), samples.
-import { parseArgs } from 'node:util';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as T from '@propel-ts/tensor';
 import { nn, optim, noGrad } from '@propel-ts/autograd';
 import { mixtureMean, mixtureModes, mixtureSample, propelLoss } from '@propel-ts/propel';
+import { intFlag, parseFlags } from './cli';
 
 export interface OrientationOptions {
   steps: number;
@@ -138,31 +138,14 @@ Usage: npm run example:orientation -- [options]
   --help           show this text`;
 
 function main(): void {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      options: {
-        steps: { type: 'string', default: '1500' },
-        gaussians: { type: 'string', default: '4' },
-        seed: { type: 'string', default: '0' },
-        out: { type: 'string', default: 'out/orientation-model.json' },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (e) {
-    console.error(`orientation: ${e instanceof Error ? e.message : String(e)}\n\n${HELP}`);
-    process.exit(2);
-  }
-  const { values } = parsed;
-  if (values.help) {
-    console.log(HELP);
-    return;
-  }
-  const steps = Number(values.steps), gaussians = Number(values.gaussians), seed = Number(values.seed);
-  if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps must be a positive integer, got ${values.steps}`);
-  if (!Number.isInteger(gaussians) || gaussians < 2 || gaussians > 6) throw new Error(`--gaussians must be an integer in 2..6, got ${values.gaussians}`);
-  if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got ${values.seed}`);
-  runOrientation({ steps, gaussians, seed, out: values.out });
+  const flags = parseFlags('orientation', HELP, { steps: '1500', gaussians: '4', seed: '0', out: 'out/orientation-model.json' });
+  if (!flags) return;
+  runOrientation({
+    steps: intFlag('orientation', HELP, 'steps', flags.steps, 1),
+    gaussians: intFlag('orientation', HELP, 'gaussians', flags.gaussians, 2, 6),
+    seed: intFlag('orientation', HELP, 'seed', flags.seed, 0),
+    out: flags.out,
+  });
 }
 
 if (require.main === module) main();
