@@ -23,18 +23,22 @@ export function setup(device: T.Device = 'cpu') {
   return step;
 }
 
+/** Run `steps` training steps; the median time of steps 21..steps (the first 20 warm up). */
+function timeSteps(step: () => number, steps: number): { median_ms: number; runs: number } {
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    step();
+    times.push(performance.now() - t0);
+  }
+  const kept = times.slice(20).sort((a, b) => a - b);
+  return { median_ms: Number(kept[kept.length >> 1]!.toFixed(4)), runs: kept.length };
+}
+
 export function runTrainBench(report: Report): void {
   const params = { layers: '2-64-64-16', I: 4, n: 2, batch: 256, optimizer: 'Adam', lr: 1e-3, sigma: 0.1, dtype: 'float32', device: 'cpu' };
   if (report.wants('W2.train')) {
-    const step = setup();
-    const times: number[] = [];
-    for (let i = 0; i < 500; i++) {
-      const t0 = performance.now();
-      step();
-      times.push(performance.now() - t0);
-    }
-    const kept = times.slice(20).sort((a, b) => a - b);
-    report.add({ workload: 'W2.train.step', params: { ...params, steps: '21..500 of 500' }, median_ms: Number(kept[kept.length >> 1]!.toFixed(4)), runs: kept.length });
+    report.add({ workload: 'W2.train.step', params: { ...params, steps: '21..500 of 500' }, ...timeSteps(setup(), 500) });
   }
   if (report.wants('W2.train.gpu')) {
     // the same step on device 'gpu' in each gpu.js mode (fewer steps: the software modes are slow)
@@ -46,15 +50,7 @@ export function runTrainBench(report: Report): void {
     }
     for (const mode of modes) {
       T.setGpuMode(mode);
-      const step = setup('gpu');
-      const times: number[] = [];
-      for (let i = 0; i < 60; i++) {
-        const t0 = performance.now();
-        step();
-        times.push(performance.now() - t0);
-      }
-      const kept = times.slice(20).sort((a, b) => a - b);
-      report.add({ workload: 'W2.train.gpu', params: { ...params, device: 'gpu', mode, steps: '21..60 of 60' }, median_ms: Number(kept[kept.length >> 1]!.toFixed(4)), runs: kept.length });
+      report.add({ workload: 'W2.train.gpu', params: { ...params, device: 'gpu', mode, steps: '21..60 of 60' }, ...timeSteps(setup('gpu'), 60) });
     }
     if (modes.length > 0) T.setGpuMode('auto');
   }

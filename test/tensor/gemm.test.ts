@@ -9,22 +9,14 @@ import { expect } from 'chai';
 import { matmul, tensor, type TypedArray } from '@propel-ts/tensor';
 import { gemm, gemmJs, gemmStrided, setWasmGemm, WASM_MIN_WORK } from '../../packages/tensor/src/backends/cpu/gemm';
 import { gemmWasm, wasmGemmAvailable } from '../../packages/tensor/src/backends/cpu/gemm-wasm';
+import { mulberry32 } from '../helpers/naive';
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 const DTYPES: [string, Ctor, number][] = [['float32', Float32Array, 2 ** -24], ['float64', Float64Array, 2 ** -53]];
 const SIZES = [1, 3, 7, 17, 33, 129, 300];
 
-/** mulberry32: a small seeded generator, so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (shared with the property tests' oracle), so failures reproduce. */
+const rng = mulberry32;
 
 interface Mat { data: TypedArray; off: number; rs: number; cs: number }
 
