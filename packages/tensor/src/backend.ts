@@ -38,8 +38,13 @@ export interface Backend {
   readonly device: Device;
   /** Upload a host array (copied) as a contiguous tensor of `shape`. */
   fromHost(data: TypedArray, shape: readonly number[], dtype: DType): Tensor;
-  /** A contiguous row-major host copy of `x` (on the GPU: the one readback). */
-  toHost(x: Tensor): TypedArray;
+  /**
+   * A contiguous row-major host copy of `x` (on the GPU: the one readback). `op` names the caller in the
+   * error a device that cannot read back synchronously (gpu.js's webgpu mode) gives.
+   */
+  toHost(x: Tensor, op?: string): TypedArray;
+  /** The same copy, asynchronously: the only readback that works on every device and mode. */
+  toHostAsync(x: Tensor): Promise<TypedArray>;
   /** A contiguous tensor of `shape` filled with `value`. */
   full(shape: readonly number[], value: number, dtype: DType): Tensor;
   /** A contiguous copy of any view. */

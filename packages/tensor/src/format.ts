@@ -6,6 +6,9 @@ const SUMMARIZE_ABOVE = 1000;
 
 /** Render like PyTorch: `tensor([[1.0000, 2.5000],\n        [3.0000, 4.0000]], dtype=float64)`. */
 export function formatTensor(t: Tensor): string {
+  if (t.storage.syncReadable === false) {
+    return `tensor(<${t.size} values on the device: read with await t.data()>, shape=[${t.shape.join(', ')}], device='gpu')`;
+  }
   const flat = t.toTypedArray();
   const summarize = t.size > SUMMARIZE_ABOVE;
   const finite = Array.from(flat).filter((v) => Number.isFinite(v));

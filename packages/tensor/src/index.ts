@@ -21,10 +21,13 @@ export {
   type CreateOptions, type RandomOptions,
 } from './creation';
 export {
-  toHost, copy, to, astype,
+  toHost, toHostAsync, copy, to, astype,
   neg, abs, exp, log, sqrt, square, reciprocal, tanh, sigmoid, relu, sin, cos, sign, log1p, expm1, softplus,
   add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, where, clamp,
   sum, mean, max, min, prod, logsumexp, argmax, argmin, sumToShape,
   matmul, concat, stack, split, gather, indexSelect, scatterAdd, allClose, checkTensor, checkSame,
 } from './ops';
-export { GpuStorage, gpuInfo, setGpuMode, runGpuKernel, onReadback, type GpuInfo, type GpuMode, type GpuKernelCall } from './backends/gpu';
+export {
+  GpuStorage, gpuInfo, setGpuMode, initGpu, runGpuKernel, onReadback, canReadSync,
+  type GpuInfo, type GpuMode, type GpuKernelCall, type ReadbackCheck,
+} from './backends/gpu';

@@ -38,9 +38,15 @@ function asTensor(op: string, x: Tensor | number, like: Tensor, arg: string): Te
 
 // ---- host transfer, copies, casts ---------------------------------------------------------------------
 
-/** A flat row-major host copy of `x`'s elements. */
-export function toHost(x: Tensor): TypedArray {
-  return backendFor(x.device).toHost(x);
+/** A flat row-major host copy of `x`'s elements (`op` names the caller in errors). */
+export function toHost(x: Tensor, op = 'toTypedArray'): TypedArray {
+  return backendFor(x.device).toHost(x, op);
+}
+
+/** A flat row-major host copy of `x`'s elements, read asynchronously: works on every device and mode. */
+export function toHostAsync(x: Tensor): Promise<TypedArray> {
+  checkTensor('data', x);
+  return backendFor(x.device).toHostAsync(x);
 }
 
 /** A contiguous copy of `x` (any view). */
@@ -57,7 +63,7 @@ export function to(x: Tensor, device: Device): Tensor {
   if (device === 'gpu' && x.dtype === 'float64') {
     fail('to', `float64 is not supported on 'gpu' (gpu.js computes in float32), expected a float32 tensor (use .astype('float32') first, or keep float64 work on 'cpu')`);
   }
-  return backendFor(device).fromHost(toHost(x), x.shape, x.dtype);
+  return backendFor(device).fromHost(toHost(x, 'to'), x.shape, x.dtype);
 }
 
 /** `x` converted to `dtype` (the same tensor when it already has it). */
@@ -66,7 +72,7 @@ export function astype(x: Tensor, dtype: DType): Tensor {
   if (!isDType(dtype)) fail('astype', `dtype must be 'float32' or 'float64', got ${describe(dtype)}`);
   if (x.dtype === dtype) return x;
   if (x.device === 'gpu') fail('astype', `float64 is not supported on 'gpu', expected to convert on 'cpu' (use .to('cpu') first)`);
-  const src = toHost(x);
+  const src = toHost(x, 'astype');
   const data = dtype === 'float64' ? Float64Array.from(src) : Float32Array.from(src);
   return backendFor(x.device).fromHost(data, x.shape, dtype);
 }

@@ -8,6 +8,8 @@ export interface Storage {
   readonly device: Device;
   /** Number of elements the storage holds. */
   readonly length: number;
+  /** False when the elements can only be read asynchronously (gpu.js's webgpu mode); true when absent. */
+  readonly syncReadable?: boolean;
 }
 
 /**

@@ -74,19 +74,30 @@ export class Tensor {
 
   /** The elements as nested JS arrays (a number for a scalar). */
   toArray(): NestedArray {
-    const flat = this.toTypedArray();
-    const build = (dim: number, base: number): NestedArray => {
-      if (dim === this.ndim) return flat[base]!;
-      const inner = sizeOf(this.shape.slice(dim + 1));
-      return Array.from({ length: this.shape[dim]! }, (_, i) => build(dim + 1, base + i * inner));
-    };
-    return build(0, 0);
+    return nest(this.shape, ops.toHost(this, 'toArray'));
   }
 
   /** The single element of a one-element tensor as a number. */
   item(): number {
     if (this.size !== 1) fail('item', `tensor of shape ${fmtShape(this.shape)} has ${this.size} elements, expected exactly 1`);
-    return this.toTypedArray()[0]!;
+    return ops.toHost(this, 'item')[0]!;
+  }
+
+  /**
+   * `toTypedArray()`, asynchronously (as TensorFlow.js's `data()`). It works on every device and mode and
+   * is the only way to read a 'gpu' tensor in gpu.js's webgpu mode, where reading back is asynchronous.
+   *
+   * ```ts
+   * const values = await x.data();   // Float32Array (or Float64Array)
+   * ```
+   */
+  data(): Promise<TypedArray> {
+    return ops.toHostAsync(this);
+  }
+
+  /** `toArray()`, asynchronously (see `data()`). */
+  async array(): Promise<NestedArray> {
+    return nest(this.shape, await ops.toHostAsync(this));
   }
 
   /** A readable rendering like PyTorch's: `tensor([[1., 2.], [3., 4.]], dtype=float64)`. */
@@ -302,4 +313,14 @@ function flattenArgs(args: number[] | [readonly number[]]): number[] {
   const first = args[0];
   if (args.length === 1 && Array.isArray(first)) return first.slice();
   return (args as number[]).slice();
+}
+
+/** Flat row-major values as nested arrays of `shape` (a number for a scalar). */
+function nest(shape: readonly number[], flat: TypedArray): NestedArray {
+  const build = (dim: number, base: number): NestedArray => {
+    if (dim === shape.length) return flat[base]!;
+    const inner = sizeOf(shape.slice(dim + 1));
+    return Array.from({ length: shape[dim]! }, (_, i) => build(dim + 1, base + i * inner));
+  };
+  return build(0, 0);
 }

@@ -234,6 +234,7 @@ export const cpuBackend: Backend = {
     if (x.size > 0) copyInto(x, out, 0);
     return out;
   },
+  toHostAsync: (x) => Promise.resolve(cpuBackend.toHost(x)),
   full: (shape, value, dtype) => {
     const { t, data } = empty(shape, dtype);
     data.fill(value);

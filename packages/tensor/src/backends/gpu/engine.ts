@@ -1,9 +1,11 @@
 // Layer: tensor/backends/gpu. The gpu.js side of the GPU backend: which mode runs (chosen best first,
 // overridable), one gpu.js instance per mode, the compiled-kernel cache, size guard rails and counters.
 // Imports the loader, the kernel spec type and errors.
-import { fail } from '../../errors';
+import { fail, TensorError } from '../../errors';
 import type { KernelSpec } from './kernels';
-import { envGpuMode, loadGpuJs, type GpuJsInstance, type GpuJsKernel, type KernelArg, type KernelResult } from './load';
+import {
+  envGpuMode, loadGpuJs, type GpuJsBuffer, type GpuJsInstance, type GpuJsKernel, type KernelArg, type KernelResult,
+} from './load';
 
 /** A gpu.js mode this backend knows about, best first. */
 export type GpuMode = 'webgpu' | 'headlessgl' | 'webgl2' | 'webgl' | 'webasm' | 'cpu';
@@ -14,15 +16,22 @@ const GL_MODES: readonly GpuMode[] = ['headlessgl', 'webgl2', 'webgl'];
 /** Outputs are 1-D and indexed with float32 arithmetic in the kernels: exact below 2^24. */
 export const MAX_INDEX = 2 ** 24;
 
+/**
+ * Where a mode keeps results: device textures (GL modes), device buffers read back asynchronously
+ * (webgpu), or host typed arrays (webasm, cpu).
+ */
+export type StorageKind = 'texture' | 'buffer' | 'host';
+
 /** One gpu.js instance in one mode, with its kernel cache. */
 export interface Engine {
   readonly mode: GpuMode;
   readonly gpu: GpuJsInstance;
-  /** Whether results are device textures (GL modes) rather than typed arrays (webasm, cpu). */
-  readonly textures: boolean;
-  /** The largest output this mode can hold (2^24, and the texture limit in GL modes). */
+  readonly storage: StorageKind;
+  /** The largest output this mode can hold (2^24, and the texture or buffer limit of the device). */
   readonly maxElements: number;
   readonly maxTextureSize: number | null;
+  /** The WebGPU adapter's description (webgpu mode), e.g. 'SwiftShader driver 5.0.0'. */
+  readonly adapter: string | null;
   readonly kernels: Map<string, GpuJsKernel>;
 }
 
@@ -40,40 +49,65 @@ export function isGpuMode(x: unknown): x is GpuMode {
   return typeof x === 'string' && (GPU_MODES as readonly string[]).includes(x);
 }
 
-function message(e: unknown): string {
+export function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function createEngine(mode: GpuMode): Engine {
+interface WebGpuAdapter {
+  readonly limits?: { readonly maxStorageBufferBindingSize?: number };
+  readonly info?: { readonly description?: string; readonly vendor?: string; readonly architecture?: string };
+}
+interface WebGpuNavigator { requestAdapter(): Promise<WebGpuAdapter | null> }
+
+function webGpuNavigator(): WebGpuNavigator | undefined {
+  return (globalThis as { navigator?: { gpu?: WebGpuNavigator } }).navigator?.gpu;
+}
+
+function createEngine(mode: GpuMode, adapter?: WebGpuAdapter): Engine {
   const { GPU } = loadGpuJs();
   const gpu = new GPU({ mode });
-  const textures = GL_MODES.includes(mode);
-  const maxTextureSize = textures ? gpu.Kernel.features?.maxTextureSize ?? null : null;
-  // a 1-D output of n elements is laid out by gpu.js in a near-square texture of side ceil(sqrt(n))
-  const maxElements = maxTextureSize === null ? MAX_INDEX : Math.min(MAX_INDEX, maxTextureSize * maxTextureSize);
-  return { mode, gpu, textures, maxElements, maxTextureSize, kernels: new Map() };
+  const storage: StorageKind = mode === 'webgpu' ? 'buffer' : GL_MODES.includes(mode) ? 'texture' : 'host';
+  const maxTextureSize = storage === 'texture' ? gpu.Kernel.features?.maxTextureSize ?? null : null;
+  // a 1-D output of n elements is laid out by gpu.js in a near-square texture of side ceil(sqrt(n));
+  // a webgpu output is one storage buffer, bounded by the adapter's binding size
+  const bufferLimit = Math.floor((adapter?.limits?.maxStorageBufferBindingSize ?? 4 * MAX_INDEX) / 4);
+  const maxElements = storage === 'texture' && maxTextureSize !== null
+    ? Math.min(MAX_INDEX, maxTextureSize * maxTextureSize)
+    : storage === 'buffer' ? Math.min(MAX_INDEX, bufferLimit) : MAX_INDEX;
+  const info = adapter?.info;
+  const name = info ? [info.description, info.vendor, info.architecture].filter((x) => x).join(' / ') : '';
+  return { mode, gpu, storage, maxElements, maxTextureSize, adapter: storage === 'buffer' ? name || 'unknown adapter' : null, kernels: new Map() };
+}
+
+// read [0..9] as a 3x3 view with strides [1, 3] at offset 1 (a transpose): catches a broken context
+const PROBE: KernelSpec = {
+  op: 'probe', key: 'probe', size: 9, loopMax: 1,
+  source: 'function(x0, o0) {\n  let q = Math.floor(this.thread.x / 3);\n  let p = this.thread.x - q * 3;\n  return x0[o0 + q + p * 3] * 2;\n}',
+};
+const PROBE_WANT = [2, 8, 14, 4, 10, 16, 6, 12, 18];
+const probeInput = () => Float32Array.from({ length: 10 }, (_, i) => i);
+
+/** Why the probe kernel's answer `got` shows `engine` cannot be trusted, or null when it is right. */
+function probeVerdict(engine: Engine, got: readonly number[]): string | null {
+  if (got.some((v, i) => v !== PROBE_WANT[i])) return `a test kernel gave [${got.join(',')}], expected [${PROBE_WANT.join(',')}]`;
+  return fallbacks.get(`${engine.mode}|probe`) ?? null;
 }
 
 /** Why `mode` cannot run here, or null when it can (checked once: a small strided kernel must give the right answer). */
 function probe(mode: GpuMode): string | null {
+  // webgpu needs navigator.gpu now, whatever an earlier probe found (a test may have taken it away)
+  if (mode === 'webgpu' && !webGpuNavigator()) return WEBGPU_MISSING;
   const known = probes.get(mode);
   if (known !== undefined) return known;
+  // whether a WebGPU adapter exists is only known asynchronously: initGpu() probes webgpu
+  if (mode === 'webgpu') return webGpuNavigator() ? WEBGPU_NOT_PROBED : WEBGPU_MISSING;
   let reason: string | null = null;
   try {
     reason = staticReason(mode);
     if (reason === null) {
       const engine = createEngine(mode);
-      // read [0..9] as a 3x3 view with strides [1, 3] at offset 1 (a transpose): catches a broken context
-      const spec: KernelSpec = {
-        op: 'probe', key: 'probe', size: 9, loopMax: 1,
-        source: 'function(x0, o0) {\n  let q = Math.floor(this.thread.x / 3);\n  let p = this.thread.x - q * 3;\n  return x0[o0 + q + p * 3] * 2;\n}',
-      };
-      const out = runKernel(engine, spec, [Float32Array.from({ length: 10 }, (_, i) => i), 1]);
-      const got = Array.from(readResult(out, 9));
-      const want = [2, 8, 14, 4, 10, 16, 6, 12, 18];
-      if (got.some((v, i) => v !== want[i])) reason = `a test kernel gave [${got.join(',')}], expected [${want.join(',')}]`;
-      else if (fallbacks.has(`${mode}|probe`)) reason = fallbacks.get(`${mode}|probe`)!;
-      else engines.set(mode, engine);
+      reason = probeVerdict(engine, Array.from(readResult(runKernel(engine, PROBE, [probeInput(), 1]), 9)));
+      if (reason === null) engines.set(mode, engine);
     }
   } catch (e) {
     reason = message(e);
@@ -82,16 +116,45 @@ function probe(mode: GpuMode): string | null {
   return reason;
 }
 
+const WEBGPU_MISSING = 'navigator.gpu is missing (no WebGPU in this runtime; in Node, install the `webgpu` package and set navigator.gpu, see docs/gpu.md)';
+const WEBGPU_NOT_PROBED = 'navigator.gpu is present but not probed yet: whether a WebGPU adapter exists is only known asynchronously, expected `await initGpu()` first';
+
+/**
+ * Probe webgpu (once): ask navigator.gpu for an adapter, then run the probe kernel and read it back.
+ * Resolves to null when webgpu works here, else the reason.
+ */
+export function probeWebGpu(): Promise<string | null> {
+  if (!webGpuNavigator()) return Promise.resolve(WEBGPU_MISSING);
+  const known = probes.get('webgpu');
+  if (known !== undefined) return Promise.resolve(known);
+  webGpuProbe ??= (async (): Promise<string | null> => {
+    const nav = webGpuNavigator();
+    if (!nav) return WEBGPU_MISSING;
+    try {
+      if (!loadGpuJs().GPU.isWebGPUSupported) return 'gpu.js reports WebGPU as unsupported here';
+      const adapter = await nav.requestAdapter();
+      if (!adapter) return 'navigator.gpu is present but requestAdapter() gave no adapter (no WebGPU device here)';
+      const engine = createEngine('webgpu', adapter);
+      const got = await readResultAsync(runKernel(engine, PROBE, [probeInput(), 1]), 9);
+      const reason = probeVerdict(engine, Array.from(got));
+      if (reason === null) engines.set('webgpu', engine);
+      return reason;
+    } catch (e) {
+      return message(e);
+    }
+  })().then((reason) => {
+    probes.set('webgpu', reason);
+    return reason;
+  });
+  return webGpuProbe;
+}
+let webGpuProbe: Promise<string | null> | undefined;
+
 function staticReason(mode: GpuMode): string | null {
   const { GPU } = loadGpuJs();
   switch (mode) {
-    case 'webgpu': {
-      const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
-      if (!nav?.gpu) return 'navigator.gpu is missing (no WebGPU in this runtime)';
-      // gpu.js webgpu kernels return a Promise per call and have no synchronous readback, while the
-      // Backend contract (toArray(), item()) is synchronous
-      return 'gpu.js runs webgpu kernels asynchronously only (every call returns a Promise); the synchronous Backend contract cannot use them';
-    }
+    case 'webgpu':
+      return webGpuNavigator() ? null : WEBGPU_MISSING;
     case 'headlessgl':
       return GPU.isHeadlessGLSupported ? null : 'headless-gl (the native `gl` package) is missing or cannot create a context (in Node it needs a display: run under xvfb-run)';
     case 'webgl2':
@@ -168,6 +231,11 @@ export function selectMode(mode: GpuMode | 'auto'): void {
   active = undefined;
 }
 
+/** Forget the chosen engine: the next 'gpu' tensor chooses again (after a new probe, e.g. of webgpu). */
+export function resetActive(): void {
+  active = undefined;
+}
+
 /** The mode in use when one has been chosen, without choosing one. */
 export function activeModeIfChosen(): GpuMode | null {
   return active ? active.mode : null;
@@ -176,15 +244,24 @@ export function activeModeIfChosen(): GpuMode | null {
 /** Run `spec` on `engine` with `args`, compiling it on first use (cached by key and argument layout). */
 export function runKernel(engine: Engine, spec: KernelSpec, args: readonly KernelArg[]): KernelResult {
   if (spec.size > engine.maxElements) {
-    const limit = engine.maxTextureSize === null
-      ? `2^24 (kernels index in float32)`
-      : `${engine.maxElements} (a ${engine.maxTextureSize}x${engine.maxTextureSize} texture, and 2^24 for float32 indexing)`;
+    const limit = engine.storage === 'texture'
+      ? `${engine.maxElements} (a ${engine.maxTextureSize}x${engine.maxTextureSize} texture, and 2^24 for float32 indexing)`
+      : engine.storage === 'buffer' ? `${engine.maxElements} (the adapter's storage buffer limit, and 2^24 for float32 indexing)` : '2^24 (kernels index in float32)';
     fail(spec.op, `output of ${spec.size} elements is too large for gpu.js mode '${engine.mode}': at most ${limit}, expected a smaller tensor (or use device 'cpu')`);
   }
   // a GL kernel silently misreads an argument whose texture size changed: input lengths are part of the key
-  const argKey = args.map((a) => (typeof a === 'number' ? 'n' : a instanceof Float32Array ? `a${a.length}` : `t${textureLength(a)}`)).join(',');
+  const argKey = args.map((a) => (typeof a === 'number' ? 'n' : a instanceof Float32Array ? `a${a.length}` : a instanceof Promise ? 'b' : `t${textureLength(a)}`)).join(',');
   const key = `${spec.key}|${argKey}`;
   let kernel = engine.kernels.get(key);
+  const failed = (e: unknown) => fail(spec.op, `gpu.js mode '${engine.mode}' failed to run the kernel: ${message(e)}`);
+  const run = (k: GpuJsKernel, values: readonly KernelArg[]): KernelResult => {
+    const out = k(...values);
+    const ran = k.kernel?.constructor;
+    if (ran !== undefined && ran !== (engine.gpu.Kernel as unknown) && !fallbacks.has(`${engine.mode}|${spec.key}`)) {
+      fallbacks.set(`${engine.mode}|${spec.key}`, k.kernel?.fallbackReason ?? `gpu.js ran '${spec.op}' on another backend`);
+    }
+    return out;
+  };
   try {
     if (!kernel) {
       kernel = engine.gpu.createKernel(spec.source, {
@@ -198,28 +275,51 @@ export function runKernel(engine: Engine, spec: KernelSpec, args: readonly Kerne
       engine.kernels.set(key, kernel);
       counters.kernelsCompiled++;
     }
-    const out = kernel(...args);
     counters.kernelRuns++;
-    const ran = kernel.kernel?.constructor;
-    if (ran !== undefined && ran !== (engine.gpu.Kernel as unknown) && !fallbacks.has(`${engine.mode}|${spec.key}`)) {
-      fallbacks.set(`${engine.mode}|${spec.key}`, kernel.kernel?.fallbackReason ?? `gpu.js ran '${spec.op}' on another backend`);
-    }
-    return out;
+    if (engine.storage !== 'buffer') return run(kernel, args);
   } catch (e) {
-    return fail(spec.op, `gpu.js mode '${engine.mode}' failed to run the kernel: ${message(e)}`);
+    return failed(e);
   }
+  // webgpu: inputs are Promises of device buffers. The kernel is queued once they resolve (gpu.js submits
+  // in call order, and each result gets its own buffer), so ops chain without waiting for one another;
+  // an error surfaces when the result is read (readResultAsync), with this op's name
+  const k = kernel;
+  const pending = Promise.all(args).then((values) => {
+    let out: KernelResult;
+    try {
+      out = run(k, values);
+    } catch (e) {
+      return failed(e);
+    }
+    return (out as Promise<GpuJsBuffer>).catch(failed);
+  });
+  pending.catch(() => undefined); // an unread failed result must not be an unhandled rejection
+  return pending;
 }
 
 /** Length of a texture's data as the kernel sees it (gpu.js records the output it was made for). */
-function textureLength(t: KernelResult): number {
+function textureLength(t: KernelResult | GpuJsBuffer): number {
   const output = (t as { output?: readonly number[] }).output;
   return output ? output.reduce((a, b) => a * b, 1) : -1;
 }
 
+function firstElements(data: Float32Array | ArrayLike<number>, length: number): Float32Array {
+  if (data instanceof Float32Array) return data.length === length ? data : data.slice(0, length);
+  return Float32Array.from(data, (v) => v).slice(0, length);
+}
+
 /** A host copy of the first `length` elements of a kernel result (for textures: the readback). */
 export function readResult(r: KernelResult, length: number): Float32Array {
-  if (r instanceof Float32Array) return r.length === length ? r : r.slice(0, length);
-  const data = r.toArray();
-  if (data instanceof Float32Array && data.length === length) return data;
-  return Float32Array.from((data as ArrayLike<number>), (v) => v).slice(0, length);
+  if (r instanceof Float32Array) return firstElements(r, length);
+  if (r instanceof Promise) {
+    throw new TensorError('toArray: a webgpu result cannot be read synchronously, expected an asynchronous read (await t.data())');
+  }
+  return firstElements(r.toArray(), length);
+}
+
+/** A host copy of the first `length` elements of a kernel result, in every mode (webgpu: mapAsync). */
+export async function readResultAsync(r: KernelResult, length: number): Promise<Float32Array> {
+  if (!(r instanceof Promise)) return readResult(r, length);
+  const buffer = await r;
+  return firstElements(await buffer.toArray(), length);
 }

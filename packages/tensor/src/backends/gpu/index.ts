@@ -11,21 +11,31 @@ import { Tensor } from '../../tensor';
 import { CpuStorage } from '../../storage';
 import { cpuBackend } from '../cpu';
 import {
-  activeEngine, activeModeIfChosen, availableModes, counters, fallbacks, readResult, requestedMode, runKernel,
-  selectMode, unavailableModes, type Engine, type GpuMode,
+  activeEngine, activeModeIfChosen, availableModes, counters, fallbacks, probeWebGpu, readResult, readResultAsync,
+  requestedMode, resetActive, runKernel, selectMode, unavailableModes, type Engine, type GpuMode,
 } from './engine';
 import * as K from './kernels';
 import type { KernelArg, KernelResult } from './load';
 
 export type { GpuMode } from './engine';
 
-/** Device memory behind 'gpu' tensors: one gpu.js result of `length` float32 elements, owned by one engine. */
+/** A check on a tensor's values when they are read back; it may finish asynchronously (webgpu). */
+export type ReadbackCheck = (values: Float32Array | Float64Array) => void | Promise<void>;
+
+/**
+ * Device memory behind 'gpu' tensors: one gpu.js result of `length` float32 elements, owned by one engine
+ * (a texture, a host array, or in webgpu mode a Promise of a device buffer).
+ */
 export class GpuStorage implements Storage {
   readonly device = 'gpu' as const;
   /** Checks run on the values whenever this storage is read back (see `onReadback`). */
-  readChecks: ((values: Float32Array) => void)[] | null = null;
+  readChecks: ReadbackCheck[] | null = null;
   constructor(readonly engine: Engine, readonly data: KernelResult, readonly length: number) {
-    if (!(data instanceof Float32Array)) textures.register(this, data);
+    if (!(data instanceof Float32Array)) deviceMemory.register(this, data);
+  }
+  /** False in webgpu mode, whose results can only be read with `await t.data()`. */
+  get syncReadable(): boolean {
+    return this.engine.storage !== 'buffer';
   }
 }
 
@@ -39,15 +49,21 @@ export class GpuStorage implements Storage {
  * onReadback(loss, (v) => { if (v.some(Number.isNaN)) throw new Error('loss is NaN'); });
  * ```
  */
-export function onReadback(t: Tensor, check: (values: Float32Array | Float64Array) => void): void {
+export function onReadback(t: Tensor, check: ReadbackCheck): void {
   if (t.storage instanceof GpuStorage) (t.storage.readChecks ??= []).push(check);
-  else check(t.toTypedArray());
+  else void check(t.toTypedArray());
 }
 
-// GL textures are not garbage collected: release each one when its storage is
-const textures = new FinalizationRegistry<KernelResult>((t) => {
+/** Whether `t` can be read synchronously (`toArray`, `item`, ...): everywhere but gpu.js's webgpu mode. */
+export function canReadSync(t: Tensor): boolean {
+  return !(t.storage instanceof GpuStorage) || t.storage.syncReadable;
+}
+
+// GL textures and WebGPU buffers are not garbage collected: release each one when its storage is
+const deviceMemory = new FinalizationRegistry<KernelResult>((t) => {
   try {
-    if (!(t instanceof Float32Array)) t.delete();
+    if (t instanceof Promise) t.then((b) => b.delete(), () => undefined);
+    else if (!(t instanceof Float32Array)) t.delete();
   } catch {
     // the context may be gone already
   }
@@ -99,20 +115,41 @@ function fromHost(data: TypedArray, shape: readonly number[], dtype: DType): Ten
   if (data.length !== size) internal(`fromHost: ${data.length} elements for shape [${shape.join(',')}]`);
   counters.uploads++;
   const host = data instanceof Float32Array ? data.slice() : Float32Array.from(data);
-  // webasm and cpu modes keep typed arrays; GL modes upload once into a texture
-  if (!engine.textures || size === 0) return wrap(engine, host, shape);
+  // webasm and cpu modes keep typed arrays; GL modes upload once into a texture, webgpu into a buffer
+  if (engine.storage === 'host' || size === 0) return wrap(engine, host, shape);
   const spec = K.elementwise('to', 'let y = v;', ['v'], [size], [{ strides: [1] }]);
   return wrap(engine, runKernel(engine, spec, [host, 0]), shape);
 }
 
-function toHost(x: Tensor): TypedArray {
+/** `x` as one contiguous device result of exactly its elements (a view is copied on the device first). */
+function flatOnDevice(x: Tensor): GpuStorage {
+  const s = storageOf(x);
+  return x.offset === 0 && x.size === s.length && x.isContiguous() ? s : storageOf(copyIn(s.engine, x));
+}
+
+function toHost(x: Tensor, op = 'toTypedArray'): TypedArray {
   if (x.size === 0) return new Float32Array(0);
   const s = storageOf(x);
-  // a view is made contiguous on the device (in its own engine) before the one readback
-  const flat = x.offset === 0 && x.size === s.length && x.isContiguous() ? x : copyIn(s.engine, x);
+  if (!s.syncReadable) {
+    fail(op, `a 'gpu' tensor in gpu.js mode '${s.engine.mode}' can only be read asynchronously (WebGPU maps buffers with mapAsync), expected \`await t.data()\` or \`await t.array()\``);
+  }
+  const data = flatOnDevice(x).data;
   counters.readbacks++;
-  const values = readResult(storageOf(flat).data, x.size).slice();
-  for (const check of s.readChecks ?? []) check(values);
+  const values = readResult(data, x.size).slice();
+  for (const check of s.readChecks ?? []) {
+    if (check(values) instanceof Promise) internal('a readback check returned a Promise in a synchronous mode');
+  }
+  return values;
+}
+
+async function toHostAsync(x: Tensor): Promise<TypedArray> {
+  if (x.size === 0) return new Float32Array(0);
+  const s = storageOf(x);
+  if (s.syncReadable) return toHost(x);
+  const data = flatOnDevice(x).data;
+  counters.readbacks++;
+  const values = (await readResultAsync(data, x.size)).slice();
+  for (const check of s.readChecks ?? []) await check(values);
   return values;
 }
 
@@ -190,7 +227,7 @@ function matmul(a: Tensor, b: Tensor): Tensor {
   // JavaScript loop per output cell (~250 ms for 512x512). The CPU backend's blocked WebAssembly SIMD gemm
   // computes the same float32 product on those very arrays in ~10 ms, reading the same strides (views
   // stay zero-copy, nothing is uploaded or read back), so those modes use it. GL modes keep the gpu.js kernel.
-  if (!engine.textures) return hostMatmul(engine, a, b);
+  if (engine.storage === 'host') return hostMatmul(engine, a, b);
   return launch(engine, K.matmul(a.shape, operand(a), operand(b), n), [a, b], outShape);
 }
 
@@ -243,6 +280,7 @@ const backend: Backend = {
   device: 'gpu',
   fromHost,
   toHost,
+  toHostAsync,
   full,
   copy,
   unary,
@@ -275,6 +313,28 @@ export function setGpuMode(mode: GpuMode | 'auto'): void {
   selectMode(mode);
 }
 
+/**
+ * Probe every gpu.js mode, webgpu included, then choose the mode for 'gpu' tensors made from now on:
+ * `mode` when given (as setGpuMode), else what was requested before (setGpuMode, PROPEL_GPU_MODE, 'auto').
+ * Whether a WebGPU adapter exists is only known asynchronously, so webgpu is chosen (automatically or by
+ * name) only after this has been awaited; without it, 'auto' picks the best of the other modes. Call it
+ * before making 'gpu' tensors. Resolves to `gpuInfo()`; rejects when the mode asked for cannot run here.
+ *
+ * ```ts
+ * await initGpu();            // webgpu where an adapter exists, else headlessgl, webgl2, webgl, webasm, cpu
+ * gpuInfo().mode;             // e.g. 'webgpu'
+ * const x = tensor([1, 2, 3], { device: 'gpu' });
+ * await x.exp().data();       // webgpu tensors are read asynchronously
+ * ```
+ */
+export async function initGpu(mode?: GpuMode | 'auto'): Promise<GpuInfo> {
+  await probeWebGpu();
+  if (mode === undefined) resetActive();
+  else selectMode(mode);
+  activeEngine();
+  return gpuInfo();
+}
+
 /** What the GPU backend runs on, and counters that show what it did (snapshots: reading them changes nothing). */
 export interface GpuInfo {
   /** The mode new 'gpu' tensors use (null when gpu.js cannot run here at all; `error` says why). */
@@ -296,6 +356,10 @@ export interface GpuInfo {
   /** Largest tensor the active mode holds, and its texture side limit in GL modes. */
   readonly maxElements: number | null;
   readonly maxTextureSize: number | null;
+  /** Whether the active mode reads back synchronously (false in webgpu mode: use `await t.data()`). */
+  readonly syncReadback: boolean | null;
+  /** The WebGPU adapter in webgpu mode (its description, vendor, architecture), else null. */
+  readonly adapter: string | null;
   readonly error?: string;
 }
 
@@ -318,6 +382,8 @@ export function gpuInfo(): GpuInfo {
       unavailable: unavailableModes(),
       maxElements: engine.maxElements,
       maxTextureSize: engine.maxTextureSize,
+      syncReadback: engine.storage !== 'buffer',
+      adapter: engine.adapter,
     };
   } catch (e) {
     let modes: GpuMode[] = [];
@@ -330,6 +396,7 @@ export function gpuInfo(): GpuInfo {
     }
     return {
       ...base, mode: activeModeIfChosen(), availableModes: modes, unavailable, maxElements: null, maxTextureSize: null,
+      syncReadback: null, adapter: null,
       error: e instanceof Error ? e.message : String(e),
     };
   }

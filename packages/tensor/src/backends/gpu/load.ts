@@ -11,10 +11,22 @@ export interface GpuJsTexture {
   delete(): void;
 }
 
-/** What a kernel returns: a texture in GL modes, a typed array in the webasm and cpu modes. */
-export type KernelResult = GpuJsTexture | Float32Array;
-/** What a kernel accepts. */
-export type KernelArg = KernelResult | number;
+/**
+ * A gpu.js webgpu pipeline result: a storage buffer that stays on the device. Reading it is asynchronous
+ * (WebGPU maps buffers with `mapAsync`), so `toArray()` returns a Promise.
+ */
+export interface GpuJsBuffer {
+  toArray(): Promise<Float32Array | number[]>;
+  delete(): void;
+}
+
+/**
+ * What a kernel returns: a texture in GL modes, a typed array in the webasm and cpu modes, and in webgpu
+ * mode a Promise of a device buffer (gpu.js compiles and runs webgpu kernels asynchronously).
+ */
+export type KernelResult = GpuJsTexture | Float32Array | Promise<GpuJsBuffer>;
+/** What a kernel accepts (in webgpu mode, buffers once their Promise has resolved). */
+export type KernelArg = KernelResult | GpuJsBuffer | number;
 
 /** A compiled gpu.js kernel (the callable `createKernel` returns). */
 export interface GpuJsKernel {

@@ -1,0 +1,56 @@
+// Node has no WebGPU of its own: the `webgpu` package (Dawn) provides `navigator.gpu`. This helper installs
+// it for the webgpu test suites and takes it away afterwards, so the other suites keep choosing a
+// synchronous mode. Dawn needs a Vulkan driver: the system's first (a real GPU), and when that gives no
+// adapter (Mesa 22's lavapipe lacks a feature Dawn needs), SwiftShader, the software Vulkan driver that
+// Debian's Chromium ships. Test-only: the packages never import Node-only code.
+import { existsSync } from 'node:fs';
+
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+interface Adapter { info?: { description?: string; vendor?: string; architecture?: string } }
+interface Gpu { requestAdapter(): Promise<Adapter | null> }
+
+let found: Promise<{ gpu: Gpu; adapter: string } | { reason: string }> | undefined;
+
+async function findGpu(): Promise<{ gpu: Gpu; adapter: string } | { reason: string }> {
+  let webgpu: { create(flags: string[]): Gpu; globals: Record<string, unknown> };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    webgpu = require('webgpu');
+  } catch (e) {
+    return { reason: `the webgpu package cannot load: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  Object.assign(globalThis, webgpu.globals);
+  const describe = (a: Adapter) => [a.info?.description, a.info?.vendor, a.info?.architecture].filter((x) => x).join(' / ');
+  const tryCreate = async () => {
+    const gpu = webgpu.create([]);
+    const adapter = await gpu.requestAdapter();
+    return adapter ? { gpu, adapter: describe(adapter) } : null;
+  };
+  const system = await tryCreate();
+  if (system) return system;
+  if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
+    // the Vulkan loader reads VK_ICD_FILENAMES at each instance: a second Dawn instance sees SwiftShader
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    const swift = await tryCreate();
+    if (swift) return swift;
+  }
+  return { reason: `Dawn found no WebGPU adapter (system Vulkan drivers${existsSync(SWIFTSHADER_ICD) ? ', and SwiftShader' : `; SwiftShader (${SWIFTSHADER_ICD}, from Debian's chromium) is not installed`})` };
+}
+
+/**
+ * Give this process a `navigator.gpu` with an adapter. Resolves to the adapter's description, or rejects
+ * with the reason there is none. Call `removeNodeWebGpu()` when done.
+ */
+export async function installNodeWebGpu(): Promise<string> {
+  found ??= findGpu();
+  const r = await found;
+  if ('reason' in r) throw new Error(r.reason);
+  Object.defineProperty(globalThis, 'navigator', { value: { gpu: r.gpu }, configurable: true, writable: true });
+  return r.adapter;
+}
+
+/** Take `navigator.gpu` away again (the backend then stops choosing webgpu). */
+export function removeNodeWebGpu(): void {
+  Object.defineProperty(globalThis, 'navigator', { value: undefined, configurable: true, writable: true });
+}
