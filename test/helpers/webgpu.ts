@@ -4,6 +4,7 @@
 // adapter (Mesa 22's lavapipe lacks a feature Dawn needs), SwiftShader, the software Vulkan driver that
 // Debian's Chromium ships. Test-only: the packages never import Node-only code.
 import { existsSync } from 'node:fs';
+import { initGpu, setGpuMode } from '@propel-ts/tensor';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -53,4 +54,30 @@ export async function installNodeWebGpu(): Promise<string> {
 /** Take `navigator.gpu` away again (the backend then stops choosing webgpu). */
 export function removeNodeWebGpu(): void {
   Object.defineProperty(globalThis, 'navigator', { value: undefined, configurable: true, writable: true });
+}
+
+/**
+ * Mocha hooks for a `describe` of webgpu tests: before, install navigator.gpu and `await initGpu('webgpu')`
+ * (skipping the tests with the reason when there is no adapter, or failing when `required`); after, take
+ * navigator.gpu away and go back to automatic mode selection.
+ */
+export function webGpuHooks(required: boolean): void {
+  before(async function () {
+    this.timeout(60_000);
+    let adapter: string;
+    try {
+      adapter = await installNodeWebGpu();
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      if (required) throw new Error(`gpu.js mode 'webgpu' is required but not available: ${why}`);
+      console.log(`      not available: webgpu (${why})`);
+      this.skip();
+    }
+    const info = await initGpu('webgpu');
+    console.log(`      webgpu adapter: ${info.adapter ?? adapter}`);
+  });
+  after(() => {
+    removeNodeWebGpu();
+    setGpuMode('auto');
+  });
 }

@@ -1,7 +1,7 @@
 // The PROPEL loss on device 'gpu' (packages/propel/src/gpu-kernel.ts through propelLoss), in every gpu.js
 // mode available here: the reference fixture (paper and torchpropel modes), the CPU kernel on random
 // inputs (every sigmaTransform, strided views, per-sample upstream gradients), device residency (a
-// training loop reads nothing back until .item()), and the documented clamp of a zero standard deviation.
+// training loop reads nothing back until the loss is read), and the documented clamp of a zero standard deviation.
 //
 // Tolerances (float32 device kernels against float64 references): |got - want| <= rtol·|want| + atol with
 //   loss:     rtol 1e-4, atol 1e-6 (absolute floor: the perfect-prediction case has loss ~1e-16 in float64;
@@ -24,12 +24,25 @@ import { propelLoss } from '@propel-ts/propel';
 import { propelBackward, propelForward, type PropelMode, type SigmaTransform } from '../../packages/propel/src/kernel';
 import { randomCase } from './reference';
 import { expectClose, fixture, type FixtureCase } from './fixture';
+import { webGpuHooks } from '../helpers/webgpu';
 
 const LOSS = { rtol: 1e-4, atol: 1e-6 };
 const GRAD = { rtol: 1e-3, atol: 1e-5 };
 const F32_MIN = 2 ** -126;
 const F32_MAX = 3.4028234663852886e38;
 
+
+/** Expect `p` to reject with a message matching `re`. */
+async function rejects(p: Promise<unknown>, re: RegExp): Promise<void> {
+  let error: unknown;
+  try {
+    await p;
+  } catch (e) {
+    error = e;
+  }
+  expect(error, `expected a rejection matching ${re}`).to.be.instanceOf(Error);
+  expect((error as Error).message).to.match(re);
+}
 
 const maxAbs = (a: ArrayLike<number>) => Array.from(a).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 
@@ -87,6 +100,13 @@ describe('propel on gpu', function () {
   });
 
   for (const mode of CANDIDATES) {
+    if (mode === 'webgpu') {
+      describe('mode webgpu', () => {
+        webGpuHooks(REQUIRED.includes('webgpu'));
+        propelGpuSuite(mode);
+      });
+      continue;
+    }
     if (!INFO.availableModes.includes(mode)) {
       const why = INFO.unavailable[mode] ?? 'not available';
       if (REQUIRED.includes(mode)) it(`mode ${mode} is required but not available`, () => expect.fail(`gpu.js mode '${mode}': ${why}`));
@@ -105,7 +125,7 @@ function propelGpuSuite(mode: GpuMode): void {
   });
 
   for (const pm of ['paper', 'torchpropel'] as const) {
-    it(`matches reference-seed15.json, mode '${pm}' (loss per sample, reduced loss, output gradient)`, () => {
+    it(`matches reference-seed15.json, mode '${pm}' (loss per sample, reduced loss, output gradient)`, async () => {
       for (const c of fixture.cases) {
         if (outsideFloat32(c) !== null) continue;
         const what = `${c.name} (${pm})`;
@@ -115,22 +135,22 @@ function propelGpuSuite(mode: GpuMode): void {
         const wantGrad = pm === 'paper' ? c.grad_output : c.compat_grad_output;
         const perSample = propelLoss(output, target, { sigma: c.sigma, reduction: 'none', mode: pm });
         expect(perSample.value.device).to.equal('gpu');
-        expectClose(perSample.value.toTypedArray(), wantLoss, LOSS.rtol, LOSS.atol, `${what} loss`);
+        expectClose(await perSample.value.data(), wantLoss, LOSS.rtol, LOSS.atol, `${what} loss`);
         const loss = propelLoss(output, target, { sigma: c.sigma, reduction: c.reduction, mode: pm });
         if (c.reduction === 'none') {
           loss.backward(T.ones([c.B], { device: 'gpu' }));
         } else {
           const sum = wantLoss.reduce((a, b) => a + b, 0);
-          expectClose([loss.item()], [c.reduction === 'mean' ? sum / c.B : sum], LOSS.rtol, LOSS.atol, `${what} reduced loss`);
+          expectClose([(await loss.data())[0]!], [c.reduction === 'mean' ? sum / c.B : sum], LOSS.rtol, LOSS.atol, `${what} reduced loss`);
           loss.backward();
         }
         expect(output.grad!.device).to.equal('gpu');
-        expectClose(output.grad!.toTypedArray(), wantGrad, GRAD.rtol, GRAD.atol * Math.max(1, maxAbs(wantGrad)), `${what} grad`);
+        expectClose(await output.grad!.data(), wantGrad, GRAD.rtol, GRAD.atol * Math.max(1, maxAbs(wantGrad)), `${what} grad`);
       }
     });
   }
 
-  it('agrees with the CPU kernel for every sigmaTransform, strided views and a per-sample upstream gradient', () => {
+  it('agrees with the CPU kernel for every sigmaTransform, strided views and a per-sample upstream gradient', async () => {
     let seed = 300;
     for (const tr of ['identity', 'softplus', 'exp'] as SigmaTransform[]) {
       for (const pm of ['paper', 'torchpropel'] as PropelMode[]) {
@@ -148,15 +168,15 @@ function propelGpuSuite(mode: GpuMode): void {
           const tgt = gpuTensor(target, [B, n]).T.contiguous().T;
           const what = `${tr} ${pm} B=${B} I=${I} n=${n}`;
           const loss = propelLoss(out, tgt, { sigma, mode: pm, sigmaTransform: tr, reduction: 'none' });
-          expectClose(loss.value.toTypedArray(), ref.lossPerSample, LOSS.rtol, LOSS.atol, `${what} loss`);
+          expectClose(await loss.value.data(), ref.lossPerSample, LOSS.rtol, LOSS.atol, `${what} loss`);
           loss.backward(gpuTensor(dyHost, [B]));
-          expectClose(out.grad!.toTypedArray(), refGrad, GRAD.rtol, GRAD.atol * Math.max(1, maxAbs(refGrad)), `${what} grad`);
+          expectClose(await out.grad!.data(), refGrad, GRAD.rtol, GRAD.atol * Math.max(1, maxAbs(refGrad)), `${what} grad`);
         }
       }
     }
   });
 
-  it('B = 1,000, I = 8, n = 3 with targets ~10 standard deviations away (more threads than one texture row)', () => {
+  it('B = 1,000, I = 8, n = 3 with targets ~10 standard deviations away (more threads than one texture row)', async () => {
     const { output, target } = randomCase(77, 1000, 8, 3, 'identity');
     for (let k = 0; k < target.length; k++) target[k] = target[k]! + (k % 2 ? 1 : -1);
     const [o32, t32] = [f32(output), f32(target)];
@@ -166,11 +186,11 @@ function propelGpuSuite(mode: GpuMode): void {
     const loss = propelLoss(out, gpuTensor(t32, [1000, 3]), { sigma: 0.1 });
     loss.backward();
     const want = Array.from(ref.lossPerSample).reduce((a, b) => a + b, 0) / 1000;
-    expectClose([loss.item()], [want], LOSS.rtol, LOSS.atol, 'mean loss');
-    expectClose(out.grad!.toTypedArray(), refGrad, GRAD.rtol, GRAD.atol * Math.max(1, maxAbs(refGrad)), 'grad');
+    expectClose([(await loss.data())[0]!], [want], LOSS.rtol, LOSS.atol, 'mean loss');
+    expectClose(await out.grad!.data(), refGrad, GRAD.rtol, GRAD.atol * Math.max(1, maxAbs(refGrad)), 'grad');
   });
 
-  it('finite loss and gradient 1e3 and 1e6 standard deviations from the target', () => {
+  it('finite loss and gradient 1e3 and 1e6 standard deviations from the target', async () => {
     // The loss is well conditioned there (it grows like distance²) and must match to 1e-4. The gradient is
     // only checked finite: it is a softmax over terms of size distance²/variance (~1e10), which float32
     // inputs and arithmetic determine only to about 1e-7 of that size.
@@ -181,15 +201,15 @@ function propelGpuSuite(mode: GpuMode): void {
       const ref = propelForward(o32, t32, { B: 8, I: 4, n: 3 }, { sigma: 0.1 });
       const out = A.variable(gpuTensor(o32, [8, 4, 6]), { requiresGrad: true });
       const loss = propelLoss(out, gpuTensor(t32, [8, 3]), { sigma: 0.1, reduction: 'none' });
-      expectClose(loss.value.toTypedArray(), ref.lossPerSample, LOSS.rtol, LOSS.atol, `loss ${away} sd away`);
+      expectClose(await loss.value.data(), ref.lossPerSample, LOSS.rtol, LOSS.atol, `loss ${away} sd away`);
       loss.backward(T.ones([8], { device: 'gpu' }));
-      const g = out.grad!.toTypedArray();
+      const g = await out.grad!.data();
       expect(Array.from(g).every(Number.isFinite), `grad ${away} sd away is finite`).to.equal(true);
       expect(maxAbs(g), `grad ${away} sd away is not all zero`).to.be.greaterThan(0);
     }
   });
 
-  it('a training loop of propelLoss + backward + SGD on gpu reads nothing back until .item()', () => {
+  it('a training loop of propelLoss + backward + SGD on gpu reads nothing back until the loss is read', async () => {
     const B = 16, I = 3, n = 2, F = 4;
     const g = new T.Generator(5);
     const x = T.randn([B, F], { seed: 6, device: 'gpu' });
@@ -211,36 +231,36 @@ function propelGpuSuite(mode: GpuMode): void {
     expect(gpuInfo().readbacks, 'readbacks during 6 training steps').to.equal(before);
     expect(W.value.storage).to.be.instanceOf(GpuStorage);
     expect(W.grad!.storage).to.be.instanceOf(GpuStorage);
-    const value = loss.item();
+    const value = (await loss.data())[0]!;
     expect(gpuInfo().readbacks).to.equal(before + 1);
     expect(Number.isFinite(value)).to.equal(true);
   });
 
-  it('noGrad forward works, and a zero standard deviation is clamped (finite, never NaN)', () => {
+  it('noGrad forward works, and a zero standard deviation is clamped (finite, never NaN)', async () => {
     const output = gpuTensor([0.5, 0, 0.7, 0.3], [1, 2, 2]);
     const target = gpuTensor([0.5], [1, 1]);
     const l = A.noGrad(() => propelLoss(output, target, { sigma: 0.2 }));
     expect(l.requiresGrad).to.equal(false);
-    expect(Number.isFinite(l.item())).to.equal(true);
+    expect(Number.isFinite((await l.data())[0]!)).to.equal(true);
     const v = A.variable(output, { requiresGrad: true });
     propelLoss(v, target, { sigma: 0.2 }).backward();
-    expect(Array.from(v.grad!.toTypedArray()).every(Number.isFinite)).to.equal(true);
+    expect(Array.from(await v.grad!.data()).every(Number.isFinite)).to.equal(true);
   });
 
-  it('a NaN or infinity in the inputs is reported when the loss is read back, with the CPU path\'s message', () => {
+  it('a NaN or infinity in the inputs is reported when the loss is read back, with the CPU path\'s message', async () => {
     const output = gpuTensor([0.5, 0.3, 0.7, NaN], [1, 2, 2]);
     const target = gpuTensor([0.5], [1, 1]);
     const loss = propelLoss(output, target, { sigma: 0.2 });
-    expect(() => loss.item()).to.throw(/propelLoss: output contains NaN at index \[0,1,1\] \(flat 3\), expected finite values/);
+    await rejects(loss.data(), /propelLoss: output contains NaN at index \[0,1,1\] \(flat 3\), expected finite values/);
     const perSample = propelLoss(gpuTensor([0.5, 0.3, 0.7, 0.4], [1, 2, 2]), gpuTensor([Infinity], [1, 1]), { sigma: 0.2, reduction: 'none' });
-    expect(() => perSample.toArray()).to.throw(/propelLoss: target contains Infinity at index \[0,0\]/);
+    await rejects(perSample.array(), /propelLoss: target contains Infinity at index \[0,0\]/);
     // a finite loss is read with one readback and no check traffic
     const before = gpuInfo().readbacks;
-    expect(Number.isFinite(propelLoss(gpuTensor([0.5, 0.3, 0.7, 0.4], [1, 2, 2]), target, { sigma: 0.2 }).item())).to.equal(true);
+    expect(Number.isFinite((await propelLoss(gpuTensor([0.5, 0.3, 0.7, 0.4], [1, 2, 2]), target, { sigma: 0.2 }).data())[0]!)).to.equal(true);
     expect(gpuInfo().readbacks).to.equal(before + 1);
   });
 
-  it('gpu.js ran every kernel in this mode (no silent fallback)', () => {
+  it('gpu.js ran every kernel in this mode (no silent fallback)', async () => {
     expect(gpuInfo().fallbacks.filter((f) => f.startsWith(`${mode}|`))).to.deep.equal([]);
   });
 }

@@ -1,7 +1,7 @@
 // Layer: autograd. Variable: a Tensor plus what reverse mode needs (grad, requiresGrad, the node that
 // made it). Computing methods forward to the differentiable ops. Imports tensor, tape, backward, ops.
 import * as T from '@propel-ts/tensor';
-import type { DType, Device, NestedArray, Tensor } from '@propel-ts/tensor';
+import type { DType, Device, NestedArray, Tensor, TypedArray } from '@propel-ts/tensor';
 import type { Node } from './tape';
 import { backward, type BackwardOptions } from './backward';
 import * as ops from './ops';
@@ -65,6 +65,10 @@ export class Variable {
 
   item(): number { return this.value.item(); }
   toArray(): NestedArray { return this.value.toArray(); }
+  /** The value's elements, read asynchronously (the only readback of gpu.js's webgpu mode): `Tensor.data()`. */
+  data(): Promise<TypedArray> { return this.value.data(); }
+  /** `toArray()`, asynchronously: `Tensor.array()`. */
+  array(): Promise<NestedArray> { return this.value.array(); }
   toString(): string { return `Variable(${this.value.toString()}${this.requiresGrad ? ', requiresGrad' : ''})`; }
 
   // ---- differentiable methods (see ops/ for the definitions) -------------------------------------

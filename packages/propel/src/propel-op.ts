@@ -59,9 +59,13 @@ function gpuForward(output: Tensor, target: Tensor, p: Params, needsGrad: boolea
   // inputs are validated when the loss is read back, not per call (that would cost a readback a step): the
   // kernel makes the loss non-finite for a non-finite input, which the CPU validation then names with its index
   T.onReadback(out, (values) => {
-    if (values.some((v) => !Number.isFinite(v))) {
-      checkPropelInputs(output.shape, target.shape, p, { output: output.toTypedArray(), target: target.toTypedArray() });
-    }
+    if (values.every(Number.isFinite)) return;
+    const check = (o: FloatArray, t: FloatArray): void => {
+      checkPropelInputs(output.shape, target.shape, p, { output: o, target: t });
+    };
+    // webgpu reads back asynchronously: the check then waits for the inputs, and the loss's data() rejects
+    if (!T.canReadSync(output)) return Promise.all([output.data(), target.data()]).then(([o, t]) => check(o, t));
+    check(output.toTypedArray(), target.toTypedArray());
   });
   return { out, saved: needsGrad ? saved : undefined };
 }

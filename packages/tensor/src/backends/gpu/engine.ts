@@ -30,6 +30,11 @@ export interface Engine {
   /** The largest output this mode can hold (2^24, and the texture or buffer limit of the device). */
   readonly maxElements: number;
   readonly maxTextureSize: number | null;
+  /**
+   * The most inputs one kernel reads: GL kernels bind only so many textures (8 is safe everywhere), and
+   * WebGPU's default allows 8 storage buffers per shader stage, the output included.
+   */
+  readonly maxInputs: number;
   /** The WebGPU adapter's description (webgpu mode), e.g. 'SwiftShader driver 5.0.0'. */
   readonly adapter: string | null;
   readonly kernels: Map<string, GpuJsKernel>;
@@ -76,7 +81,8 @@ function createEngine(mode: GpuMode, adapter?: WebGpuAdapter): Engine {
     : storage === 'buffer' ? Math.min(MAX_INDEX, bufferLimit) : MAX_INDEX;
   const info = adapter?.info;
   const name = info ? [info.description, info.vendor, info.architecture].filter((x) => x).join(' / ') : '';
-  return { mode, gpu, storage, maxElements, maxTextureSize, adapter: storage === 'buffer' ? name || 'unknown adapter' : null, kernels: new Map() };
+  const maxInputs = storage === 'buffer' ? 7 : 8;
+  return { mode, gpu, storage, maxElements, maxTextureSize, maxInputs, adapter: storage === 'buffer' ? name || 'unknown adapter' : null, kernels: new Map() };
 }
 
 // read [0..9] as a 3x3 view with strides [1, 3] at offset 1 (a transpose): catches a broken context
@@ -250,8 +256,10 @@ export function runKernel(engine: Engine, spec: KernelSpec, args: readonly Kerne
     fail(spec.op, `output of ${spec.size} elements is too large for gpu.js mode '${engine.mode}': at most ${limit}, expected a smaller tensor (or use device 'cpu')`);
   }
   // a GL kernel silently misreads an argument whose texture size changed: input lengths are part of the key
+  // (webgpu reads each buffer's size at run time), and so is the output size (a custom kernel's source
+  // need not mention it)
   const argKey = args.map((a) => (typeof a === 'number' ? 'n' : a instanceof Float32Array ? `a${a.length}` : a instanceof Promise ? 'b' : `t${textureLength(a)}`)).join(',');
-  const key = `${spec.key}|${argKey}`;
+  const key = `${spec.key}|${spec.size}|${argKey}`;
   let kernel = engine.kernels.get(key);
   const failed = (e: unknown) => fail(spec.op, `gpu.js mode '${engine.mode}' failed to run the kernel: ${message(e)}`);
   const run = (k: GpuJsKernel, values: readonly KernelArg[]): KernelResult => {

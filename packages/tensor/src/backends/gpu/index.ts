@@ -90,6 +90,16 @@ function engineFor(op: string, xs: readonly Tensor[]): Engine {
   return engine;
 }
 
+/**
+ * webgpu queues a kernel only once its inputs' buffers exist. Until then the inputs' storages must stay
+ * reachable: collecting one deletes its buffer (see deviceMemory), and the kernel would read a deleted buffer.
+ * The result's own Promise holds them until it settles.
+ */
+function keepAlive(result: KernelResult, inputs: readonly Tensor[]): KernelResult {
+  if (result instanceof Promise) void result.then(() => inputs, () => inputs);
+  return result;
+}
+
 function wrap(engine: Engine, data: KernelResult, shape: readonly number[]): Tensor {
   const size = sizeOf(shape);
   return new Tensor(new GpuStorage(engine, data, size), shape, contiguousStrides(shape), 0, 'float32');
@@ -103,7 +113,8 @@ function empty(engine: Engine, shape: readonly number[]): Tensor {
 function launch(engine: Engine, spec: K.KernelSpec, inputs: readonly Tensor[], shape: readonly number[]): Tensor {
   const args: KernelArg[] = [];
   for (const x of inputs) args.push(storageOf(x).data, x.offset);
-  return wrap(engine, runKernel(engine, spec, args), shape);
+  args.push(...(spec.scalars ?? []));
+  return wrap(engine, keepAlive(runKernel(engine, spec, args), inputs), shape);
 }
 
 const operand = (x: Tensor): K.Operand => ({ strides: x.strides });
@@ -146,9 +157,11 @@ async function toHostAsync(x: Tensor): Promise<TypedArray> {
   if (x.size === 0) return new Float32Array(0);
   const s = storageOf(x);
   if (s.syncReadable) return toHost(x);
-  const data = flatOnDevice(x).data;
+  const flat = flatOnDevice(x);
   counters.readbacks++;
-  const values = (await readResultAsync(data, x.size)).slice();
+  const values = (await readResultAsync(flat.data, x.size)).slice();
+  // `flat` and `s` are used after the await, so their buffers cannot be collected while being read
+  if (flat.length < x.size) internal('a flat copy is shorter than the tensor');
   for (const check of s.readChecks ?? []) await check(values);
   return values;
 }
@@ -245,8 +258,6 @@ function hostMatmul(engine: Engine, a: Tensor, b: Tensor): Tensor {
   return wrap(engine, data, c.shape);
 }
 
-/** GL kernels may bind only so many textures: concatenate at most this many inputs per kernel. */
-const CONCAT_GROUP = 8;
 
 function concat(xs: readonly Tensor[], axis: number): Tensor {
   const engine = engineFor('concat', xs);
@@ -254,10 +265,11 @@ function concat(xs: readonly Tensor[], axis: number): Tensor {
   const shape = xs[0]!.shape.slice();
   shape[axis] = xs.reduce((s, x) => s + x.shape[axis]!, 0);
   if (sizeOf(shape) === 0) return empty(engine, shape);
-  if (parts.length > CONCAT_GROUP) {
+  const group = engine.maxInputs;
+  if (parts.length > group) {
     // concatenation is associative: join groups, then join the groups' results
     const groups: Tensor[] = [];
-    for (let i = 0; i < parts.length; i += CONCAT_GROUP) groups.push(concat(parts.slice(i, i + CONCAT_GROUP), axis));
+    for (let i = 0; i < parts.length; i += group) groups.push(concat(parts.slice(i, i + group), axis));
     return concat(groups, axis);
   }
   return launch(engine, K.concat(parts.map((x) => x.shape), parts.map(operand), axis), parts, shape);
@@ -458,11 +470,12 @@ export function runGpuKernel(call: GpuKernelCall): Tensor {
   if (!output.every((d) => Number.isInteger(d) && d >= 0)) fail(name, `output shape must be non-negative integers, got [${output.join(',')}]`);
   if (!(Number.isInteger(loopBound) && loopBound >= 0)) fail(name, `loopBound must be a non-negative integer, got ${String(loopBound)}`);
   const engine = engineFor(name, inputs);
+  if (inputs.length > engine.maxInputs) fail(name, `${inputs.length} inputs, expected at most ${engine.maxInputs} in gpu.js mode '${engine.mode}' (a kernel binds only so many textures or buffers)`);
   const size = sizeOf(output);
   if (size === 0) return empty(engine, output);
   const spec: K.KernelSpec = { op: name, key: `custom|${name}|${source}`, source, size, loopMax: loopBound };
   const args: KernelArg[] = [];
   for (const x of inputs) args.push(storageOf(x).data, x.offset);
   args.push(...scalars);
-  return wrap(engine, runKernel(engine, spec, args), output);
+  return wrap(engine, keepAlive(runKernel(engine, spec, args), inputs), output);
 }

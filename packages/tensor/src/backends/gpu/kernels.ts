@@ -17,7 +17,16 @@ export interface KernelSpec {
   readonly size: number;
   /** The largest loop bound in the source; gpu.js's loopMaxIterations is set to it (default cap: 1000). */
   readonly loopMax: number;
+  /** Numbers passed after the inputs (runtime arguments, e.g. NaN and Infinity: see SPECIAL_VALUES). */
+  readonly scalars?: readonly number[];
 }
+
+/**
+ * Kernel sources may name `nan` and `inf`; such a kernel takes them as runtime arguments. A source cannot
+ * write them: gpu.js rejects a NaN literal, and its WGSL translation turns \`Infinity\` into the largest
+ * finite float32; nor can it compute them (0/0 is a WGSL compile error, and a device may fold it).
+ */
+const SPECIAL_VALUES: readonly [string, number][] = [['nan', NaN], ['inf', Infinity]];
 
 /** A strided input as the generators see it: strides over the kernel's index space. */
 export interface Operand {
@@ -52,14 +61,48 @@ if (Math.abs(${x}) < 0.5) {
 }
 
 /**
+ * `out = sin(x)` or `cos(x)` to a few float32 ulp on every device, as Cephes' sinf/cosf: |x| reduced by
+ * multiples of pi/4 (Cody-Waite, pi/4 split in three so the reduction is exact for |x| < 8192), then a
+ * minimax polynomial for sin or cos on [-pi/4, pi/4] chosen by the octant. The devices' own sin/cos are
+ * not accurate enough: WGSL only promises 2^-11 absolute, and SwiftShader's is off by 2e-4.
+ */
+function sinCosLines(fn: 'sin' | 'cos', x: string, out: string): string {
+  const a = `${out}a`, j = `${out}j`, r = `${out}r`, z = `${out}z`, q = `${out}q`;
+  const sinPoly = `((-0.00019515295891 * ${z} + 0.0083321608736) * ${z} - 0.16666654611) * ${z} * ${r} + ${r}`;
+  const cosPoly = `((0.00002443315711809948 * ${z} - 0.001388731625493765) * ${z} + 0.04166664568298827) * ${z} * ${z} - 0.5 * ${z} + 1`;
+  return `let ${a} = Math.abs(${x});
+let ${j} = Math.floor(${a} * 1.2732395447351628);
+if (${j} - Math.floor(${j} / 2) * 2 === 1) { ${j} = ${j} + 1; }
+let ${r} = ((${a} - ${j} * 0.78515625) - ${j} * 0.00024187564849853516) - ${j} * 3.774894977445941e-8;
+let ${z} = ${r} * ${r};
+let ${q} = ${j} - Math.floor(${j} / 8) * 8;
+${fn === 'sin'
+    ? `let ${out} = ${sinPoly};
+if (${q} === 2 || ${q} === 6) { ${out} = ${cosPoly}; }
+if (${q} > 3) { ${out} = -${out}; }
+if (${x} < 0) { ${out} = -${out}; }`
+    : `let ${out} = ${cosPoly};
+if (${q} === 2 || ${q} === 6) { ${out} = ${sinPoly}; }
+if (${q} === 2 || ${q} === 4) { ${out} = -${out}; }`}`;
+}
+
+/**
+ * NaN tests are written `!(v === v)`, never `v !== v`: WGSL lets a compiler assume there is no NaN, and
+ * SwiftShader's unordered not-equal says false for NaN !== NaN, while its ordered equal is right.
+ * Unary ops end with this line, so NaN in gives NaN out on devices whose exp or log do not keep it.
+ */
+const NAN_IN_NAN_OUT = 'if (!(v === v)) { y = v; }';
+
+/**
  * Unary ops: statements reading `v`, defining `y`, with the semantics of the CPU kernels in
  * cpu/kernels.ts (NaN in gives NaN out; sigmoid and softplus in their overflow-safe forms).
  */
-export const UNARY_SRC = {
+const UNARY_BODY = {
   neg: 'let y = -v;',
   abs: 'let y = Math.abs(v);',
   exp: 'let y = Math.exp(v);',
-  log: 'let y = Math.log(v);',
+  // devices disagree outside the domain (SwiftShader gives log|v|): spelled out as on the CPU
+  log: 'let y = Math.log(v);\nif (v < 0) { y = nan; } else if (v === 0) { y = -inf; } else if (v === inf) { y = inf; }',
   sqrt: 'let y = Math.sqrt(v);',
   square: 'let y = v * v;',
   reciprocal: 'let y = 1 / v;',
@@ -72,16 +115,20 @@ if (v < 0) { y = -y; }`,
 let y = se / (1 + se);
 if (v >= 0) { y = 1 / (1 + se); }`,
   relu: 'let y = v > 0 ? v : (v === v ? 0 : v);',
-  sin: 'let y = Math.sin(v);',
-  cos: 'let y = Math.cos(v);',
+  sin: sinCosLines('sin', 'v', 'y'),
+  cos: sinCosLines('cos', 'v', 'y'),
   sign: 'let y = v > 0 ? 1 : (v < 0 ? -1 : v);',
-  log1p: log1pLines('v', 'y'),
+  log1p: `${log1pLines('v', 'y')}\nif (v < -1) { y = nan; } else if (v === -1) { y = -inf; } else if (v === inf) { y = inf; }`,
   expm1: expm1Lines('v', 'y'),
   softplus: `let sx = Math.exp(v);
 ${log1pLines('sx', 'sl')}
 let y = sl;
 if (v > 20) { y = v; } else if (v < -20) { y = sx; }`,
 } satisfies { [K in UnaryOp]: string };
+
+export const UNARY_SRC = Object.fromEntries(
+  Object.entries(UNARY_BODY).map(([op, body]) => [op, `${body}\n${NAN_IN_NAN_OUT}`]),
+) as { [K in UnaryOp]: string };
 
 /** Binary ops: statements reading `u` and `w`, defining `y` (comparisons give 0 or 1). */
 export const BINARY_SRC = {
@@ -93,12 +140,23 @@ export const BINARY_SRC = {
   pow: `let y = Math.pow(u, w);
 if (w === 0) { y = 1; } else if (u < 0 && Math.floor(w) === w) {
   y = Math.pow(-u, w);
-  if (Math.floor(w / 2) * 2 !== w) { y = -y; }
-}`,
-  maximum: 'let y = (u > w || u !== u) ? u : w;',
-  minimum: 'let y = (u < w || u !== u) ? u : w;',
+  if (!(Math.floor(w / 2) * 2 === w)) { y = -y; }
+}
+if (u < 0 && !(Math.floor(w) === w) && u > -inf) { y = nan; }
+if (Math.abs(u) === inf && !(w === 0)) {
+  y = w > 0 ? inf : 0;
+  if (u < 0 && Math.floor(w) === w && !(Math.floor(w / 2) * 2 === w)) { y = -y; }
+}
+if (u === 0 && w < 0) {
+  y = inf;
+  if (Math.floor(w) === w && !(Math.floor(w / 2) * 2 === w) && 1 / u < 0) { y = -inf; }
+}
+if (!(u === u) && !(w === 0)) { y = u; }
+if (!(w === w)) { y = w; }`,
+  maximum: 'let y = (u > w || !(u === u)) ? u : w;',
+  minimum: 'let y = (u < w || !(u === u)) ? u : w;',
   eq: 'let y = u === w ? 1 : 0;',
-  ne: 'let y = u !== w ? 1 : 0;',
+  ne: 'let y = !(u === w) ? 1 : 0;',
   lt: 'let y = u < w ? 1 : 0;',
   le: 'let y = u <= w ? 1 : 0;',
   gt: 'let y = u > w ? 1 : 0;',
@@ -110,8 +168,8 @@ export const REDUCE_SRC = {
   sum: { init: '0', step: 'acc = acc + v;' },
   prod: { init: '1', step: 'acc = acc * v;' },
   // max/min start from the first element (a GL literal cannot be -Infinity); NaN wins, as on the CPU
-  max: { init: 'first', step: 'if (v > acc || v !== v) { acc = v; }' },
-  min: { init: 'first', step: 'if (v < acc || v !== v) { acc = v; }' },
+  max: { init: 'first', step: 'if (v > acc || !(v === v)) { acc = v; }' },
+  min: { init: 'first', step: 'if (v < acc || !(v === v)) { acc = v; }' },
 } satisfies { [K in ReduceOp]: { init: string; step: string } };
 
 // ---- layout helpers ---------------------------------------------------------------------------------
@@ -199,12 +257,14 @@ export function elementwise(op: string, body: string, vars: readonly string[], s
   const lines = [...splitIndex('this.thread.x', p, c.shape)];
   vars.forEach((v, j) => lines.push(`let ${v} = x${j}[${address(`o${j}`, p, c.strides[j]!)}];`));
   lines.push(body, 'return y;');
+  const special = SPECIAL_VALUES.filter(([name]) => new RegExp(`\\b${name}\\b`).test(body));
   return {
     op,
     key: key(op, c.shape, ...c.strides.slice(0, inputs.length)),
-    source: fn(inputs.flatMap((_, j) => [`x${j}`, `o${j}`]), lines),
+    source: fn([...inputs.flatMap((_, j) => [`x${j}`, `o${j}`]), ...special.map(([name]) => name)], lines),
     size,
     loopMax: 1,
+    scalars: special.map(([, value]) => value),
   };
 }
 
@@ -277,7 +337,7 @@ export function argReduce(op: 'argmax' | 'argmin', shape: readonly number[], x: 
     `for (let r = 1; r < ${n}; r++) {`,
     '  if (best === best) {',
     `    let v = x0[base + r * ${s}];`,
-    `    if (v ${cmp} best || v !== v) { best = v; bi = r; }`,
+    `    if (v ${cmp} best || !(v === v)) { best = v; bi = r; }`,
     '  }',
     '}',
     'return bi;',
