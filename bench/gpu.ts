@@ -6,7 +6,8 @@
 import {
   abs, add, exp, gpuInfo, matmul, maximum, mul, neg, rand, setGpuMode, sigmoid, sqrt, sub, tanh, type Tensor,
 } from '@propel-ts/tensor';
-import { measure, type Measurement } from './harness';
+import { measureAsync, type Measurement } from './harness';
+import { withBenchModes } from './modes';
 
 /** One benchmark line, as `npm run bench` prints it. */
 export type GpuBenchLine = { workload: string; params: Record<string, string | number | boolean>; median_ms: number; runs: number };
@@ -38,12 +39,10 @@ export async function runGpuBench(report: Sink): Promise<void> {
   const emit = (line: GpuBenchLine) => (typeof report === 'function' ? report(line) : report.add(line));
   const wants = (w: string) => typeof report === 'function' || !report.wants || report.wants(w);
   if (!wants('W3.matmul.gpu') && !wants('E.chain10.gpu')) return;
-  const info = gpuInfo();
-  const before = info.requested;
-  for (const [mode, why] of Object.entries(info.unavailable)) process.stderr.write(`bench gpu: skipping mode ${mode} (${why})\n`);
-  try {
-    for (const mode of info.availableModes) {
+  await withBenchModes('gpu', async (modes, adapter) => {
+    for (const mode of modes) {
       setGpuMode(mode);
+      const device: Record<string, string> = mode === 'webgpu' ? { adapter: adapter ?? 'unknown' } : {};
       // the cpu mode runs gpu.js's JavaScript transpilation: far slower elementwise, so fewer chain runs
       const slow = mode === 'cpu';
       if (wants('W3.matmul.gpu')) {
@@ -51,21 +50,20 @@ export async function runGpuBench(report: Sink): Promise<void> {
         const a = rand([n, n], { seed: 1, device: 'gpu' });
         const b = rand([n, n], { seed: 2, device: 'gpu' });
         // webasm and cpu modes route matmul to the CPU backend's WebAssembly SIMD gemm (docs/gpu.md)
-        const r = measure(() => matmul(a, b).toTypedArray(), { warmup: 3, runs: 11, budgetMs: 8000 });
+        // data() reads back in every mode (webgpu only asynchronously)
+        const r = await measureAsync(() => matmul(a, b).data(), { warmup: 3, runs: 11, budgetMs: 8000 });
         const kernel = mode === 'webasm' || mode === 'cpu' ? 'wasm SIMD gemm on the host arrays' : 'gpu.js kernel';
-        emit({ workload: 'W3.matmul.gpu', params: { mode, m: n, k: n, n, dtype: 'float32', kernel, readback: 'result read back once per run' }, ...r });
+        emit({ workload: 'W3.matmul.gpu', params: { mode, ...device, m: n, k: n, n, dtype: 'float32', kernel, readback: 'result read back once per run' }, ...r });
       }
       if (wants('E.chain10.gpu')) {
         const size = 1 << 20;
         const x = rand([size], { seed: 3, device: 'gpu' });
         const r0 = gpuInfo().readbacks;
-        const r = measure(() => chain10(x).toTypedArray(), { warmup: slow ? 1 : 2, runs: slow ? 3 : 7, budgetMs: 8000 });
+        const r = await measureAsync(() => chain10(x).data(), { warmup: slow ? 1 : 2, runs: slow ? 3 : 7, budgetMs: 8000 });
         const calls = r.runs + (slow ? 1 : 2);
         const perRun = (gpuInfo().readbacks - r0) / calls;
-        emit({ workload: 'E.chain10.gpu', params: { mode, elements: size, ops: 10, dtype: 'float32', readbacks_per_run: perRun }, ...r });
+        emit({ workload: 'E.chain10.gpu', params: { mode, ...device, elements: size, ops: 10, dtype: 'float32', readbacks_per_run: perRun }, ...r });
       }
     }
-  } finally {
-    setGpuMode(before);
-  }
+  });
 }

@@ -45,10 +45,29 @@ export function measure(fn: () => unknown, options: MeasureOptions = {}): { medi
     times.push(performance.now() - t0);
     if (times.length >= 3 && performance.now() - start > budgetMs) break;
   }
+  return { median_ms: median(times), runs: times.length };
+}
+
+/** `measure` for work that ends in a Promise (an asynchronous readback, e.g. webgpu's `await t.data()`). */
+export async function measureAsync(fn: () => Promise<unknown>, options: MeasureOptions = {}): Promise<{ median_ms: number; runs: number }> {
+  const { warmup = 3, runs = 15, budgetMs = 5000 } = options;
+  for (let i = 0; i < warmup; i++) sink = await fn();
+  const times: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    sink = await fn();
+    times.push(performance.now() - t0);
+    if (times.length >= 3 && performance.now() - start > budgetMs) break;
+  }
+  return { median_ms: median(times), runs: times.length };
+}
+
+function median(times: number[]): number {
   times.sort((a, b) => a - b);
   const mid = times.length >> 1;
-  const median = times.length % 2 === 1 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2;
-  return { median_ms: Number(median.toFixed(4)), runs: times.length };
+  const m = times.length % 2 === 1 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2;
+  return Number(m.toFixed(4));
 }
 
 /** Collects measurements: prints each as a JSON line when added, and the table at the end. */

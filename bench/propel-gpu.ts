@@ -8,7 +8,8 @@ import * as T from '@propel-ts/tensor';
 import * as A from '@propel-ts/autograd';
 import { gpuInfo, setGpuMode } from '@propel-ts/tensor';
 import { propelLoss } from '@propel-ts/propel';
-import { measure, type Report } from './harness';
+import { measureAsync, type Report } from './harness';
+import { withBenchModes } from './modes';
 import { inputs, SIGMA, SIZES } from './propel';
 
 /**
@@ -20,12 +21,10 @@ import { inputs, SIGMA, SIZES } from './propel';
  */
 export async function runPropelGpuBench(report: Report): Promise<void> {
   if (!report.wants('W1.propel.gpu')) return;
-  const info = gpuInfo();
-  const before = info.requested;
-  for (const [mode, why] of Object.entries(info.unavailable)) process.stderr.write(`bench propel-gpu: skipping mode ${mode} (${why})\n`);
-  try {
-    for (const mode of info.availableModes) {
+  await withBenchModes('propel-gpu', async (modes, adapter) => {
+    for (const mode of modes) {
       setGpuMode(mode);
+      const device: Record<string, string> = mode === 'webgpu' ? { adapter: adapter ?? 'unknown' } : {};
       for (const [B, I, n] of SIZES) {
         const { out, tgt } = inputs(B, I, n, 1);
         const target = T.tensor(tgt, { shape: [B, n], device: 'gpu' });
@@ -33,22 +32,20 @@ export async function runPropelGpuBench(report: Report): Promise<void> {
         const step = () => {
           output.grad = null;
           propelLoss(output, target, { sigma: SIGMA }).backward();
-          return output.grad!.reshape([B * I * 2 * n]).slice(0, 0, 1).item();
+          return output.grad!.reshape([B * I * 2 * n]).slice(0, 0, 1).data();
         };
         const r0 = gpuInfo().readbacks;
         const big = B >= 65536;
-        const r = measure(step, { warmup: 2, runs: big ? 5 : 11, budgetMs: 10_000 });
+        const r = await measureAsync(step, { warmup: 2, runs: big ? 5 : 11, budgetMs: 10_000 });
         const perRun = (gpuInfo().readbacks - r0) / (r.runs + 2);
         report.add({
           workload: 'W1.propel.gpu',
-          params: { B, I, n, dtype: 'float32', reduction: 'mean', device: 'gpu', mode, readbacks_per_run: perRun },
+          params: { B, I, n, dtype: 'float32', reduction: 'mean', device: 'gpu', mode, ...device, readbacks_per_run: perRun },
           ...r,
         });
       }
     }
-  } finally {
-    setGpuMode(before);
-  }
+  });
 }
 
 // `npx ts-node bench/propel-gpu.ts [--only ...]`: this suite alone.
