@@ -4,7 +4,9 @@
 // its fence (for code that needs the reader's own model or data). Nothing is written to disk: each block is
 // transpiled in memory and run with a `require` that resolves from the repository root, so
 // '@propel-ts/tensor', '@propel-ts/autograd' and '@propel-ts/propel' load the packages' sources (through
-// ts-node, which mocha registers). What a block prints is captured and shown only when it fails.
+// ts-node, which mocha registers). What a block prints is captured and shown only when it fails. A block
+// whose last line is `main();` (asynchronous code, e.g. webgpu's `await t.data()`) is awaited: the test
+// waits for main()'s Promise and fails when it rejects.
 import { expect } from 'chai';
 import { readFileSync } from 'fs';
 import { createRequire } from 'module';
@@ -58,10 +60,11 @@ function compilerOptions(): ts.CompilerOptions {
   return { ...parsed.options, noEmit: true, types: ['node'] };
 }
 
-/** Transpile one block to CommonJS and run it; returns what it printed. Throws what it throws. */
-function runSnippet(s: Snippet, k: number): string[] {
+/** Transpile one block to CommonJS and run it (awaiting a final `main();`); returns what it printed. Throws what it throws. */
+async function runSnippet(s: Snippet, k: number): Promise<string[]> {
   const file = virtualPath(s, k);
-  const js = ts.transpileModule(s.code, {
+  const code = s.code.replace(/^main\(\);\s*$(?![\s\S]*\S)/m, 'export const __done = main();');
+  const js = ts.transpileModule(code, {
     fileName: file,
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
   }).outputText;
@@ -75,6 +78,7 @@ function runSnippet(s: Snippet, k: number): string[] {
     (...args: unknown[]) => unknown;
   try {
     run(createRequire(file), mod, mod.exports, capture, file, dirname(file));
+    await mod.exports.__done;
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
     err.message = `${label(s)}: the snippet threw: ${err.message}${printed.length ? `\n  it printed:\n    ${printed.join('\n    ')}` : ''}`;
@@ -121,6 +125,6 @@ describe('docs: code snippets', () => {
   snippets.forEach((s, k) => {
     const title = `runs ${label(s)}`;
     if (s.skip) it.skip(`${title} (<!-- not-run -->)`);
-    else it(title, () => { runSnippet(s, k); });
+    else it(title, async () => { await runSnippet(s, k); });
   });
 });
