@@ -443,6 +443,24 @@ function paritySuite(mode: GpuMode): void {
       if (gpuInfo().syncReadback) compare('to cpu', back.to('cpu').toTypedArray(), v.toTypedArray(), EXACT);
       else expect(() => back.to('cpu')).to.throw(/^to: a 'gpu' tensor in gpu\.js mode 'webgpu' can only be read asynchronously .* expected `await t\.data\(\)`/);
       compare('to cpu (async)', await back.data(), v.toTypedArray(), EXACT);
+      expect(await back.array()).to.deep.equal(v.toArray());
+    });
+    it('synchronous readers work, or (webgpu) fail naming the call and the asynchronous way', async () => {
+      const t = T.tensor([[1.5, -2], [3, 4]], { device: 'gpu' });
+      const s = T.sum(t);
+      if (gpuInfo().syncReadback) {
+        expect(s.item()).to.equal(6.5);
+        expect(t.toArray()).to.deep.equal([[1.5, -2], [3, 4]]);
+        expect(String(t)).to.equal(String(T.tensor([[1.5, -2], [3, 4]])).replace(/\)$/, ", device='gpu')"));
+        return;
+      }
+      const asyncOnly = (call: string) => new RegExp(`^${call}: a 'gpu' tensor in gpu\\.js mode 'webgpu' can only be read asynchronously \\(WebGPU maps buffers with mapAsync\\), expected \`await t\\.data\\(\\)\` or \`await t\\.array\\(\\)\`$`);
+      expect(() => s.item()).to.throw(asyncOnly('item'));
+      expect(() => t.toArray()).to.throw(asyncOnly('toArray'));
+      expect(() => t.toTypedArray()).to.throw(asyncOnly('toTypedArray'));
+      expect(() => t.to('cpu')).to.throw(asyncOnly('to'));
+      expect(String(t)).to.equal("tensor(<4 values on the device: read with await t.data()>, shape=[2, 2], device='gpu')");
+      expect(await s.array()).to.equal(6.5);
     });
   });
 
@@ -489,6 +507,18 @@ function paritySuite(mode: GpuMode): void {
         .to.throw(/k: input 0 must be a 'gpu' tensor, got device 'cpu'/);
       expect(() => T.runGpuKernel({ name: 'k', output: [1], inputs: [], loopBound: 1.5, source: 'function() { return 0; }' }))
         .to.throw(/loopBound must be a non-negative integer/);
+      // a kernel gpu.js cannot translate: an error naming the kernel, at the call, or in webgpu (which
+      // compiles asynchronously) when its result is read
+      const broken = () => T.runGpuKernel({ name: 'broken', output: [2], inputs: [view], loopBound: 1, source: 'function(x0, o0) { return noSuchFunction(x0[o0]); }' });
+      const brokenError = new RegExp(`^broken: gpu\\.js mode '${mode}' failed to run the kernel: .+`, 's');
+      if (gpuInfo().syncReadback) expect(broken).to.throw(brokenError);
+      else {
+        const y2 = T.exp(broken());      // an op on the failed result fails with the same error
+        let error: unknown;
+        await y2.data().catch((e: unknown) => { error = e; });
+        expect(error).to.be.instanceOf(Error);
+        expect((error as Error).message).to.match(brokenError);
+      }
     });
     it('float64 on gpu is a clear error', async () => {
       expect(() => T.tensor([1], { dtype: 'float64', device: 'gpu' })).to.throw(/float64 is not supported on 'gpu'/);
