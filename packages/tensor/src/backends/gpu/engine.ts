@@ -1,7 +1,7 @@
 // Layer: tensor/backends/gpu. The gpu.js side of the GPU backend: which mode runs (chosen best first,
 // overridable), one gpu.js instance per mode, the compiled-kernel cache, size guard rails and counters.
 // Imports the loader, the kernel spec type and errors.
-import { fail, TensorError } from '../../errors';
+import { fail, internal } from '../../errors';
 import type { KernelSpec } from './kernels';
 import {
   envGpuMode, loadGpuJs, type GpuJsBuffer, type GpuJsInstance, type GpuJsKernel, type KernelArg, type KernelResult,
@@ -320,7 +320,7 @@ function firstElements(data: Float32Array | ArrayLike<number>, length: number): 
 export function readResult(r: KernelResult, length: number): Float32Array {
   if (r instanceof Float32Array) return firstElements(r, length);
   if (r instanceof Promise) {
-    throw new TensorError('toArray: a webgpu result cannot be read synchronously, expected an asynchronous read (await t.data())');
+    return internal('readResult: a webgpu result cannot be read synchronously (callers check syncReadable and use readResultAsync)');
   }
   return firstElements(r.toArray(), length);
 }
