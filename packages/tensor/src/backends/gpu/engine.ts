@@ -54,7 +54,7 @@ export function isGpuMode(x: unknown): x is GpuMode {
   return typeof x === 'string' && (GPU_MODES as readonly string[]).includes(x);
 }
 
-export function message(e: unknown): string {
+function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
@@ -106,7 +106,7 @@ function probe(mode: GpuMode): string | null {
   const known = probes.get(mode);
   if (known !== undefined) return known;
   // whether a WebGPU adapter exists is only known asynchronously: initGpu() probes webgpu
-  if (mode === 'webgpu') return webGpuNavigator() ? WEBGPU_NOT_PROBED : WEBGPU_MISSING;
+  if (mode === 'webgpu') return WEBGPU_NOT_PROBED;
   let reason: string | null = null;
   try {
     reason = staticReason(mode);
@@ -130,12 +130,11 @@ const WEBGPU_NOT_PROBED = 'navigator.gpu is present but not probed yet: whether 
  * Resolves to null when webgpu works here, else the reason.
  */
 export function probeWebGpu(): Promise<string | null> {
-  if (!webGpuNavigator()) return Promise.resolve(WEBGPU_MISSING);
+  const nav = webGpuNavigator();
+  if (!nav) return Promise.resolve(WEBGPU_MISSING);
   const known = probes.get('webgpu');
   if (known !== undefined) return Promise.resolve(known);
   webGpuProbe ??= (async (): Promise<string | null> => {
-    const nav = webGpuNavigator();
-    if (!nav) return WEBGPU_MISSING;
     try {
       if (!loadGpuJs().GPU.isWebGPUSupported) return 'gpu.js reports WebGPU as unsupported here';
       const adapter = await nav.requestAdapter();
