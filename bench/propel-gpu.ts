@@ -48,7 +48,7 @@ export async function runPropelGpuBench(report: Report): Promise<void> {
   });
 }
 
-// `npx ts-node bench/propel-gpu.ts [--only ...]`: this suite alone.
+// `npm run ts -- bench/propel-gpu.ts [--only ...]`: this suite alone.
 if (require.main === module) {
   void import('./harness').then(async ({ Report }) => {
     const report = Report.fromArgs(process.argv.slice(2));

@@ -56,7 +56,7 @@ export function runTrainBench(report: Report): void {
   }
   if (report.wants('W2.memory')) {
     // in a fresh process: the other workloads' allocations would hide (or fake) growth in this one's RSS
-    const out = execFileSync(process.execPath, ['--expose-gc', '-r', 'ts-node/register', join(__dirname, 'train-memory.ts')], {
+    const out = execFileSync(process.execPath, ['--expose-gc', '--conditions=@propel-ts/source', '-r', 'ts-node/register', join(__dirname, 'train-memory.ts')], {
       cwd: join(__dirname, '..'), encoding: 'utf8', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
     });
     const m = JSON.parse(out.trim().split('\n').at(-1)!) as Measurement;

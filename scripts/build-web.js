@@ -56,7 +56,9 @@ async function buildWeb({ minify = false, quiet = false } = {}) {
     sourcemap: true,
     minify,
     logLevel: quiet ? 'error' : 'warning',
-    // packages/*/package.json point "main" at src/index.ts: esbuild compiles the TypeScript directly
+    // the '@propel-ts/source' export condition maps each package to its src/index.ts: esbuild compiles the
+    // TypeScript directly, no build of the packages first
+    conditions: ['@propel-ts/source'],
     mainFields: ['browser', 'module', 'main'],
     plugins: [fixturePlugin],
   });

@@ -12,4 +12,4 @@ if ! command -v xvfb-run >/dev/null; then
 fi
 # --no-config: run only this suite (.mocharc.json would add every test file to the run)
 exec xvfb-run -a -s "-screen 0 1x1x24" \
-  npx mocha --no-config --require ts-node/register --extension ts --timeout 120000 test/tensor/gpu-parity.test.ts
+  npx mocha --no-config --node-option conditions=@propel-ts/source --require ts-node/register --extension ts --timeout 120000 test/tensor/gpu-parity.test.ts

@@ -6,11 +6,12 @@ import { readdirSync, readFileSync, statSync } from 'fs';
 import { join, relative } from 'path';
 
 const ROOT = join(__dirname, '..');
-const PACKAGES = ['tensor', 'autograd', 'propel'] as const;
+const PACKAGES = ['tensor', 'autograd', 'propel', 'io'] as const;
 const ALLOWED: Record<(typeof PACKAGES)[number], string[]> = {
   tensor: ['gpu.js'],
-  autograd: ['@propel-ts/tensor'],
+  autograd: ['@propel-ts/tensor', 'chai'],
   propel: ['@propel-ts/tensor', '@propel-ts/autograd'],
+  io: ['@propel-ts/tensor', '@propel-ts/autograd'],
 };
 
 function sources(dir: string): string[] {

@@ -7,13 +7,18 @@
 // trains. Training yields to the event loop every 30 ms or so, between the phases of a step if need be (the
 // first step compiles every GPU kernel), so the page never freezes. On load, the page also runs tensor parity and PROPEL reference checks (checks.ts) in every
 // gpu.js mode the browser offers. Elements carry data-testid attributes for test/web/playground.e2e.test.ts.
+import { GPU } from 'gpu.js';
 import * as T from '@propel-ts/tensor';
 import type { SigmaTransform } from '@propel-ts/propel';
 import { Trainer, type TrainConfig } from './train';
 import { drawLoss, drawMixture } from './draw';
+import { runChecks, CHECKS_PER_MODE, type CheckResult } from './checks';
+
+// gpu.js is an optional peer of @propel-ts/tensor; a bundled app hands it over (esbuild picks gpu.js's
+// browser build through its package.json "browser" field)
+T.useGpuJs({ GPU });
 
 const PROPEL_COLOR = '#2f6fdb';
-import { runChecks, CHECKS_PER_MODE, type CheckResult } from './checks';
 
 const $ = <E extends HTMLElement = HTMLElement>(id: string): E => {
   const el = document.getElementById(id);

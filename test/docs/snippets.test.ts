@@ -52,9 +52,9 @@ const label = (s: Snippet) => `${s.file}:${s.line}`;
 /** Where a block pretends to live (for module resolution and messages); never written. */
 const virtualPath = (s: Snippet, k: number) => join(ROOT, dirname(s.file), `__snippet_${k}_line${s.line}.ts`);
 
-/** The project's compiler options (tsconfig.base.json), for type-checking the blocks. */
+/** The project's compiler options (tsconfig.json: the base options, and `paths` to the packages' sources). */
 function compilerOptions(): ts.CompilerOptions {
-  const base = ts.readConfigFile(join(ROOT, 'tsconfig.base.json'), ts.sys.readFile);
+  const base = ts.readConfigFile(join(ROOT, 'tsconfig.json'), ts.sys.readFile);
   if (base.error) throw new Error(ts.flattenDiagnosticMessageText(base.error.messageText, '\n'));
   const parsed = ts.parseJsonConfigFileContent(base.config, ts.sys, ROOT);
   return { ...parsed.options, noEmit: true, types: ['node'] };

@@ -15,7 +15,7 @@
 //
 // Modes: as test/tensor/gpu-parity.test.ts: `PROPEL_REQUIRE_GPU_MODES=webasm,headlessgl` turns a missing
 // mode into a failure instead of a skip; headlessgl needs a display:
-//   xvfb-run -a -s "-screen 0 1x1x24" npx mocha --no-config -r ts-node/register --extension ts test/propel/gpu.test.ts
+//   xvfb-run -a -s "-screen 0 1x1x24" npx mocha --no-config --node-option conditions=@propel-ts/source -r ts-node/register --extension ts test/propel/gpu.test.ts
 import { expect } from 'chai';
 import * as T from '@propel-ts/tensor';
 import * as A from '@propel-ts/autograd';

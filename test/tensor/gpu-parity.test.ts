@@ -231,7 +231,7 @@ describe('gpu parity', function () {
       T.tensor([1, 2, 3], { device: 'gpu' });
       if (!loaded()) throw new Error('gpu.js was not loaded by a gpu tensor');
       console.log('ok');`;
-    const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { encoding: 'utf8', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' } });
+    const r = spawnSync(process.execPath, ['--conditions=@propel-ts/source', '-r', 'ts-node/register/transpile-only', '-e', script], { encoding: 'utf8', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' } });
     expect(r.stderr + r.stdout).to.contain('ok');
   });
 });

@@ -2,6 +2,7 @@
 export { Tensor, type NestedArray, type ReduceOptions } from './tensor';
 export type { DType, Device, TypedArray } from './dtype';
 export { TensorError, fmtShape } from './errors';
+export { checkOptions, optNumber, optBoolean, optOneOf, checkArity, didYouMean, describeValue, type NumberRule } from './options';
 export {
   addressOf, broadcastShapes, contiguousStrides, isContiguousLayout, normalizeAxes, normalizeAxis, sizeOf, unravelIndex,
   type Shape,
@@ -28,6 +29,6 @@ export {
   matmul, concat, stack, split, gather, indexSelect, scatterAdd, allClose, checkTensor, checkSame,
 } from './ops';
 export {
-  GpuStorage, gpuInfo, setGpuMode, initGpu, runGpuKernel, onReadback, canReadSync,
+  GpuStorage, gpuInfo, setGpuMode, initGpu, runGpuKernel, onReadback, canReadSync, useGpuJs,
   type GpuInfo, type GpuMode, type GpuKernelCall, type ReadbackCheck,
 } from './backends/gpu';

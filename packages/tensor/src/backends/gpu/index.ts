@@ -16,6 +16,7 @@ import {
 } from './engine';
 import * as K from './kernels';
 import type { KernelArg, KernelResult } from './load';
+export { useGpuJs } from './load';
 
 export type { GpuMode } from './engine';
 

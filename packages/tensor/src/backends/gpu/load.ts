@@ -1,6 +1,8 @@
 // Layer: tensor/backends/gpu. Loads gpu.js on first use, so CPU-only code never touches it (nor its
 // native `gl` addon), and describes the small part of its API this backend uses. The only file of the
-// package that sees `require`; imports nothing at run time.
+// package that sees `require`; imports only the error type.
+
+import { TensorError } from '../../errors';
 
 // The package compiles without @types/node: `require` exists in Node/CommonJS, and is checked before use.
 declare const require: ((id: string) => unknown) | undefined;
@@ -65,17 +67,53 @@ export interface GpuJsModule {
 
 let loaded: { module: GpuJsModule } | { error: string } | undefined;
 
-/** gpu.js, loaded once; throws an Error with the reason when it cannot be loaded here. */
+/** The package name, kept out of a literal `require('gpu.js')` so that bundlers do not try to resolve it. */
+const GPU_JS = 'gpu.js';
+
+/**
+ * Give the 'gpu' device the gpu.js module to use, before the first 'gpu' tensor: for bundled apps, where
+ * the lazy `require('gpu.js')` of Node is not available (`import { GPU } from 'gpu.js'; useGpuJs({ GPU })`).
+ * gpu.js is an optional peer dependency of @propel-ts/tensor: CPU-only users never install it.
+ */
+export function useGpuJs(module: { readonly GPU: unknown }): void {
+  const GPU = (module as { GPU?: unknown } | null | undefined)?.GPU;
+  if (typeof GPU !== 'function') {
+    throw new TensorError(`useGpuJs: module.GPU is ${GPU === null ? 'null' : typeof GPU}, expected gpu.js's GPU class (import { GPU } from 'gpu.js'; useGpuJs({ GPU }))`);
+  }
+  if (loaded && 'module' in loaded && loaded.module.GPU !== GPU) {
+    throw new TensorError(`useGpuJs: gpu.js is already in use by the 'gpu' device, expected useGpuJs() before the first 'gpu' tensor`);
+  }
+  loaded = { module: module as GpuJsModule };
+}
+
+/** Node's (or a CommonJS bundle's) `require`, when this module has one. */
+function nodeRequire(): ((id: string) => unknown) | undefined {
+  return typeof require === 'function' ? require : undefined;
+}
+
+/**
+ * gpu.js, loaded once: the module given to `useGpuJs`, else `globalThis.GPU` (a page that loaded
+ * gpu-browser.js with a <script> tag), else `require('gpu.js')`. Throws an Error with the reason when it
+ * cannot be loaded here, naming the package to install.
+ */
 export function loadGpuJs(): GpuJsModule {
   if (!loaded) {
-    try {
-      const global = globalThis as { GPU?: unknown };
-      // Node/CommonJS (and bundlers) resolve the package; a browser <script> build exposes globalThis.GPU
-      const mod = typeof require === 'function' ? require('gpu.js') : global.GPU ? { GPU: global.GPU } : undefined;
-      if (!mod || typeof (mod as { GPU?: unknown }).GPU !== 'function') throw new Error('gpu.js is not installed or exports no GPU class');
-      loaded = { module: mod as GpuJsModule };
-    } catch (e) {
-      loaded = { error: e instanceof Error ? e.message : String(e) };
+    const global = globalThis as { GPU?: unknown };
+    const req = nodeRequire();
+    if (typeof global.GPU === 'function') {
+      loaded = { module: { GPU: global.GPU } as GpuJsModule };
+    } else if (!req) {
+      loaded = { error: "gpu.js is not loaded: in a browser, load gpu.js's dist/gpu-browser.min.js with a <script> tag first (it defines globalThis.GPU), or in a bundled app call useGpuJs({ GPU }) with `import { GPU } from 'gpu.js'`" };
+    } else {
+      try {
+        const mod = req(GPU_JS) as { GPU?: unknown };
+        loaded = typeof mod?.GPU === 'function' ? { module: mod as GpuJsModule } : { error: 'the gpu.js module exports no GPU class' };
+      } catch (e) {
+        const text = e instanceof Error ? e.message : String(e);
+        loaded = (e as { code?: string }).code === 'MODULE_NOT_FOUND' && text.includes(`'${GPU_JS}'`)
+          ? { error: "gpu.js is not installed: the 'gpu' device needs the optional peer dependency gpu.js (npm install gpu.js@^2.24.1; its headless GL mode also builds the native `gl` package, see the README)" }
+          : { error: text };
+      }
     }
   }
   if ('error' in loaded) throw new Error(`could not load gpu.js: ${loaded.error}`);

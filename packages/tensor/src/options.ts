@@ -1,0 +1,126 @@
+// Layer: tensor. The one validation rule for options objects of the whole public API (every package uses
+// it): an unknown key throws naming the function, the key, the accepted keys and a did-you-mean; a value of
+// the wrong type or out of range throws with what was given and what was expected. Imports the errors.
+import { TensorError } from './errors';
+
+/** How a value reads in an error message: strings quoted (`'0.1'`, never `0.1`), arrays and objects by kind. */
+export function describeValue(x: unknown): string {
+  if (typeof x === 'string') return JSON.stringify(x);
+  if (x === null) return 'null';
+  if (x === undefined) return 'undefined';
+  if (typeof x === 'number') return Object.is(x, -0) ? '-0' : String(x);
+  if (typeof x === 'bigint') return `${x}n`;
+  if (typeof x === 'function') return 'a function';
+  if (Array.isArray(x)) return x.length <= 8 ? `[${x.map(describeValue).join(', ')}]` : `an array of ${x.length}`;
+  if (typeof x === 'object') {
+    const name = (x as object).constructor?.name;
+    return name && name !== 'Object' ? `a ${name}` : 'an object';
+  }
+  return String(x);
+}
+
+/** Levenshtein distance (small strings only: option keys). */
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = row[j]!;
+      row[j] = Math.min(up + 1, row[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The accepted key closest to `key` (case-insensitive, within a third of its length), if any. */
+export function didYouMean(key: string, accepted: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of accepted) {
+    const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best !== undefined && bestDistance <= Math.max(1, Math.floor(Math.max(key.length, best.length) / 3)) ? best : undefined;
+}
+
+/**
+ * Check an options argument of `fn`: undefined is `{}`; anything but a plain object throws (naming the
+ * correct form `usage` when given, e.g. "zeros(shape, { dtype: 'float64' })"); an own key not in `accepted`
+ * throws with a did-you-mean. Returns the object, typed by its accepted keys.
+ */
+export function checkOptions<K extends string>(
+  fn: string, options: unknown, accepted: readonly K[], usage?: string,
+): { readonly [P in K]?: unknown } {
+  if (options === undefined) return {};
+  const proto = options === null || typeof options !== 'object' ? undefined : Object.getPrototypeOf(options);
+  if (proto === undefined || Array.isArray(options) || (proto !== Object.prototype && proto !== null)) {
+    const form = usage ? `expected ${usage}` : `expected an options object { ${accepted.join(', ')} }`;
+    throw new TensorError(`${fn}: options got ${describeValue(options)}, ${form}`);
+  }
+  for (const key of Object.keys(options as object)) {
+    if ((accepted as readonly string[]).includes(key)) continue;
+    const near = didYouMean(key, accepted);
+    const hint = near ? ` (did you mean '${near}'?)` : '';
+    const list = accepted.length ? `accepted options: ${accepted.join(', ')}` : 'it takes no options';
+    throw new TensorError(`${fn}: unknown option '${key}'${hint}; ${list}`);
+  }
+  return options as { readonly [P in K]?: unknown };
+}
+
+/** Range and kind rules for `optNumber`. */
+export interface NumberRule {
+  /** Smallest allowed value (inclusive unless `minExclusive`). */
+  min?: number;
+  minExclusive?: boolean;
+  /** Largest allowed value (inclusive unless `maxExclusive`). */
+  max?: number;
+  maxExclusive?: boolean;
+  integer?: boolean;
+  /** Allow ±Infinity (NaN is never allowed). */
+  infinite?: boolean;
+}
+
+function ruleText(rule: NumberRule): string {
+  const parts: string[] = [rule.integer ? 'an integer' : rule.infinite ? 'a number' : 'a finite number'];
+  if (rule.min !== undefined) parts.push(`${rule.minExclusive ? '>' : '>='} ${rule.min}`);
+  if (rule.max !== undefined) parts.push(`${rule.maxExclusive ? '<' : '<='} ${rule.max}`);
+  return parts.join(' ');
+}
+
+/** `value` when it is a number obeying `rule`, `fallback` when undefined; else throws `fn: key got ..., expected ...`. */
+export function optNumber<F extends number | undefined>(fn: string, key: string, value: unknown, fallback: F, rule: NumberRule = {}): number | F {
+  if (value === undefined) return fallback;
+  const ok = typeof value === 'number' && !Number.isNaN(value)
+    && (rule.infinite || Number.isFinite(value))
+    && (!rule.integer || Number.isInteger(value))
+    && (rule.min === undefined || (rule.minExclusive ? value > rule.min : value >= rule.min))
+    && (rule.max === undefined || (rule.maxExclusive ? value < rule.max : value <= rule.max));
+  if (!ok) throw new TensorError(`${fn}: ${key} got ${describeValue(value)}, expected ${ruleText(rule)}`);
+  return value as number;
+}
+
+/** `value` when it is a boolean, `fallback` when undefined; else throws. */
+export function optBoolean<F extends boolean | undefined>(fn: string, key: string, value: unknown, fallback: F): boolean | F {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new TensorError(`${fn}: ${key} got ${describeValue(value)}, expected true or false`);
+  return value;
+}
+
+/** `value` when it is one of `choices`, `fallback` when undefined; else throws listing the choices. */
+export function optOneOf<T extends string, F extends T | undefined>(fn: string, key: string, value: unknown, choices: readonly T[], fallback: F): T | F {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
+    const near = typeof value === 'string' ? didYouMean(value, choices) : undefined;
+    throw new TensorError(`${fn}: ${key} got ${describeValue(value)}, expected one of ${choices.map((c) => `'${c}'`).join(', ')}${near ? ` (did you mean '${near}'?)` : ''}`);
+  }
+  return value as T;
+}
+
+/** Throws when a function got more positional arguments than it takes (`args` is its `arguments`). */
+export function checkArity(fn: string, args: ArrayLike<unknown>, max: number, usage: string): void {
+  if (args.length > max) {
+    throw new TensorError(`${fn}: got ${args.length} arguments, expected at most ${max}: ${usage} (an extra argument would be ignored)`);
+  }
+}
