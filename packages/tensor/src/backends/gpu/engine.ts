@@ -208,6 +208,12 @@ export function requestedMode(): GpuMode | 'auto' {
 export function activeEngine(): Engine {
   if (active) return active;
   const want = requestedMode();
+  // without gpu.js (an optional peer dependency) no mode can run: say which package to install
+  try {
+    loadGpuJs();
+  } catch (e) {
+    return fail('gpu', message(e));
+  }
   let mode: GpuMode | undefined;
   if (want === 'auto') {
     try {
@@ -220,7 +226,10 @@ export function activeEngine(): Engine {
     if (reason !== null) fail('gpu', `gpu.js mode '${want}' is not available here: ${reason}`);
     mode = want;
   }
-  if (mode === undefined) return fail('gpu', 'no gpu.js mode is available here');
+  if (mode === undefined) {
+    const why = Object.entries(unavailableModes()).map(([m, r]) => `${m}: ${r}`).join('; ');
+    return fail('gpu', `no gpu.js mode is available here (${why})`);
+  }
   active = engines.get(mode)!;
   return active;
 }
