@@ -1,2 +1,2 @@
 // Layer: io. The package entry point: everything users import from '@propel-ts/io'.
-export {};
+export { saveSafetensors, loadSafetensors, loadSafetensorsMetadata, MAX_HEADER_BYTES } from './safetensors';
