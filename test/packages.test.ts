@@ -11,7 +11,7 @@ const ALLOWED: Record<(typeof PACKAGES)[number], string[]> = {
   tensor: ['gpu.js'],
   autograd: ['@propel-ts/tensor', 'chai'],
   propel: ['@propel-ts/tensor', '@propel-ts/autograd'],
-  io: ['@propel-ts/tensor', '@propel-ts/autograd'],
+  io: ['@propel-ts/tensor', '@propel-ts/autograd', 'fflate', 'protobufjs'],
 };
 
 function sources(dir: string): string[] {
