@@ -77,13 +77,21 @@ const GPU_JS = 'gpu.js';
  */
 export function useGpuJs(module: { readonly GPU: unknown }): void {
   const GPU = (module as { GPU?: unknown } | null | undefined)?.GPU;
-  if (typeof GPU !== 'function') {
-    throw new TensorError(`useGpuJs: module.GPU is ${GPU === null ? 'null' : typeof GPU}, expected gpu.js's GPU class (import { GPU } from 'gpu.js'; useGpuJs({ GPU }))`);
+  if (!isGpuJsClass(GPU)) {
+    throw new TensorError(`useGpuJs: module.GPU is ${GPU === null ? 'null' : typeof GPU === 'function' ? 'a class that is not gpu.js\'s' : typeof GPU}, expected gpu.js's GPU class (import { GPU } from 'gpu.js'; useGpuJs({ GPU }))`);
   }
   if (loaded && 'module' in loaded && loaded.module.GPU !== GPU) {
     throw new TensorError(`useGpuJs: gpu.js is already in use by the 'gpu' device, expected useGpuJs() before the first 'gpu' tensor`);
   }
   loaded = { module: module as GpuJsModule };
+}
+
+/**
+ * Whether `x` is gpu.js's GPU class. Not just any function called GPU: browsers with WebGPU define
+ * `globalThis.GPU` too (the interface of `navigator.gpu`).
+ */
+function isGpuJsClass(x: unknown): boolean {
+  return typeof x === 'function' && 'isWebGLSupported' in x && 'isHeadlessGLSupported' in x;
 }
 
 /** Node's (or a CommonJS bundle's) `require`, when this module has one. */
@@ -100,14 +108,14 @@ export function loadGpuJs(): GpuJsModule {
   if (!loaded) {
     const global = globalThis as { GPU?: unknown };
     const req = nodeRequire();
-    if (typeof global.GPU === 'function') {
+    if (isGpuJsClass(global.GPU)) {
       loaded = { module: { GPU: global.GPU } as GpuJsModule };
     } else if (!req) {
-      loaded = { error: "gpu.js is not loaded: in a browser, load gpu.js's dist/gpu-browser.min.js with a <script> tag first (it defines globalThis.GPU), or in a bundled app call useGpuJs({ GPU }) with `import { GPU } from 'gpu.js'`" };
+      loaded = { error: "gpu.js is not loaded (the 'gpu' device needs the optional peer dependency gpu.js: npm install gpu.js@^2.24.1): in a browser, load gpu.js's dist/gpu-browser.min.js with a <script> tag first (it defines globalThis.GPU), or in a bundled app call useGpuJs({ GPU }) with `import { GPU } from 'gpu.js'`" };
     } else {
       try {
         const mod = req(GPU_JS) as { GPU?: unknown };
-        loaded = typeof mod?.GPU === 'function' ? { module: mod as GpuJsModule } : { error: 'the gpu.js module exports no GPU class' };
+        loaded = isGpuJsClass(mod?.GPU) ? { module: mod as GpuJsModule } : { error: 'the gpu.js module exports no GPU class' };
       } catch (e) {
         const text = e instanceof Error ? e.message : String(e);
         loaded = (e as { code?: string }).code === 'MODULE_NOT_FOUND' && text.includes(`'${GPU_JS}'`)
