@@ -2,7 +2,10 @@
 export { Tensor, type NestedArray, type ReduceOptions } from './tensor';
 export type { DType, Device, TypedArray } from './dtype';
 export { TensorError, fmtShape } from './errors';
-export { checkOptions, optNumber, optBoolean, optOneOf, checkArity, didYouMean, describeValue, type NumberRule } from './options';
+export {
+  checkOptions, optNumber, optBoolean, optOneOf, optSeed, checkArity, axisOptions, didYouMean, describeValue,
+  type NumberRule, type AxisOptions,
+} from './options';
 export {
   addressOf, broadcastShapes, contiguousStrides, isContiguousLayout, normalizeAxes, normalizeAxis, sizeOf, unravelIndex,
   type Shape,

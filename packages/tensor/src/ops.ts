@@ -6,8 +6,9 @@ import { backendFor } from './backends';
 import type { DType, Device, TypedArray } from './dtype';
 import { isDevice, isDType } from './dtype';
 import { describe, fail, fmtShape } from './errors';
-import { broadcastShapes, normalizeAxes, normalizeAxis, reducedShape, shapesEqual } from './shape';
-import { Tensor, type ReduceOptions } from './tensor';
+import { axisOptions, checkArity, checkOptions, describeValue, optBoolean, optNumber, type AxisOptions } from './options';
+import { broadcastShapes, checkShape, normalizeAxes, normalizeAxis, reducedShape, shapesEqual } from './shape';
+import { Tensor, type ArgAxisArg, type AxisArg } from './tensor';
 
 // ---- checks -----------------------------------------------------------------------------------------
 
@@ -40,23 +41,28 @@ function asTensor(op: string, x: Tensor | number, like: Tensor, arg: string): Te
 
 /** A flat row-major host copy of `x`'s elements (`op` names the caller in errors). */
 export function toHost(x: Tensor, op = 'toTypedArray'): TypedArray {
+  checkArity('toHost', arguments, 2, 'toHost(x, op)');
+  checkTensor(op, x);
   return backendFor(x.device).toHost(x, op);
 }
 
 /** A flat row-major host copy of `x`'s elements, read asynchronously: works on every device and mode. */
 export function toHostAsync(x: Tensor): Promise<TypedArray> {
+  checkArity('toHostAsync', arguments, 1, 'toHostAsync(x)');
   checkTensor('data', x);
   return backendFor(x.device).toHostAsync(x);
 }
 
 /** A contiguous copy of `x` (any view). */
 export function copy(x: Tensor): Tensor {
+  checkArity('copy', arguments, 1, 'copy(x)');
   checkTensor('copy', x);
   return backendFor(x.device).copy(x);
 }
 
 /** `x` on `device` (the same tensor when it is already there). */
 export function to(x: Tensor, device: Device): Tensor {
+  checkArity('to', arguments, 2, "to(x, 'cpu' | 'gpu')");
   checkTensor('to', x);
   if (!isDevice(device)) fail('to', `device must be 'cpu' or 'gpu', got ${describe(device)}`);
   if (x.device === device) return x;
@@ -68,6 +74,7 @@ export function to(x: Tensor, device: Device): Tensor {
 
 /** `x` converted to `dtype` (the same tensor when it already has it). */
 export function astype(x: Tensor, dtype: DType): Tensor {
+  checkArity('astype', arguments, 2, "astype(x, 'float32' | 'float64')");
   checkTensor('astype', x);
   if (!isDType(dtype)) fail('astype', `dtype must be 'float32' or 'float64', got ${describe(dtype)}`);
   if (x.dtype === dtype) return x;
@@ -79,27 +86,39 @@ export function astype(x: Tensor, dtype: DType): Tensor {
 
 // ---- elementwise --------------------------------------------------------------------------------------
 
-function unary(op: UnaryOp, x: Tensor): Tensor {
-  checkTensor(op, x);
-  return backendFor(x.device).unary(op, x);
+/** The public function of a unary kernel: one Tensor argument (an extra one throws). */
+function unaryFn(op: UnaryOp): (x: Tensor) => Tensor {
+  return function (x: Tensor): Tensor {
+    checkArity(op, arguments, 1, `${op}(x)`);
+    checkTensor(op, x);
+    return backendFor(x.device).unary(op, x);
+  };
 }
 
-/** -x */ export const neg = (x: Tensor) => unary('neg', x);
-/** |x| */ export const abs = (x: Tensor) => unary('abs', x);
-/** e^x */ export const exp = (x: Tensor) => unary('exp', x);
-/** natural log */ export const log = (x: Tensor) => unary('log', x);
-/** square root */ export const sqrt = (x: Tensor) => unary('sqrt', x);
-/** x² */ export const square = (x: Tensor) => unary('square', x);
-/** 1/x */ export const reciprocal = (x: Tensor) => unary('reciprocal', x);
-/** hyperbolic tangent */ export const tanh = (x: Tensor) => unary('tanh', x);
-/** 1/(1+e^-x), computed without overflow */ export const sigmoid = (x: Tensor) => unary('sigmoid', x);
-/** max(x, 0) */ export const relu = (x: Tensor) => unary('relu', x);
-/** sine */ export const sin = (x: Tensor) => unary('sin', x);
-/** cosine */ export const cos = (x: Tensor) => unary('cos', x);
-/** -1, 0 or 1 */ export const sign = (x: Tensor) => unary('sign', x);
-/** log(1+x), accurate near 0 */ export const log1p = (x: Tensor) => unary('log1p', x);
-/** e^x - 1, accurate near 0 */ export const expm1 = (x: Tensor) => unary('expm1', x);
-/** log(1+e^x), without overflow */ export const softplus = (x: Tensor) => unary('softplus', x);
+/** -x */ export const neg = unaryFn('neg');
+/** |x| */ export const abs = unaryFn('abs');
+/** e^x */ export const exp = unaryFn('exp');
+/** natural log */ export const log = unaryFn('log');
+/** square root */ export const sqrt = unaryFn('sqrt');
+/** x² */ export const square = unaryFn('square');
+/** 1/x */ export const reciprocal = unaryFn('reciprocal');
+/** hyperbolic tangent */ export const tanh = unaryFn('tanh');
+/** 1/(1+e^-x), computed without overflow */ export const sigmoid = unaryFn('sigmoid');
+/** max(x, 0) */ export const relu = unaryFn('relu');
+/** sine */ export const sin = unaryFn('sin');
+/** cosine */ export const cos = unaryFn('cos');
+/** -1, 0 or 1 */ export const sign = unaryFn('sign');
+/** log(1+x), accurate near 0 */ export const log1p = unaryFn('log1p');
+/** e^x - 1, accurate near 0 */ export const expm1 = unaryFn('expm1');
+/** log(1+e^x), without overflow */ export const softplus = unaryFn('softplus');
+
+/** The public function of a binary kernel: two arguments, Tensors or numbers (an extra one throws). */
+function binaryFn(op: BinaryOp): (a: Tensor | number, b: Tensor | number) => Tensor {
+  return function (a: Tensor | number, b: Tensor | number): Tensor {
+    checkArity(op, arguments, 2, `${op}(a, b)`);
+    return binary(op, a, b);
+  };
+}
 
 function binary(op: BinaryOp, a: Tensor | number, b: Tensor | number): Tensor {
   if (typeof a === 'number' && typeof b === 'number') fail(op, 'expects at least one Tensor argument, got two numbers');
@@ -112,22 +131,23 @@ function binary(op: BinaryOp, a: Tensor | number, b: Tensor | number): Tensor {
   return backendFor(ta.device).binary(op, ta.expand(shape), tb.expand(shape));
 }
 
-/** a + b with broadcasting. */ export const add = (a: Tensor | number, b: Tensor | number) => binary('add', a, b);
-/** a - b with broadcasting. */ export const sub = (a: Tensor | number, b: Tensor | number) => binary('sub', a, b);
-/** a * b with broadcasting. */ export const mul = (a: Tensor | number, b: Tensor | number) => binary('mul', a, b);
-/** a / b with broadcasting. */ export const div = (a: Tensor | number, b: Tensor | number) => binary('div', a, b);
-/** a ** b with broadcasting. */ export const pow = (a: Tensor | number, b: Tensor | number) => binary('pow', a, b);
-/** Elementwise max (NaN propagates). */ export const maximum = (a: Tensor | number, b: Tensor | number) => binary('maximum', a, b);
-/** Elementwise min (NaN propagates). */ export const minimum = (a: Tensor | number, b: Tensor | number) => binary('minimum', a, b);
-/** 1 where a == b else 0. */ export const eq = (a: Tensor | number, b: Tensor | number) => binary('eq', a, b);
-/** 1 where a != b else 0. */ export const ne = (a: Tensor | number, b: Tensor | number) => binary('ne', a, b);
-/** 1 where a < b else 0. */ export const lt = (a: Tensor | number, b: Tensor | number) => binary('lt', a, b);
-/** 1 where a <= b else 0. */ export const le = (a: Tensor | number, b: Tensor | number) => binary('le', a, b);
-/** 1 where a > b else 0. */ export const gt = (a: Tensor | number, b: Tensor | number) => binary('gt', a, b);
-/** 1 where a >= b else 0. */ export const ge = (a: Tensor | number, b: Tensor | number) => binary('ge', a, b);
+/** a + b with broadcasting. */ export const add = binaryFn('add');
+/** a - b with broadcasting. */ export const sub = binaryFn('sub');
+/** a * b with broadcasting. */ export const mul = binaryFn('mul');
+/** a / b with broadcasting. */ export const div = binaryFn('div');
+/** a ** b with broadcasting. */ export const pow = binaryFn('pow');
+/** Elementwise max (NaN propagates). */ export const maximum = binaryFn('maximum');
+/** Elementwise min (NaN propagates). */ export const minimum = binaryFn('minimum');
+/** 1 where a == b else 0. */ export const eq = binaryFn('eq');
+/** 1 where a != b else 0. */ export const ne = binaryFn('ne');
+/** 1 where a < b else 0. */ export const lt = binaryFn('lt');
+/** 1 where a <= b else 0. */ export const le = binaryFn('le');
+/** 1 where a > b else 0. */ export const gt = binaryFn('gt');
+/** 1 where a >= b else 0. */ export const ge = binaryFn('ge');
 
 /** `cond ? a : b` elementwise with broadcasting of all three (cond is true where non-zero). */
 export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
+  checkArity('where', arguments, 3, 'where(cond, a, b)');
   checkTensor('where', cond, 'cond');
   const ta = asTensor('where', a, cond, 'a');
   const tb = asTensor('where', b, cond, 'b');
@@ -136,8 +156,25 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
   return backendFor(cond.device).where(cond.expand(shape), ta.expand(shape), tb.expand(shape));
 }
 
-/** Limit to [min, max] (either may be omitted). */
-export function clamp(x: Tensor, min?: number | Tensor, max?: number | Tensor): Tensor {
+/** The bounds of a clamp: `(min, max)` positionally (either undefined) or one object `{ min, max }`. */
+export function clampBounds(op: string, args: ArrayLike<unknown>): { min?: number | Tensor; max?: number | Tensor } {
+  checkArity(op, args, 3, `${op}(x, min, max) or ${op}(x, { min, max })`);
+  let [min, max] = [args[1], args[2]];
+  if (typeof min === 'object' && min !== null && !(min instanceof Tensor)) {
+    if (args.length > 2) fail(op, `got ${describeValue(max)} after the { min, max } object, expected ${op}(x, { min, max })`);
+    const o = checkOptions(op, min, ['min', 'max'], `${op}(x, OPTIONS)`);
+    [min, max] = [o.min, o.max];
+  }
+  const bound = (key: string, v: unknown): number | Tensor | undefined => {
+    if (v === undefined || v instanceof Tensor) return v;
+    return optNumber(op, key, v, undefined, { infinite: true });
+  };
+  return { min: bound('min', min), max: bound('max', max) };
+}
+
+/** Limit to [min, max] (either may be omitted): `clamp(x, 0, 1)`, `clamp(x, { min: 0 })`. NaN stays NaN. */
+export function clamp(x: Tensor, min?: number | Tensor | { min?: number | Tensor; max?: number | Tensor }, max?: number | Tensor): Tensor {
+  ({ min, max } = clampBounds('clamp', arguments));
   checkTensor('clamp', x);
   if (min === undefined && max === undefined) fail('clamp', 'expects at least one of min and max, got neither');
   if (typeof min === 'number' && typeof max === 'number' && min > max) fail('clamp', `min ${min} is greater than max ${max}`);
@@ -149,7 +186,18 @@ export function clamp(x: Tensor, min?: number | Tensor, max?: number | Tensor): 
 
 // ---- reductions ---------------------------------------------------------------------------------------
 
-function reduce(op: ReduceOp, x: Tensor, options: ReduceOptions = {}): Tensor {
+/** How a reduction's axis argument reads in errors. */
+const reduceUsage = (op: string) => `${op}(x, OPTIONS)`;
+
+/**
+ * A reduction's axis argument in any accepted form: PyTorch's positional axis (`sum(x, 1)`,
+ * `sum(x, [0, 1])`) or `{ axis, keepDims }`. Exported for the autograd ops, which take the same forms.
+ */
+export function reduceOptions(op: string, options: AxisArg | undefined): AxisOptions {
+  return axisOptions(op, options, reduceUsage(op));
+}
+
+function reduce(op: ReduceOp, x: Tensor, options: AxisOptions): Tensor {
   checkTensor(op, x);
   const axes = normalizeAxes(op, options.axis, x.ndim);
   for (const a of axes) {
@@ -159,40 +207,58 @@ function reduce(op: ReduceOp, x: Tensor, options: ReduceOptions = {}): Tensor {
   return options.keepDims ? y.view(reducedShape(x.shape, axes, true)) : y;
 }
 
-/** Sum over `axis` (all by default); float32 sums accumulate in float64. */
-export const sum = (x: Tensor, options?: ReduceOptions) => reduce('sum', x, options);
-/** Largest element over `axis` (NaN propagates). */
-export const max = (x: Tensor, options?: ReduceOptions) => reduce('max', x, options);
-/** Smallest element over `axis` (NaN propagates). */
-export const min = (x: Tensor, options?: ReduceOptions) => reduce('min', x, options);
-/** Product over `axis`. */
-export const prod = (x: Tensor, options?: ReduceOptions) => reduce('prod', x, options);
-
-/** Mean over `axis` (all by default). */
-export function mean(x: Tensor, options: ReduceOptions = {}): Tensor {
-  checkTensor('mean', x);
-  const axes = normalizeAxes('mean', options.axis, x.ndim);
-  const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
-  return div(sum(x, { axis: axes, keepDims: options.keepDims }), count);
+/** The public function of a reduction kernel: `(x, axis)` or `(x, { axis, keepDims })`. */
+function reduceFn(op: ReduceOp): (x: Tensor, options?: AxisArg) => Tensor {
+  return function (x: Tensor, options?: AxisArg): Tensor {
+    checkArity(op, arguments, 2, `${op}(x, axis) or ${op}(x, { axis, keepDims })`);
+    return reduce(op, x, reduceOptions(op, options));
+  };
 }
 
-/** log(sum(exp(x))) over `axis`, computed stably (shifted by the max; ±inf handled like PyTorch). */
-export function logsumexp(x: Tensor, options: ReduceOptions = {}): Tensor {
+/**
+ * Sum over `axis` (all axes by default); float32 sums accumulate in float64. The axis may be given
+ * positionally as in PyTorch: `sum(x, 1)`, `sum(x, [0, 1])`, or as `sum(x, { axis: 1, keepDims: true })`.
+ */
+export const sum = reduceFn('sum');
+/** Largest element over `axis` (NaN propagates); `max(x, -1)` or `max(x, { axis: -1, keepDims })`. Values only, no indices (see `argmax`). */
+export const max = reduceFn('max');
+/** Smallest element over `axis` (NaN propagates); `min(x, 0)` or `min(x, { axis: 0, keepDims })`. Values only (see `argmin`). */
+export const min = reduceFn('min');
+/** Product over `axis`; `prod(x, 1)` or `prod(x, { axis: 1, keepDims })`. */
+export const prod = reduceFn('prod');
+
+/** Mean over `axis` (all by default); `mean(x, 1)`, `mean(x, [0, 1])` or `mean(x, { axis, keepDims })`. */
+export function mean(x: Tensor, options?: AxisArg): Tensor {
+  checkArity('mean', arguments, 2, 'mean(x, axis) or mean(x, { axis, keepDims })');
+  const o = reduceOptions('mean', options);
+  checkTensor('mean', x);
+  const axes = normalizeAxes('mean', o.axis, x.ndim);
+  const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
+  return div(sum(x, { axis: axes, keepDims: o.keepDims }), count);
+}
+
+/**
+ * log(sum(exp(x))) over `axis`, computed stably (shifted by the max; ±inf handled like PyTorch);
+ * `logsumexp(x, 1)` or `logsumexp(x, { axis: 1, keepDims })`. Over an empty axis it is -inf.
+ */
+export function logsumexp(x: Tensor, options?: AxisArg): Tensor {
+  checkArity('logsumexp', arguments, 2, 'logsumexp(x, axis) or logsumexp(x, { axis, keepDims })');
+  const o = reduceOptions('logsumexp', options);
   checkTensor('logsumexp', x);
-  const axes = normalizeAxes('logsumexp', options.axis, x.ndim);
+  const axes = normalizeAxes('logsumexp', o.axis, x.ndim);
   // an empty sum is 0 and log(0) = -inf (as PyTorch); max would reject the empty axis
   if (axes.some((a) => x.shape[a] === 0)) {
-    return backendFor(x.device).full(reducedShape(x.shape, axes, options.keepDims ?? false), -Infinity, x.dtype);
+    return backendFor(x.device).full(reducedShape(x.shape, axes, o.keepDims), -Infinity, x.dtype);
   }
   const m = max(x, { axis: axes, keepDims: true });
   // an infinite max would give inf - inf = NaN in the shift; shift by 0 there instead
   const shift = where(eq(abs(m), Infinity), 0, m);
   const s = log(sum(exp(sub(x, shift)), { axis: axes, keepDims: true }));
   const y = add(s, shift);
-  return options.keepDims ? y : y.view(reducedShape(x.shape, axes, false));
+  return o.keepDims ? y : y.view(reducedShape(x.shape, axes, false));
 }
 
-function argReduce(op: ArgReduceOp, x: Tensor, options: { axis?: number; keepDims?: boolean } = {}): Tensor {
+function argReduce(op: ArgReduceOp, x: Tensor, options: AxisOptions): Tensor {
   checkTensor(op, x);
   if (options.axis === undefined) {
     if (x.size === 0) fail(op, `cannot take ${op} of an empty tensor (shape ${fmtShape(x.shape)})`);
@@ -200,23 +266,41 @@ function argReduce(op: ArgReduceOp, x: Tensor, options: { axis?: number; keepDim
     const y = backendFor(x.device).argReduce(op, flat, 0);
     return options.keepDims ? y.view(x.shape.map(() => 1)) : y;
   }
-  const axis = normalizeAxis(op, options.axis, x.ndim);
+  const axis = normalizeAxis(op, options.axis as number, x.ndim);
   if (x.shape[axis] === 0) fail(op, `cannot take ${op} over axis ${axis} of size 0 (shape ${fmtShape(x.shape)})`);
   const y = backendFor(x.device).argReduce(op, x, axis);
   return options.keepDims ? y.view(reducedShape(x.shape, [axis], true)) : y;
 }
 
-/** Index of the largest element along `axis` (over the flattened tensor when omitted), in x's dtype. */
-export const argmax = (x: Tensor, options?: { axis?: number; keepDims?: boolean }) => argReduce('argmax', x, options);
-/** Index of the smallest element along `axis` (over the flattened tensor when omitted), in x's dtype. */
-export const argmin = (x: Tensor, options?: { axis?: number; keepDims?: boolean }) => argReduce('argmin', x, options);
+/** An arg-reduction's axis argument: one axis, positional (`argmax(x, 1)`) or `{ axis, keepDims }`. */
+export function argReduceOptions(op: string, options: ArgAxisArg | undefined): AxisOptions {
+  return axisOptions(op, options, `${op}(x, OPTIONS)`, false);
+}
+
+/** The public function of an arg-reduction. */
+function argReduceFn(op: ArgReduceOp): (x: Tensor, options?: ArgAxisArg) => Tensor {
+  return function (x: Tensor, options?: ArgAxisArg): Tensor {
+    checkArity(op, arguments, 2, `${op}(x, axis) or ${op}(x, { axis, keepDims })`);
+    return argReduce(op, x, argReduceOptions(op, options));
+  };
+}
+
+/**
+ * Index of the largest element along `axis`, in x's dtype: `argmax(x, 1)` (PyTorch's positional dim) or
+ * `argmax(x, { axis: 1, keepDims })`; over the flattened tensor when omitted. Ties: the first index.
+ */
+export const argmax = argReduceFn('argmax');
+/** Index of the smallest element along `axis` (see `argmax`; ties: the first index). */
+export const argmin = argReduceFn('argmin');
 
 /**
  * Sum `x` down to `shape`, the inverse of broadcasting `shape` to x.shape (the gradient of a broadcast).
  * `shape` must broadcast to x.shape.
  */
 export function sumToShape(x: Tensor, shape: readonly number[]): Tensor {
+  checkArity('sumToShape', arguments, 2, 'sumToShape(x, shape)');
   checkTensor('sumToShape', x);
+  checkShape(shape, 'sumToShape');
   if (shapesEqual(x.shape, shape)) return x;
   const lead = x.ndim - shape.length;
   const ok = lead >= 0 && shape.every((d, i) => d === x.shape[lead + i] || d === 1);
@@ -234,6 +318,7 @@ export function sumToShape(x: Tensor, shape: readonly number[]): Tensor {
  * batch dimensions, and 1-D arguments promoted (and the added dimension removed) like `torch.matmul`.
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  checkArity('matmul', arguments, 2, 'matmul(a, b)');
   checkTensor('matmul', a, 'a');
   checkTensor('matmul', b, 'b');
   checkSame('matmul', [a, b], ['a', 'b']);
@@ -264,14 +349,21 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 
 // ---- joining, splitting, indexing ---------------------------------------------------------------------
 
-/** Join tensors along an existing `axis`; all other dimensions must agree. */
-export function concat(xs: readonly Tensor[], axis = 0): Tensor {
+/** A joining or indexing op's one axis: a number (PyTorch's `dim`) or `{ axis }` (TF.js's form). */
+export function axisArg(op: string, axis: number | { axis?: number } | undefined, usage: string, fallback = 0): number {
+  return (axisOptions(op, axis, usage, false, false).axis as number | undefined) ?? fallback;
+}
+
+/** Join tensors along an existing `axis` (default 0); all other dimensions must agree. */
+export function concat(xs: readonly Tensor[], axis: number | { axis?: number } = 0): Tensor {
+  checkArity('concat', arguments, 2, 'concat(tensors, axis)');
+  const ax0 = axisArg('concat', axis, 'concat(tensors, OPTIONS)');
   if (!Array.isArray(xs) || xs.length === 0) fail('concat', `expects a non-empty array of tensors, got ${describe(xs)}`);
   const list: readonly Tensor[] = xs;
   list.forEach((x, i) => checkTensor('concat', x, `tensors[${i}]`));
   checkSame('concat', list, list.map((_, i) => `tensors[${i}]`));
   const first = list[0]!;
-  const ax = normalizeAxis('concat', axis, first.ndim);
+  const ax = normalizeAxis('concat', ax0, first.ndim);
   list.forEach((x, i) => {
     const ok = x.ndim === first.ndim && x.shape.every((d, j) => j === ax || d === first.shape[j]);
     if (!ok) {
@@ -283,21 +375,24 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
 }
 
 /** Join tensors of one shape along a new `axis`. */
-export function stack(xs: readonly Tensor[], axis = 0): Tensor {
+export function stack(xs: readonly Tensor[], axis: number | { axis?: number } = 0): Tensor {
+  checkArity('stack', arguments, 2, 'stack(tensors, axis)');
+  const ax0 = axisArg('stack', axis, 'stack(tensors, OPTIONS)');
   if (!Array.isArray(xs) || xs.length === 0) fail('stack', `expects a non-empty array of tensors, got ${describe(xs)}`);
   xs.forEach((x, i) => checkTensor('stack', x, `tensors[${i}]`));
   const first = xs[0]!;
   xs.forEach((x, i) => {
     if (!shapesEqual(x.shape, first.shape)) fail('stack', `tensors[${i}] has shape ${fmtShape(x.shape)}, expected ${fmtShape(first.shape)} (all equal)`);
   });
-  const ax = normalizeAxis('stack', axis, first.ndim + 1);
+  const ax = normalizeAxis('stack', ax0, first.ndim + 1);
   return concat(xs.map((x) => x.unsqueeze(ax)), ax);
 }
 
 /** Views of consecutive chunks along `axis`: equal chunks of `size` (the last may be smaller), or the listed sizes. */
-export function split(x: Tensor, sizeOrSections: number | readonly number[], axis = 0): Tensor[] {
+export function split(x: Tensor, sizeOrSections: number | readonly number[], axis: number | { axis?: number } = 0): Tensor[] {
+  checkArity('split', arguments, 3, 'split(x, sizeOrSections, axis)');
   checkTensor('split', x);
-  const ax = normalizeAxis('split', axis, x.ndim);
+  const ax = normalizeAxis('split', axisArg('split', axis, 'split(x, sizeOrSections, OPTIONS)'), x.ndim);
   const n = x.shape[ax]!;
   let sizes: number[];
   if (typeof sizeOrSections === 'number') {
@@ -305,6 +400,7 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], axi
     sizes = [];
     for (let s = 0; s < n; s += sizeOrSections) sizes.push(Math.min(sizeOrSections, n - s));
   } else {
+    if (!Array.isArray(sizeOrSections)) fail('split', `sizeOrSections got ${describeValue(sizeOrSections)}, expected a chunk size or an array of sizes`);
     sizes = sizeOrSections.slice();
     const total = sizes.reduce((a, b) => a + b, 0);
     if (sizes.some((s) => !Number.isInteger(s) || s < 0) || total !== n) {
@@ -333,6 +429,7 @@ function checkIndexValues(op: string, index: Tensor, n: number, axis: number): v
 
 /** `out[..., i, ...] = x[..., index[..., i, ...], ...]` along `axis` (torch.gather); index has x's rank. */
 export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
+  checkArity('gather', arguments, 3, 'gather(x, axis, index)');
   checkTensor('gather', x);
   checkTensor('gather', index, 'index');
   const ax = normalizeAxis('gather', axis, x.ndim);
@@ -348,7 +445,9 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
 
 /** Rows (or slices) of `x` at positions `index` (1-D) along `axis` (torch.index_select). */
 export function indexSelect(x: Tensor, axis: number, index: Tensor | readonly number[]): Tensor {
+  checkArity('indexSelect', arguments, 3, 'indexSelect(x, axis, index)');
   checkTensor('indexSelect', x);
+  if (!(index instanceof Tensor) && !Array.isArray(index)) fail('indexSelect', `index got ${describeValue(index)}, expected a Tensor or an array of integers`);
   const ax = normalizeAxis('indexSelect', axis, x.ndim);
   const idx = index instanceof Tensor ? index : backendFor(x.device).fromHost(x.dtype === 'float64' ? Float64Array.from(index) : Float32Array.from(index), [index.length], x.dtype);
   if (idx.ndim !== 1) fail('indexSelect', `index must be 1-D, got shape ${fmtShape(idx.shape)}`);
@@ -361,6 +460,8 @@ export function indexSelect(x: Tensor, axis: number, index: Tensor | readonly nu
 
 /** Zeros of `shape` with `src` added at `index` along `axis`: the adjoint of `gather`. */
 export function scatterAdd(shape: readonly number[], axis: number, index: Tensor, src: Tensor): Tensor {
+  checkArity('scatterAdd', arguments, 4, 'scatterAdd(shape, axis, index, src)');
+  checkShape(shape, 'scatterAdd');
   checkTensor('scatterAdd', index, 'index');
   checkTensor('scatterAdd', src, 'src');
   const ax = normalizeAxis('scatterAdd', axis, shape.length);
@@ -375,7 +476,14 @@ export function scatterAdd(shape: readonly number[], axis: number, index: Tensor
 }
 
 /** True when two tensors have equal shapes and elements within `atol + rtol*|b|` (NaNs equal if `equalNan`). */
-export function allClose(a: Tensor, b: Tensor, { rtol = 1e-5, atol = 1e-8, equalNan = false } = {}): boolean {
+export function allClose(a: Tensor, b: Tensor, options?: { rtol?: number; atol?: number; equalNan?: boolean }): boolean {
+  checkArity('allClose', arguments, 3, 'allClose(a, b, { rtol, atol, equalNan })');
+  checkTensor('allClose', a, 'a');
+  checkTensor('allClose', b, 'b');
+  const o = checkOptions('allClose', options, ['rtol', 'atol', 'equalNan'], 'allClose(a, b, OPTIONS)');
+  const rtol = optNumber('allClose', 'rtol', o.rtol, 1e-5, { min: 0 });
+  const atol = optNumber('allClose', 'atol', o.atol, 1e-8, { min: 0 });
+  const equalNan = optBoolean('allClose', 'equalNan', o.equalNan, false);
   if (!shapesEqual(a.shape, b.shape)) return false;
   const x = toHost(a);
   const y = toHost(b);

@@ -1,5 +1,5 @@
 // Layer: tensor. A seeded pseudo-random generator that gives the same numbers on every platform
-// (32-bit integer arithmetic only: xoshiro128** seeded through splitmix32). Imports nothing.
+// (32-bit integer arithmetic only: xoshiro128** seeded through splitmix32). Imports the option checks.
 
 /**
  * A seeded generator. `new Generator(42).uniform()` returns the same sequence in Node and every browser.
@@ -10,6 +10,9 @@
  * g.normal();    // standard normal (Box-Muller)
  * ```
  */
+import { fail } from './errors';
+import { checkArity, optNumber, optSeed } from './options';
+
 export class Generator {
   private s0 = 0;
   private s1 = 0;
@@ -17,13 +20,16 @@ export class Generator {
   private s3 = 0;
   private spare: number | null = null;
 
+  /** `seed`: a safe integer (default 0); seeds equal modulo 2^32 give the same sequence. */
   constructor(seed = 0) {
+    checkArity('Generator', arguments, 1, 'new Generator(seed)');
     this.seed(seed);
   }
 
-  /** Restart the sequence from `seed` (any finite number; its integer part is used, modulo 2^32). */
+  /** Restart the sequence from `seed` (a safe integer; seeds equal modulo 2^32 give the same sequence). */
   seed(seed: number): void {
-    let x = Math.trunc(seed) >>> 0;
+    checkArity('Generator.seed', arguments, 1, 'generator.seed(seed)');
+    let x = requireSeed('Generator.seed', seed) >>> 0;
     const next = () => {
       // splitmix32
       x = (x + 0x9e3779b9) | 0;
@@ -76,6 +82,7 @@ export class Generator {
 
   /** A uniform integer in [0, n). */
   int(n: number): number {
+    optNumber('Generator.int', 'n', n, undefined, { integer: true, min: 1 });
     return Math.floor(this.uniform() * n);
   }
 }
@@ -89,5 +96,13 @@ export const defaultGenerator = new Generator(0);
 
 /** Reseed the default generator (like `torch.manual_seed`). */
 export function manualSeed(seed: number): void {
-  defaultGenerator.seed(seed);
+  checkArity('manualSeed', arguments, 1, 'manualSeed(seed)');
+  defaultGenerator.seed(requireSeed('manualSeed', seed));
+}
+
+/** A seed given positionally: required, a safe integer. */
+function requireSeed(fn: string, seed: unknown): number {
+  const s = optSeed(fn, 'seed', seed);
+  if (s === undefined) fail(fn, 'seed got undefined, expected an integer');
+  return s;
 }

@@ -1,6 +1,7 @@
 // Layer: tensor. Pure shape arithmetic: strides, addresses, broadcasting, axis normalisation.
-// Imports only errors.ts. Every function here is tested on its own (test/tensor/shape.test.ts).
+// Imports errors.ts and describeValue. Every function here is tested on its own (test/tensor/shape.test.ts).
 import { fail, fmtShape } from './errors';
+import { describeValue } from './options';
 
 export type Shape = readonly number[];
 
@@ -57,10 +58,10 @@ export function isContiguousLayout(shape: Shape, strides: readonly number[]): bo
 
 /** Check that `shape` is a valid shape (non-negative integers); `op`/`arg` name the caller in errors. */
 export function checkShape(shape: unknown, op: string, arg = 'shape'): number[] {
-  if (!Array.isArray(shape)) fail(op, `${arg} must be an array of non-negative integers, got ${String(shape)}`);
+  if (!Array.isArray(shape)) fail(op, `${arg} must be an array of non-negative integers, got ${describeValue(shape)}`);
   for (const d of shape) {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
-      fail(op, `${arg} must be an array of non-negative integers, got [${shape.join(',')}]`);
+      fail(op, `${arg} must be an array of non-negative integers, got [${shape.map(describeValue).join(',')}]`);
     }
   }
   return shape.slice() as number[];
@@ -85,7 +86,7 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
 export function normalizeAxis(op: string, axis: number, ndim: number, arg = 'axis'): number {
   if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
     const range = ndim === 0 ? 'no axes (the tensor is a scalar)' : `an integer in [${-ndim}, ${ndim - 1}]`;
-    fail(op, `${arg} ${String(axis)} is out of range for a tensor of rank ${ndim}, expected ${range}`);
+    fail(op, `${arg} ${describeValue(axis)} is out of range for a tensor of rank ${ndim}, expected ${range}`);
   }
   return axis < 0 ? axis + ndim : axis;
 }

@@ -2,6 +2,7 @@
 // Views are defined here and never copy; computing methods forward to the free functions in ops.ts.
 import type { DType, Device, TypedArray } from './dtype';
 import { fail, fmtShape } from './errors';
+import { checkArity } from './options';
 import {
   contiguousStrides, inferShape, isContiguousLayout, normalizeAxis, sizeOf, viewStrides, type Shape,
 } from './shape';
@@ -19,6 +20,12 @@ export interface ReduceOptions {
   /** Keep reduced axes as size 1. Default false. */
   keepDims?: boolean;
 }
+
+/** A reduction's axis argument: PyTorch's positional axis (`x.sum(1)`, `x.sum([0, 1])`) or `ReduceOptions`. */
+export type AxisArg = number | readonly number[] | ReduceOptions;
+
+/** An arg-reduction's axis argument: one positional axis (`x.argmax(1)`) or `{ axis, keepDims }`. */
+export type ArgAxisArg = number | { axis?: number; keepDims?: boolean };
 
 /**
  * An n-dimensional array: `shape`, `strides` and `offset` over a storage shared with its views.
@@ -138,6 +145,7 @@ export class Tensor {
 
   /** Swap two dimensions (default: the last two). */
   transpose(dim0 = -2, dim1 = -1): Tensor {
+    checkArity('transpose', arguments, 2, 'x.transpose(dim0, dim1)');
     const a = normalizeAxis('transpose', dim0, this.ndim, 'dim0');
     const b = normalizeAxis('transpose', dim1, this.ndim, 'dim1');
     const order = this.shape.map((_, i) => (i === a ? b : i === b ? a : i));
@@ -182,6 +190,7 @@ export class Tensor {
    * end and are clamped like Python slices; `step` must be positive.
    */
   slice(dim: number, start = 0, end?: number, step = 1): Tensor {
+    checkArity('slice', arguments, 4, 'x.slice(dim, start, end, step)');
     const d = normalizeAxis('slice', dim, this.ndim, 'dim');
     const n = this.shape[d]!;
     if (!Number.isInteger(step) || step <= 0) fail('slice', `step must be a positive integer, got ${step}`);
@@ -201,6 +210,7 @@ export class Tensor {
 
   /** Element `index` along `dim`, dropping that dimension (a view). */
   select(dim: number, index: number): Tensor {
+    checkArity('select', arguments, 2, 'x.select(dim, index)');
     const d = normalizeAxis('select', dim, this.ndim, 'dim');
     const n = this.shape[d]!;
     if (!Number.isInteger(index) || index < -n || index >= n) {
@@ -216,6 +226,7 @@ export class Tensor {
 
   /** Remove size-1 dimensions (all of them, or the given ones, which must have size 1). */
   squeeze(dim?: number | readonly number[]): Tensor {
+    checkArity('squeeze', arguments, 1, 'x.squeeze(dim)');
     const dims = dim === undefined
       ? this.shape.map((s, i) => (s === 1 ? i : -1)).filter((i) => i >= 0)
       : (typeof dim === 'number' ? [dim] : dim).map((d) => normalizeAxis('squeeze', d, this.ndim, 'dim'));
@@ -230,6 +241,7 @@ export class Tensor {
 
   /** Insert a size-1 dimension at `dim` (in the result's indexing: -1 appends). */
   unsqueeze(dim: number): Tensor {
+    checkArity('unsqueeze', arguments, 1, 'x.unsqueeze(dim)');
     const d = normalizeAxis('unsqueeze', dim, this.ndim + 1, 'dim');
     const shape = this.shape.slice();
     const strides = this.strides.slice();
@@ -240,6 +252,7 @@ export class Tensor {
 
   /** Merge dims `startDim..endDim` into one (a view when possible, else a copy). */
   flatten(startDim = 0, endDim = -1): Tensor {
+    checkArity('flatten', arguments, 2, 'x.flatten(startDim, endDim)');
     if (this.ndim === 0) return this.reshape([1]);
     const s = normalizeAxis('flatten', startDim, this.ndim, 'startDim');
     const e = normalizeAxis('flatten', endDim, this.ndim, 'endDim');
@@ -256,56 +269,61 @@ export class Tensor {
 
   /** Split into chunks of `sizeOrSections` (a size, or a list of sizes) along `dim`: views. */
   split(sizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+    checkArity('split', arguments, 2, 'x.split(sizeOrSections, dim)');
     return ops.split(this, sizeOrSections, dim);
   }
 
   // ---- computing methods: each forwards to the free function of the same name ----------------------
 
-  to(device: Device): Tensor { return ops.to(this, device); }
-  astype(dtype: DType): Tensor { return ops.astype(this, dtype); }
-  clone(): Tensor { return ops.copy(this); }
+  to(device: Device): Tensor { checkArity('to', arguments, 1, 'x.to(device)'); return ops.to(this, device); }
+  astype(dtype: DType): Tensor { checkArity('astype', arguments, 1, 'x.astype(dtype)'); return ops.astype(this, dtype); }
+  clone(): Tensor { checkArity('clone', arguments, 0, 'x.clone()'); return ops.copy(this); }
 
-  neg(): Tensor { return ops.neg(this); }
-  abs(): Tensor { return ops.abs(this); }
-  exp(): Tensor { return ops.exp(this); }
-  log(): Tensor { return ops.log(this); }
-  sqrt(): Tensor { return ops.sqrt(this); }
-  square(): Tensor { return ops.square(this); }
-  reciprocal(): Tensor { return ops.reciprocal(this); }
-  tanh(): Tensor { return ops.tanh(this); }
-  sigmoid(): Tensor { return ops.sigmoid(this); }
-  relu(): Tensor { return ops.relu(this); }
-  sin(): Tensor { return ops.sin(this); }
-  cos(): Tensor { return ops.cos(this); }
-  sign(): Tensor { return ops.sign(this); }
+  neg(): Tensor { checkArity('neg', arguments, 0, 'x.neg()'); return ops.neg(this); }
+  abs(): Tensor { checkArity('abs', arguments, 0, 'x.abs()'); return ops.abs(this); }
+  exp(): Tensor { checkArity('exp', arguments, 0, 'x.exp()'); return ops.exp(this); }
+  log(): Tensor { checkArity('log', arguments, 0, 'x.log()'); return ops.log(this); }
+  sqrt(): Tensor { checkArity('sqrt', arguments, 0, 'x.sqrt()'); return ops.sqrt(this); }
+  square(): Tensor { checkArity('square', arguments, 0, 'x.square()'); return ops.square(this); }
+  reciprocal(): Tensor { checkArity('reciprocal', arguments, 0, 'x.reciprocal()'); return ops.reciprocal(this); }
+  tanh(): Tensor { checkArity('tanh', arguments, 0, 'x.tanh()'); return ops.tanh(this); }
+  sigmoid(): Tensor { checkArity('sigmoid', arguments, 0, 'x.sigmoid()'); return ops.sigmoid(this); }
+  relu(): Tensor { checkArity('relu', arguments, 0, 'x.relu()'); return ops.relu(this); }
+  sin(): Tensor { checkArity('sin', arguments, 0, 'x.sin()'); return ops.sin(this); }
+  cos(): Tensor { checkArity('cos', arguments, 0, 'x.cos()'); return ops.cos(this); }
+  sign(): Tensor { checkArity('sign', arguments, 0, 'x.sign()'); return ops.sign(this); }
 
-  add(other: Tensor | number): Tensor { return ops.add(this, other); }
-  sub(other: Tensor | number): Tensor { return ops.sub(this, other); }
-  mul(other: Tensor | number): Tensor { return ops.mul(this, other); }
-  div(other: Tensor | number): Tensor { return ops.div(this, other); }
-  pow(other: Tensor | number): Tensor { return ops.pow(this, other); }
-  maximum(other: Tensor | number): Tensor { return ops.maximum(this, other); }
-  minimum(other: Tensor | number): Tensor { return ops.minimum(this, other); }
-  eq(other: Tensor | number): Tensor { return ops.eq(this, other); }
-  ne(other: Tensor | number): Tensor { return ops.ne(this, other); }
-  lt(other: Tensor | number): Tensor { return ops.lt(this, other); }
-  le(other: Tensor | number): Tensor { return ops.le(this, other); }
-  gt(other: Tensor | number): Tensor { return ops.gt(this, other); }
-  ge(other: Tensor | number): Tensor { return ops.ge(this, other); }
-  clamp(min?: number | Tensor, max?: number | Tensor): Tensor { return ops.clamp(this, min, max); }
+  add(other: Tensor | number): Tensor { checkArity('add', arguments, 1, 'x.add(other)'); return ops.add(this, other); }
+  sub(other: Tensor | number): Tensor { checkArity('sub', arguments, 1, 'x.sub(other)'); return ops.sub(this, other); }
+  mul(other: Tensor | number): Tensor { checkArity('mul', arguments, 1, 'x.mul(other)'); return ops.mul(this, other); }
+  div(other: Tensor | number): Tensor { checkArity('div', arguments, 1, 'x.div(other)'); return ops.div(this, other); }
+  pow(other: Tensor | number): Tensor { checkArity('pow', arguments, 1, 'x.pow(other)'); return ops.pow(this, other); }
+  maximum(other: Tensor | number): Tensor { checkArity('maximum', arguments, 1, 'x.maximum(other)'); return ops.maximum(this, other); }
+  minimum(other: Tensor | number): Tensor { checkArity('minimum', arguments, 1, 'x.minimum(other)'); return ops.minimum(this, other); }
+  eq(other: Tensor | number): Tensor { checkArity('eq', arguments, 1, 'x.eq(other)'); return ops.eq(this, other); }
+  ne(other: Tensor | number): Tensor { checkArity('ne', arguments, 1, 'x.ne(other)'); return ops.ne(this, other); }
+  lt(other: Tensor | number): Tensor { checkArity('lt', arguments, 1, 'x.lt(other)'); return ops.lt(this, other); }
+  le(other: Tensor | number): Tensor { checkArity('le', arguments, 1, 'x.le(other)'); return ops.le(this, other); }
+  gt(other: Tensor | number): Tensor { checkArity('gt', arguments, 1, 'x.gt(other)'); return ops.gt(this, other); }
+  ge(other: Tensor | number): Tensor { checkArity('ge', arguments, 1, 'x.ge(other)'); return ops.ge(this, other); }
+  clamp(min?: number | Tensor | { min?: number | Tensor; max?: number | Tensor }, max?: number | Tensor): Tensor {
+    checkArity('clamp', arguments, 2, 'x.clamp(min, max) or x.clamp({ min, max })');
+    return arguments.length < 2 ? ops.clamp(this, min) : ops.clamp(this, min, max);
+  }
 
-  sum(options?: ReduceOptions): Tensor { return ops.sum(this, options); }
-  mean(options?: ReduceOptions): Tensor { return ops.mean(this, options); }
-  max(options?: ReduceOptions): Tensor { return ops.max(this, options); }
-  min(options?: ReduceOptions): Tensor { return ops.min(this, options); }
-  prod(options?: ReduceOptions): Tensor { return ops.prod(this, options); }
-  logsumexp(options?: ReduceOptions): Tensor { return ops.logsumexp(this, options); }
-  argmax(options?: { axis?: number; keepDims?: boolean }): Tensor { return ops.argmax(this, options); }
-  argmin(options?: { axis?: number; keepDims?: boolean }): Tensor { return ops.argmin(this, options); }
+  // reductions take PyTorch's positional axis too: x.sum(1), x.max(-1), x.argmax(0)
+  sum(options?: AxisArg): Tensor { checkArity('sum', arguments, 1, 'x.sum(axis) or x.sum({ axis, keepDims })'); return ops.sum(this, options); }
+  mean(options?: AxisArg): Tensor { checkArity('mean', arguments, 1, 'x.mean(axis) or x.mean({ axis, keepDims })'); return ops.mean(this, options); }
+  max(options?: AxisArg): Tensor { checkArity('max', arguments, 1, 'x.max(axis) or x.max({ axis, keepDims })'); return ops.max(this, options); }
+  min(options?: AxisArg): Tensor { checkArity('min', arguments, 1, 'x.min(axis) or x.min({ axis, keepDims })'); return ops.min(this, options); }
+  prod(options?: AxisArg): Tensor { checkArity('prod', arguments, 1, 'x.prod(axis) or x.prod({ axis, keepDims })'); return ops.prod(this, options); }
+  logsumexp(options?: AxisArg): Tensor { checkArity('logsumexp', arguments, 1, 'x.logsumexp(axis) or x.logsumexp({ axis, keepDims })'); return ops.logsumexp(this, options); }
+  argmax(options?: ArgAxisArg): Tensor { checkArity('argmax', arguments, 1, 'x.argmax(axis) or x.argmax({ axis, keepDims })'); return ops.argmax(this, options); }
+  argmin(options?: ArgAxisArg): Tensor { checkArity('argmin', arguments, 1, 'x.argmin(axis) or x.argmin({ axis, keepDims })'); return ops.argmin(this, options); }
 
-  matmul(other: Tensor): Tensor { return ops.matmul(this, other); }
-  indexSelect(dim: number, index: Tensor | readonly number[]): Tensor { return ops.indexSelect(this, dim, index); }
-  gather(dim: number, index: Tensor): Tensor { return ops.gather(this, dim, index); }
+  matmul(other: Tensor): Tensor { checkArity('matmul', arguments, 1, 'x.matmul(other)'); return ops.matmul(this, other); }
+  indexSelect(dim: number, index: Tensor | readonly number[]): Tensor { checkArity('indexSelect', arguments, 2, 'x.indexSelect(dim, index)'); return ops.indexSelect(this, dim, index); }
+  gather(dim: number, index: Tensor): Tensor { checkArity('gather', arguments, 2, 'x.gather(dim, index)'); return ops.gather(this, dim, index); }
 }
 
 /** Accept both `f(2, 3)` and `f([2, 3])`. */
