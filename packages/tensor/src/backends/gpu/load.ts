@@ -111,22 +111,27 @@ export function loadGpuJs(): GpuJsModule {
     if (isGpuJsClass(global.GPU)) {
       loaded = { module: { GPU: global.GPU } as GpuJsModule };
     } else if (!req) {
-      loaded = { error: "gpu.js is not loaded (the 'gpu' device needs the optional peer dependency gpu.js: npm install gpu.js@^2.24.1): in a browser, load gpu.js's dist/gpu-browser.min.js with a <script> tag first (it defines globalThis.GPU), or in a bundled app call useGpuJs({ GPU }) with `import { GPU } from 'gpu.js'`" };
+      loaded = { error: `gpu.js is not loaded here. ${HOW_TO_ADD}` };
     } else {
       try {
         const mod = req(GPU_JS) as { GPU?: unknown };
         loaded = isGpuJsClass(mod?.GPU) ? { module: mod as GpuJsModule } : { error: 'the gpu.js module exports no GPU class' };
       } catch (e) {
         const text = e instanceof Error ? e.message : String(e);
-        loaded = (e as { code?: string }).code === 'MODULE_NOT_FOUND' && text.includes(`'${GPU_JS}'`)
-          ? { error: "gpu.js is not installed: the 'gpu' device needs the optional peer dependency gpu.js (npm install gpu.js@^2.24.1; its headless GL mode also builds the native `gl` package, see the README)" }
-          : { error: text };
+        const missing = (e as { code?: string }).code === 'MODULE_NOT_FOUND' && text.includes(`'${GPU_JS}'`);
+        loaded = { error: missing ? `gpu.js is not installed. ${HOW_TO_ADD}` : `loading it failed (${text}). ${HOW_TO_ADD}` };
       }
     }
   }
   if ('error' in loaded) throw new Error(`could not load gpu.js: ${loaded.error}`);
   return loaded.module;
 }
+
+/** How to give the 'gpu' device its gpu.js, in every environment (part of every load error). */
+const HOW_TO_ADD = "The 'gpu' device needs gpu.js, an optional peer dependency of @propel-ts/tensor: in Node, "
+  + '`npm install gpu.js@^2.24.1` (its headless GL mode also builds the native `gl` package, see the README); in a bundled '
+  + "app, also call useGpuJs({ GPU }) with `import { GPU } from 'gpu.js'`; in a page without a bundler, load gpu.js's "
+  + 'dist/gpu-browser.min.js with a <script> tag first (it defines globalThis.GPU)';
 
 /** `PROPEL_GPU_MODE` from the environment when there is one (Node), without importing anything Node-only. */
 export function envGpuMode(): string | undefined {
