@@ -63,9 +63,8 @@ describe('nn.Module: parameters, zeroGrad, train/eval', () => {
   it('parameters() and namedParameters() list every parameter with dotted names, depth first', () => {
     const mlp = new nn.MLP([2, 4, 3, 1]);
     const names = mlp.namedParameters().map(([n]) => n);
-    expect(names).to.deep.equal([
-      'layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias', 'layers.4.weight', 'layers.4.bias',
-    ]);
+    // torch.nn.Sequential(Linear, Tanh, Linear, Tanh, Linear).state_dict() names its entries by child index
+    expect(names).to.deep.equal(['0.weight', '0.bias', '2.weight', '2.bias', '4.weight', '4.bias']);
     const params = mlp.parameters();
     expect(params.length).to.equal(6);
     expect(params.map((p) => p.shape)).to.deep.equal([[4, 2], [4], [3, 4], [3], [1, 3], [1]]);
@@ -73,7 +72,13 @@ describe('nn.Module: parameters, zeroGrad, train/eval', () => {
     expect(params.every((p) => p.requiresGrad)).to.equal(true);
 
     const nested = new nn.Sequential(new nn.Linear(2, 3), new nn.Sequential(new nn.Tanh(), new nn.Linear(3, 1, { bias: false })));
-    expect(nested.namedParameters().map(([n]) => n)).to.deep.equal(['layers.0.weight', 'layers.0.bias', 'layers.1.layers.1.weight']);
+    expect(nested.namedParameters().map(([n]) => n)).to.deep.equal(['0.weight', '0.bias', '1.1.weight']);
+    // a Sequential held in a field of a custom module: torch's `body.0.weight`
+    class Net extends nn.Module {
+      body = new nn.Sequential(new nn.Linear(2, 2), new nn.ReLU(), new nn.Linear(2, 1));
+      forward(x: A.VarLike) { return this.body.forward(x); }
+    }
+    expect(Object.keys(new Net().stateDict())).to.deep.equal(['body.0.weight', 'body.0.bias', 'body.2.weight', 'body.2.bias']);
   });
 
   it('a custom module finds parameters held in fields, child modules and arrays of modules', () => {
@@ -232,28 +237,28 @@ describe('nn: stateDict / loadStateDict', () => {
     const good = () => JSON.parse(JSON.stringify(model.stateDict())) as nn.StateDict;
 
     const missing = good();
-    delete missing['layers.2.bias'];
-    throwsWith(() => model.loadStateDict(missing), "loadStateDict: missing key 'layers.2.bias'");
+    delete missing['2.bias'];
+    throwsWith(() => model.loadStateDict(missing), "loadStateDict: missing key '2.bias'");
 
     const shape = good();
-    shape['layers.0.weight']!.shape = [2, 3];
-    throwsWith(() => model.loadStateDict(shape), "loadStateDict: 'layers.0.weight' has shape [2,3], expected [3,2]");
+    shape['0.weight']!.shape = [2, 3];
+    throwsWith(() => model.loadStateDict(shape), "loadStateDict: '0.weight' has shape [2,3], expected [3,2]");
 
     const extra = good();
-    extra['layers.1.weight'] = { shape: [1], dtype: 'float32', data: [0] };
-    throwsWith(() => model.loadStateDict(extra), "loadStateDict: unexpected key 'layers.1.weight'");
+    extra['1.weight'] = { shape: [1], dtype: 'float32', data: [0] };
+    throwsWith(() => model.loadStateDict(extra), "loadStateDict: unexpected key '1.weight'");
 
     const dtype = good();
-    dtype['layers.0.bias']!.dtype = 'float64';
-    throwsWith(() => model.loadStateDict(dtype), "loadStateDict: 'layers.0.bias' has dtype float64, expected float32");
+    dtype['0.bias']!.dtype = 'float64';
+    throwsWith(() => model.loadStateDict(dtype), "loadStateDict: '0.bias' has dtype float64, expected float32");
 
     const bad = good();
-    (bad['layers.2.weight']!.data as unknown[])[1] = null;
-    throwsWith(() => model.loadStateDict(bad), "loadStateDict: 'layers.2.weight' element 1 is null, expected a number");
+    (bad['2.weight']!.data as unknown[])[1] = null;
+    throwsWith(() => model.loadStateDict(bad), "loadStateDict: '2.weight' element 1 is null, expected a number");
 
     const short = good();
-    short['layers.0.bias']!.data.pop();
-    throwsWith(() => model.loadStateDict(short), "loadStateDict: 'layers.0.bias' has 2 values, expected 3");
+    short['0.bias']!.data.pop();
+    throwsWith(() => model.loadStateDict(short), "loadStateDict: '0.bias' has 2 values, expected 3");
   });
 });
 
@@ -266,5 +271,57 @@ describe('nn: shared parameters', () => {
       forward(x: A.VarLike) { return this.b.forward(this.a.forward(x)); }
     }
     expect(new Twice().namedParameters().map(([n]) => n)).to.deep.equal(['a.weight', 'a.bias']);
+  });
+});
+
+describe('nn: PyTorch layouts and tensor state dicts', () => {
+  it('stateTensors: the parameters by torch name and shape (Linear weight [out, in])', () => {
+    const mlp = new nn.MLP([2, 64, 64, 16], { seed: 1 });
+    const s = mlp.stateTensors();
+    // torch.nn.Sequential(Linear(2,64), Tanh(), Linear(64,64), Tanh(), Linear(64,16)).state_dict()
+    expect(Object.entries(s).map(([k, t]) => [k, t.shape])).to.deep.equal([
+      ['0.weight', [64, 2]], ['0.bias', [64]], ['2.weight', [64, 64]], ['2.bias', [64]], ['4.weight', [16, 64]], ['4.bias', [16]],
+    ]);
+    expect(s['0.weight']).to.equal(mlp.layers[0]!.namedParameters()[0]![1].value);
+  });
+
+  it('loadStateDict takes tensors by name, copies them, and checks names, shapes and dtypes', () => {
+    const src = new nn.MLP([3, 4, 2], { dtype: 'float64', seed: 2 });
+    const dst = new nn.MLP([3, 4, 2], { dtype: 'float64', seed: 3 });
+    const tensors = src.stateTensors();
+    dst.loadStateDict(tensors);
+    const x = T.tensor([[0.1, -0.2, 0.3]], f64);
+    expect(bytes(dst.forward(x).value)).to.deep.equal(bytes(src.forward(x).value));
+    expect(dst.stateTensors()['0.weight']).to.not.equal(tensors['0.weight']); // a copy, not an alias
+    // a non-contiguous tensor of the right shape loads its logical values
+    const w = T.tensor([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]], f64).transpose(0, 1);
+    dst.loadStateDict({ ...tensors, '0.weight': w });
+    expect(dst.layers[0]!.namedParameters()[0]![1].value.toArray()).to.deep.equal(w.toArray());
+
+    throwsWith(() => dst.loadStateDict({ ...tensors, '0.weight': T.zeros([3, 4], f64) }), "loadStateDict: '0.weight' has shape [3,4], expected [4,3]");
+    throwsWith(() => dst.loadStateDict({ ...tensors, '2.bias': T.zeros([2]) }), "loadStateDict: '2.bias' has dtype float32, expected float64");
+    const { ['2.bias']: _, ...missing } = tensors;
+    throwsWith(() => dst.loadStateDict(missing), "loadStateDict: missing key '2.bias'");
+    throwsWith(() => dst.loadStateDict({ ...tensors, 'layers.0.weight': T.zeros([4, 3], f64) }), "loadStateDict: unexpected key 'layers.0.weight'");
+    throwsWith(() => dst.loadStateDict(T.zeros([1]) as unknown as nn.StateDict), 'loadStateDict: state got a Tensor, expected a state dict');
+  });
+});
+
+describe('nn: constructor options are checked', () => {
+  it('Linear and MLP reject unknown options, wrong types and bad sizes, naming them', () => {
+    throwsWith(() => new nn.Linear(2, 2, { seed: 1, baias: false } as nn.LinearOptions), "Linear: unknown option 'baias' (did you mean 'bias'?)");
+    throwsWith(() => new nn.Linear(2, 2, { dtype: 'float16' } as unknown as nn.LinearOptions), "Linear: dtype got \"float16\", expected one of 'float32', 'float64'");
+    throwsWith(() => new nn.Linear(2, 2, { init: 'he' } as unknown as nn.LinearOptions), "Linear: init got \"he\", expected one of 'pytorch', 'xavier', 'kaiming'");
+    throwsWith(() => new nn.Linear(2, 2, { bias: 0 } as unknown as nn.LinearOptions), 'Linear: bias got 0, expected true or false');
+    throwsWith(() => new nn.Linear(2, 2, { seed: 0.5 }), 'Linear: seed got 0.5, expected an integer');
+    throwsWith(() => new nn.Linear(2, 2, 7 as unknown as nn.LinearOptions), 'Linear: options got 7');
+    throwsWith(() => new nn.MLP([2, 3, 1], { activaton: 'relu' } as nn.MLPOptions), "MLP: unknown option 'activaton' (did you mean 'activation'?)");
+    throwsWith(() => new nn.MLP([2, 3, 1], { activation: 'gelu' } as unknown as nn.MLPOptions), "MLP: activation got \"gelu\", expected one of 'tanh', 'relu', 'sigmoid'");
+    throwsWith(() => new nn.MLP([2, 0, 1]), 'MLP: sizes got [2, 0, 1], expected at least two positive integers');
+    throwsWith(() => new nn.MLP([2]), 'MLP: sizes got [2], expected at least two positive integers');
+    throwsWith(() => new nn.Sequential(new nn.Tanh(), {} as nn.Module), 'Sequential: layer 1 got an object, expected a Module');
+    // a valid option is honoured, not ignored
+    expect(new nn.MLP([2, 3, 1], { bias: false }).namedParameters().map(([n]) => n)).to.deep.equal(['0.weight', '2.weight']);
+    expect(new nn.MLP([2, 3, 1], { dtype: 'float64' }).parameters().every((p) => p.dtype === 'float64')).to.equal(true);
   });
 });

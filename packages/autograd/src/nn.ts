@@ -1,5 +1,7 @@
 // Layer: autograd. Neural-network building blocks: Module (parameters, train/eval, state dicts),
-// Linear, Sequential, MLP and activations, with seeded initialisation.
+// Linear, Sequential, MLP and activations, with seeded initialisation. Names, shapes and layouts of the
+// parameters equal those of the matching torch.nn modules, so a state dict travels to and from PyTorch
+// unchanged (through safetensors, see @propel-ts/io).
 import * as T from '@propel-ts/tensor';
 import type { DType, Device, Tensor } from '@propel-ts/tensor';
 import { toVariables } from './define-op';
@@ -20,9 +22,12 @@ export interface TensorState {
 /** Parameters by dotted name, as JSON. */
 export type StateDict = Record<string, TensorState>;
 
+const DEVICES: readonly Device[] = ['cpu', 'gpu'];
+const DTYPES: readonly DType[] = ['float32', 'float64'];
+
 /**
- * Base class of layers and models. Parameters are the Variables with requiresGrad held in fields;
- * child modules in fields (or arrays of modules) are found the same way, PyTorch-style.
+ * Base class of layers and models (torch.nn.Module). Parameters are the Variables with requiresGrad held
+ * in fields; child modules in fields (or arrays of modules) are found the same way, PyTorch-style.
  */
 export abstract class Module {
   /** True in training mode (the default), false after `eval()`. */
@@ -32,14 +37,23 @@ export abstract class Module {
   abstract forward(x: VarLike): Variable;
 
   /**
-   * `[name, parameter]` pairs, depth first, with dotted names (`layers.0.weight`). A parameter shared by
-   * several fields is listed once, under its first name (so an optimizer updates it once), as in PyTorch.
+   * The named members that may hold parameters or child modules: the own fields by default. Sequential
+   * names its children by index instead (`0`, `1`, ...), as torch.nn.Sequential does.
+   */
+  protected members(): [string, unknown][] {
+    return Object.entries(this);
+  }
+
+  /**
+   * `[name, parameter]` pairs, depth first, with dotted names (`head.weight`; in a Sequential `0.weight`).
+   * A parameter shared by several fields is listed once, under its first name (so an optimizer updates it
+   * once), as in PyTorch.
    */
   namedParameters(prefix = ''): [string, Variable][] {
     const out: [string, Variable][] = [];
     const seen = new Set<Variable>();
     const visit = (module: Module, pre: string): void => {
-      for (const [key, value] of Object.entries(module)) {
+      for (const [key, value] of module.members()) {
         const name = pre + key;
         if (value instanceof Variable && value.requiresGrad) {
           if (!seen.has(value)) { seen.add(value); out.push([name, value]); }
@@ -64,7 +78,7 @@ export abstract class Module {
   /** Set training mode (recursively). */
   train(on = true): this {
     this.training = on;
-    for (const value of Object.values(this)) {
+    for (const [, value] of this.members()) {
       if (value instanceof Module) value.train(on);
       else if (Array.isArray(value)) value.forEach((m) => { if (m instanceof Module) m.train(on); });
     }
@@ -85,18 +99,42 @@ export abstract class Module {
     return out;
   }
 
-  /** Load parameters saved by `stateDict()`; names, shapes and dtypes must match. */
-  loadStateDict(state: StateDict): void {
+  /**
+   * The parameters as tensors by state-dict name: what `torch.nn.Module.state_dict()` holds, ready for
+   * `saveSafetensors` (@propel-ts/io). The tensors are the parameters' current values, not copies.
+   *
+   * ```ts
+   * import { nn } from '@propel-ts/autograd';
+   * Object.keys(new nn.MLP([2, 8, 1]).stateTensors());   // ['0.weight', '0.bias', '2.weight', '2.bias']
+   * ```
+   */
+  stateTensors(): Record<string, Tensor> {
+    return Object.fromEntries(this.namedParameters().map(([name, p]) => [name, p.value]));
+  }
+
+  /**
+   * Load parameters: a JSON state dict from `stateDict()`, or tensors by name (`stateTensors()`, or
+   * `loadSafetensors` of a file torch's `state_dict()` was saved to). Names, shapes and dtypes must match
+   * (a float64 file into a float32 model is an error: convert it with `T.astype`); values are copied.
+   */
+  loadStateDict(state: StateDict | Record<string, Tensor>): void {
     const params = new Map(this.namedParameters());
+    if (state === null || typeof state !== 'object' || Array.isArray(state) || state instanceof T.Tensor) {
+      throw new T.TensorError(`loadStateDict: state got ${T.describeValue(state)}, expected a state dict (names -> { shape, dtype, data } or names -> tensors)`);
+    }
     for (const name of Object.keys(state)) {
       if (!params.has(name)) throw new T.TensorError(`loadStateDict: unexpected key '${name}', expected one of ${[...params.keys()].join(', ')}`);
     }
     for (const [name, p] of params) {
       const s = state[name];
       if (!s) throw new T.TensorError(`loadStateDict: missing key '${name}'`);
-      if (s.shape.length !== p.ndim || s.shape.some((d, i) => d !== p.shape[i])) {
-        throw new T.TensorError(`loadStateDict: '${name}' has shape ${T.fmtShape(s.shape)}, expected ${T.fmtShape(p.shape)}`);
+      if (s instanceof T.Tensor) {
+        checkLoadedShape(name, s.shape, p);
+        if (s.dtype !== p.dtype) throw new T.TensorError(`loadStateDict: '${name}' has dtype ${s.dtype}, expected ${p.dtype} (convert it with astype first)`);
+        p.value = T.to(T.copy(s), p.device);
+        continue;
       }
+      checkLoadedShape(name, s.shape, p);
       if (s.dtype !== p.dtype) throw new T.TensorError(`loadStateDict: '${name}' has dtype ${s.dtype}, expected ${p.dtype}`);
       if (s.data.length !== p.size) throw new T.TensorError(`loadStateDict: '${name}' has ${s.data.length} values, expected ${p.size}`);
       const data = s.data.map((x, k) => {
@@ -112,6 +150,12 @@ export abstract class Module {
   to(device: Device): this {
     for (const p of this.parameters()) p.value = T.to(p.value, device);
     return this;
+  }
+}
+
+function checkLoadedShape(name: string, shape: readonly number[], p: Variable): void {
+  if (shape.length !== p.ndim || shape.some((d, i) => d !== p.shape[i])) {
+    throw new T.TensorError(`loadStateDict: '${name}' has shape ${T.fmtShape(shape)}, expected ${T.fmtShape(p.shape)}`);
   }
 }
 
@@ -139,7 +183,25 @@ export interface LinearOptions {
   init?: Init;
 }
 
-/** y = x Wᵀ + b, with weight `[out, in]` as in PyTorch. */
+const LINEAR_KEYS = ['bias', 'dtype', 'device', 'seed', 'init'] as const;
+const INITS: readonly Init[] = ['pytorch', 'xavier', 'kaiming'];
+
+/** The options of Linear, checked (unknown keys, types and ranges) and with their defaults. */
+function linearOptions(fn: string, options: unknown, extraKeys: readonly string[] = []) {
+  const o = T.checkOptions(fn, options, [...LINEAR_KEYS, ...extraKeys], `${fn}(..., { ${[...LINEAR_KEYS, ...extraKeys].join(', ')} })`);
+  return {
+    bias: T.optBoolean(fn, 'bias', o.bias, true),
+    dtype: T.optOneOf(fn, 'dtype', o.dtype, DTYPES, 'float32'),
+    device: T.optOneOf(fn, 'device', o.device, DEVICES, 'cpu'),
+    seed: T.optNumber(fn, 'seed', o.seed, 0, { integer: true }),
+    init: T.optOneOf(fn, 'init', o.init, INITS, 'pytorch'),
+  };
+}
+
+/**
+ * y = x Wᵀ + b, with weight `[out, in]` and bias `[out]`: torch.nn.Linear(inFeatures, outFeatures, bias),
+ * state-dict keys `weight` and `bias`.
+ */
 export class Linear extends Module {
   weight: Variable;
   bias: Variable | null;
@@ -147,18 +209,19 @@ export class Linear extends Module {
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions = {}) {
     super();
     for (const [arg, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
-      if (!Number.isInteger(v) || v <= 0) throw new T.TensorError(`Linear: ${arg} must be a positive integer, got ${v}`);
+      if (!Number.isInteger(v) || v <= 0) throw new T.TensorError(`Linear: ${arg} must be a positive integer, got ${T.describeValue(v)}`);
     }
-    const gen = new T.Generator(options.seed ?? 0);
-    const init = options.init ?? 'pytorch';
-    const opts = { dtype: options.dtype ?? 'float32', device: options.device ?? 'cpu' } as const;
+    const o = linearOptions('Linear', options);
+    const gen = new T.Generator(o.seed);
+    const init = o.init;
+    const opts = { dtype: o.dtype, device: o.device } as const;
     const bound = init === 'xavier' ? Math.sqrt(6 / (inFeatures + outFeatures)) : 1 / Math.sqrt(inFeatures);
     const draw = init === 'kaiming'
       ? () => gen.normal() * Math.sqrt(2 / inFeatures)
       : () => (2 * gen.uniform() - 1) * bound;
     this.weight = param(T.tensor(Array.from({ length: outFeatures * inFeatures }, draw), { ...opts, shape: [outFeatures, inFeatures] }));
     const bBound = 1 / Math.sqrt(inFeatures);
-    this.bias = options.bias === false ? null
+    this.bias = !o.bias ? null
       : param(init === 'pytorch'
         ? T.tensor(Array.from({ length: outFeatures }, () => (2 * gen.uniform() - 1) * bBound), opts)
         : T.zeros([outFeatures], opts));
@@ -174,19 +237,34 @@ function param(t: Tensor): Variable {
   return new Variable(t, true);
 }
 
-/** tanh as a module. */
+/** tanh as a module: torch.nn.Tanh (no parameters). */
 export class Tanh extends Module { forward(x: VarLike): Variable { return tanh(x); } }
-/** ReLU as a module. */
+/** ReLU as a module: torch.nn.ReLU (no parameters). */
 export class ReLU extends Module { forward(x: VarLike): Variable { return relu(x); } }
-/** Sigmoid as a module. */
+/** Sigmoid as a module: torch.nn.Sigmoid (no parameters). */
 export class Sigmoid extends Module { forward(x: VarLike): Variable { return sigmoid(x); } }
 
-/** Modules applied in order. */
+/**
+ * Modules applied in order: torch.nn.Sequential. Its children are named by index, so the state-dict keys
+ * are `0.weight`, `0.bias`, `2.weight`... exactly as PyTorch's.
+ *
+ * ```ts
+ * import { nn } from '@propel-ts/autograd';
+ * const model = new nn.Sequential(new nn.Linear(2, 4), new nn.Tanh(), new nn.Linear(4, 1));
+ * model.namedParameters().map(([name]) => name);   // ['0.weight', '0.bias', '2.weight', '2.bias']
+ * ```
+ */
 export class Sequential extends Module {
   readonly layers: Module[];
   constructor(...layers: Module[]) {
     super();
+    layers.forEach((layer, i) => {
+      if (!(layer instanceof Module)) throw new T.TensorError(`Sequential: layer ${i} got ${T.describeValue(layer)}, expected a Module (new nn.Linear(...), new nn.Tanh(), ...)`);
+    });
     this.layers = layers;
+  }
+  protected override members(): [string, unknown][] {
+    return this.layers.map((layer, i) => [String(i), layer]);
   }
   forward(x: VarLike): Variable {
     let y = toVariables('Sequential', [x])[0]!;
@@ -200,18 +278,25 @@ export interface MLPOptions extends LinearOptions {
   /** Hidden activation. Default 'tanh'. */
   activation?: 'tanh' | 'relu' | 'sigmoid';
 }
+const ACTIVATIONS = ['tanh', 'relu', 'sigmoid'] as const;
 
 /**
  * A multilayer perceptron: `new MLP([2, 64, 64, 16])` is Linear(2,64), tanh, Linear(64,64), tanh,
- * Linear(64,16). Each layer is seeded from `seed` so the whole model is reproducible.
+ * Linear(64,16), a Sequential: the same modules, parameter names (`0.weight` ... `4.bias`) and shapes as
+ * `torch.nn.Sequential(nn.Linear(2, 64), nn.Tanh(), nn.Linear(64, 64), nn.Tanh(), nn.Linear(64, 16))`.
+ * Each layer is seeded from `seed` so the whole model is reproducible.
  */
 export class MLP extends Sequential {
   constructor(sizes: readonly number[], options: MLPOptions = {}) {
-    if (sizes.length < 2) throw new T.TensorError(`MLP: sizes must list at least input and output sizes, got [${sizes.join(',')}]`);
-    const Act = { tanh: Tanh, relu: ReLU, sigmoid: Sigmoid }[options.activation ?? 'tanh'];
+    if (!Array.isArray(sizes) || sizes.length < 2 || !sizes.every((d) => Number.isInteger(d) && d > 0)) {
+      throw new T.TensorError(`MLP: sizes got ${T.describeValue(sizes)}, expected at least two positive integers (input, hidden..., output sizes)`);
+    }
+    const { activation, ...linear } = options ?? {};
+    const o = linearOptions('MLP', options, ['activation']);
+    const Act = { tanh: Tanh, relu: ReLU, sigmoid: Sigmoid }[T.optOneOf('MLP', 'activation', activation, ACTIVATIONS, 'tanh')];
     const layers: Module[] = [];
     for (let i = 0; i + 1 < sizes.length; i++) {
-      layers.push(new Linear(sizes[i]!, sizes[i + 1]!, { ...options, seed: (options.seed ?? 0) * 1000 + i }));
+      layers.push(new Linear(sizes[i]!, sizes[i + 1]!, { ...linear, seed: o.seed * 1000 + i }));
       if (i + 2 < sizes.length) layers.push(new Act());
     }
     super(...layers);
