@@ -29,6 +29,14 @@ export interface OpDefinition<P, S> {
 /** A callable op made by `defineOp`. */
 export type Op<P> = (inputs: readonly VarLike[], params: P) => Variable;
 
+/** The definition of each op made by `defineOp`, so `gradcheck(op, inputs)` can recognise and inspect one. */
+const definitions = new WeakMap<object, OpDefinition<unknown, unknown>>();
+
+/** The definition `fn` was made from when it is an op made by `defineOp`, else undefined. */
+export function opDefinition(fn: unknown): OpDefinition<unknown, unknown> | undefined {
+  return typeof fn === 'function' ? definitions.get(fn) : undefined;
+}
+
 /**
  * Make a differentiable op. The returned function takes the inputs (Variables, Tensors or numbers,
  * numbers becoming scalar constants like the first tensor input) and the op's parameters.
@@ -79,6 +87,7 @@ export function defineOp<P = void, S = undefined>(def: OpDefinition<P, S>): Op<P
     output.node = node;
     return output;
   };
+  definitions.set(op, def as OpDefinition<unknown, unknown>);
   return op;
 }
 

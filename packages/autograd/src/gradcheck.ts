@@ -1,163 +1,161 @@
 // Layer: autograd. Gradient checking the way PyTorch does it: float64 on the CPU, contiguous copies, a
 // seeded random upstream gradient (so a backward that forgets `* dy` fails), central differences element
-// by element (or one random direction in fast mode), and a loud error naming the worst element.
+// by element (or one random direction per input in fast mode), and a loud error naming the worst element.
+// `gradcheck(op, inputs)` also takes an op made by `defineOp`: it checks the backward's output (one
+// gradient per input, right shape and dtype), then first and, unless onceDifferentiable, second order.
+// The comparison itself lives in gradcheck-core.ts (shared with checkGradient for plain functions).
 import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
 import { grads } from './backward';
-import { noGrad } from './tape';
+import { opDefinition, type Op, type OpDefinition } from './define-op';
+import { enableGrad, noGrad } from './tape';
 import { Variable } from './variable';
 import { concat } from './ops/indexing';
 import { reshape } from './ops/views';
+import {
+  COMMON_KEYS, compare, dot64, failed, finish, merge, normals, readSettings,
+  type GradcheckOptions, type GradcheckReport, type Outcome, type Settings,
+} from './gradcheck-core';
 
-/** Options of `gradcheck` and `gradgradcheck`. */
-export interface GradcheckOptions {
-  /** Finite-difference step. Default 1e-6. */
-  eps?: number;
-  /** Absolute tolerance. Default 1e-5. */
-  atol?: number;
-  /** Relative tolerance (of the numeric value). Default 1e-3. */
-  rtol?: number;
-  /** Compare along one random direction per check instead of element by element. Default false. */
-  fast?: boolean;
-  /** Seed of the random upstream gradient (and fast-mode direction). Default 0. */
-  seed?: number;
-  /** Names of the inputs, used in error messages (default: none). */
-  names?: readonly string[];
-  /** Name of the function, used in error messages. Default 'fn'. */
-  name?: string;
-}
-
-/** What a passing check measured. */
-export interface GradcheckReport {
-  /** Elements (or directions in fast mode) compared. */
-  checked: number;
-  /** Largest |analytic - numeric| seen. */
-  maxAbsError: number;
-}
-
-/** Thrown when analytic and numeric gradients disagree. */
-export class GradcheckError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'GradcheckError';
-  }
+/** Options of `gradcheck` on an op made by `defineOp`: also the op's parameters. */
+export interface OpGradcheckOptions<P> extends GradcheckOptions {
+  /** The op's parameters (its second argument). */
+  params?: P;
 }
 
 type Fn = (...xs: Variable[]) => Variable;
+type Inputs = readonly (Tensor | Variable)[];
+
+const USAGE = 'gradcheck(fn, inputs, { eps, atol, rtol, fast, seed, names, name, report, nondifferentiableAt })';
+const KEYS = [...COMMON_KEYS, 'names', 'params'] as const;
 
 /**
  * Check `fn`'s backward against central finite differences in float64. Throws `GradcheckError` naming
- * the input, the worst element, analytic and numeric values, the threshold and how many elements fail.
+ * the input, the worst element, analytic and numeric values, the threshold and how many elements fail
+ * (with `report: true`, returns the per-element table instead). `fn` may also be an op made by
+ * `defineOp`, called as `op(inputs, options.params)`: then the backward's gradients are checked for count,
+ * shape and dtype, and the second order too unless the op is `onceDifferentiable`.
  *
  * ```ts
  * gradcheck((a, b) => matmul(a, b), [randn([3, 4], { seed: 1 }), randn([4, 2], { seed: 2 })]);
+ * gradcheck(myOp, [randn([3], { seed: 3 })]);   // an op made by defineOp: first and second order
  * ```
  */
-export function gradcheck(fn: Fn, inputs: readonly (Tensor | Variable)[], options: GradcheckOptions = {}): GradcheckReport {
-  return check(fn, inputs, options, false);
-}
-
-/** `numericNeedsGraph`: fn itself runs a backward (gradgradcheck), so its inputs must require grad. */
-function check(fn: Fn, inputs: readonly (Tensor | Variable)[], options: GradcheckOptions, numericNeedsGraph: boolean): GradcheckReport {
-  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, fast = false, seed = 0, name = 'fn' } = options;
-  const bases = inputs.map((x, i) => float64Copy(x, i));
-  const vars = bases.map((b) => new Variable(b.tensor, true));
-  const y = fn(...vars);
-  if (!(y instanceof Variable)) throw new T.TensorError(`gradcheck(${name}): fn must return a Variable`);
-  const gen = new T.Generator(seed);
-  const v = T.tensor(Float64Array.from({ length: y.size }, () => gen.normal()), { shape: y.shape, dtype: y.dtype });
-  // the scalar we differentiate: <v, fn(x)>
-  const g = (xs: Tensor[]) => numericNeedsGraph
-    ? dot(v, fn(...xs.map((x) => new Variable(x, true))).value)
-    : noGrad(() => dot(v, fn(...xs.map((x) => new Variable(x))).value));
-  const analytic = y.requiresGrad ? grads(y, vars, v).map((a) => Float64Array.from(a.value.toTypedArray())) : vars.map((x) => new Float64Array(x.size));
-  const label = (i: number) => `input ${i}${options.names?.[i] ? ` '${options.names[i]}'` : ''}`;
-  const current = bases.map((b) => b.tensor);
-  let checked = 0;
-  let maxAbsError = 0;
-  if (fast) {
-    const dirs = bases.map((b) => Float64Array.from({ length: b.data.length }, () => gen.normal()));
-    const shifted = (sgn: number) => bases.map((b, i) => withData(b, b.data.map((x, k) => x + sgn * eps * dirs[i]![k]!)));
-    const numeric = (g(shifted(1)) - g(shifted(-1))) / (2 * eps);
-    const an = analytic.reduce((s, a, i) => s + dot64(a, dirs[i]!), 0);
-    const diff = Math.abs(an - numeric);
-    const tol = atol + rtol * Math.abs(numeric);
-    if (!(diff <= tol)) {
-      throw new GradcheckError(`gradcheck(${name}): directional derivative mismatch: analytic ${fmt(an)}, numeric ${fmt(numeric)}\n  |diff| ${diff.toExponential(1)} > atol + rtol*|numeric| = ${tol.toExponential(1)} (fast mode; seed ${seed})`);
-    }
-    return { checked: 1, maxAbsError: diff };
-  }
-  bases.forEach((b, i) => {
-    let fails = 0;
-    let worst = { k: -1, diff: -1, an: 0, num: 0, tol: 0 };
-    for (let k = 0; k < b.data.length; k++) {
-      const plus = b.data.slice(); plus[k] = plus[k]! + eps;
-      const minus = b.data.slice(); minus[k] = minus[k]! - eps;
-      current[i] = withData(b, plus);
-      const fp = g(current);
-      current[i] = withData(b, minus);
-      const fm = g(current);
-      current[i] = b.tensor;
-      const num = (fp - fm) / (2 * eps);
-      const an = analytic[i]![k]!;
-      const diff = Math.abs(an - num);
-      const tol = atol + rtol * Math.abs(num);
-      checked++;
-      if (diff > maxAbsError || diff !== diff) maxAbsError = diff !== diff ? Infinity : diff;
-      if (!(diff <= tol)) {
-        fails++;
-        if (!(diff <= worst.diff) || worst.k < 0) worst = { k, diff, an, num, tol };
-      }
-    }
-    if (fails > 0) {
-      const idx = T.unravelIndex(worst.k, b.tensor.shape);
-      throw new GradcheckError(
-        `gradcheck(${name}): ${label(i)} mismatch at [${idx.join(',')}]: analytic ${fmt(worst.an)}, numeric ${fmt(worst.num)}\n` +
-        `  |diff| ${worst.diff.toExponential(1)} > atol + rtol*|numeric| = ${worst.tol.toExponential(1)} (${fails} of ${b.data.length} elements fail; seed ${seed})`,
-      );
-    }
-  });
-  return { checked, maxAbsError };
+export function gradcheck(fn: Fn, inputs: Inputs, options?: GradcheckOptions): GradcheckReport;
+export function gradcheck<P>(op: Op<P>, inputs: Inputs, options?: OpGradcheckOptions<P>): GradcheckReport;
+export function gradcheck(fn: Fn | Op<unknown>, inputs: Inputs, options?: OpGradcheckOptions<unknown>): GradcheckReport {
+  T.checkArity('gradcheck', arguments, 3, USAGE);
+  const def = opDefinition(fn);
+  const { s, bases, params } = prepare('gradcheck', fn, inputs, options, def);
+  if (def !== undefined) return checkOp(def, fn as Op<unknown>, bases, params, s);
+  return finish(firstOrder(fn as Fn, bases, s), s);
 }
 
 /**
- * Check second-order gradients: gradcheck of x ↦ d<v, fn(x)>/dx computed with createGraph.
+ * Check second-order gradients: gradcheck of x ↦ d<v, fn(x)>/dx computed with createGraph (the same
+ * options as `gradcheck`; an op made by `defineOp` is accepted too).
  */
-export function gradgradcheck(fn: Fn, inputs: readonly (Tensor | Variable)[], options: GradcheckOptions = {}): GradcheckReport {
-  const seed = options.seed ?? 0;
+export function gradgradcheck(fn: Fn, inputs: Inputs, options?: GradcheckOptions): GradcheckReport;
+export function gradgradcheck<P>(op: Op<P>, inputs: Inputs, options?: OpGradcheckOptions<P>): GradcheckReport;
+export function gradgradcheck(fn: Fn | Op<unknown>, inputs: Inputs, options?: OpGradcheckOptions<unknown>): GradcheckReport {
+  T.checkArity('gradgradcheck', arguments, 3, USAGE.replace('gradcheck', 'gradgradcheck'));
+  const def = opDefinition(fn);
+  const { s, bases, params } = prepare('gradgradcheck', fn, inputs, options, def);
+  const call: Fn = def !== undefined ? (...xs) => (fn as Op<unknown>)(xs, params) : (fn as Fn);
+  return finish(secondOrder(call, bases, s), s);
+}
+
+/** Validate the arguments; float64 contiguous copies of the inputs. */
+function prepare(name: string, fn: unknown, inputs: unknown, options: unknown, def: OpDefinition<unknown, unknown> | undefined) {
+  if (typeof fn !== 'function') throw new T.TensorError(`${name}: fn got ${T.describeValue(fn)}, expected a function of Variables or an op made by defineOp`);
+  if (!Array.isArray(inputs)) throw new T.TensorError(`${name}: inputs got ${T.describeValue(inputs)}, expected an array of Tensors or Variables`);
+  const o = T.checkOptions(name, options, KEYS, USAGE.replace('gradcheck', name));
+  if (o.params !== undefined && def === undefined) {
+    throw new T.TensorError(`${name}: params is only for an op made by defineOp, got a plain function (close over its parameters instead)`);
+  }
+  const s = readSettings(name, o, def?.name ?? 'fn');
+  if (s.names.length > inputs.length) {
+    throw new T.TensorError(`${name}: names got ${s.names.length} names for ${inputs.length} inputs, expected at most one per input`);
+  }
+  const bases = inputs.map((x: unknown, i) => float64Copy(name, x, i));
+  return { s, bases, params: o.params };
+}
+
+/** The Variable-level check: analytic gradients of <v, fn(x)> by backward, numeric ones by the core. */
+function firstOrder(fn: Fn, bases: readonly Tensor[], s: Settings, numericNeedsGraph = false, order: 1 | 2 = 1): Outcome {
+  const vars = bases.map((b) => new Variable(b, true));
+  const y = enableGrad(() => fn(...vars));
+  if (!(y instanceof Variable)) throw new T.TensorError(`${s.head}: fn must return a Variable, got ${T.describeValue(y)}`);
+  const gen = new T.Generator(s.seed);
+  const v = T.tensor(normals(gen, y.size), { shape: y.shape, dtype: y.dtype });
+  const analytic = y.requiresGrad
+    ? grads(y, vars, v).map((a) => Float64Array.from(a.value.toTypedArray()))
+    : vars.map((x) => new Float64Array(x.size));
+  // the scalar we differentiate numerically: <v, fn(x)>
+  const at = (xs: Float64Array[]) => xs.map((x, i) => T.tensor(x, { shape: bases[i]!.shape, dtype: 'float64' }));
+  const g = (xs: Float64Array[]) => numericNeedsGraph
+    ? dot(v, enableGrad(() => fn(...at(xs).map((x) => new Variable(x, true)))).value)
+    : noGrad(() => dot(v, fn(...at(xs).map((x) => new Variable(x))).value));
+  const inputs = bases.map((b, i) => ({ shape: b.shape, data: b.toTypedArray() as Float64Array, analytic: analytic[i]! }));
+  return compare(inputs, g, s, gen, order);
+}
+
+/** gradcheck of x ↦ d<v', fn(x)>/dx (all inputs' gradients, flattened and joined), built with createGraph. */
+function secondOrder(fn: Fn, bases: readonly Tensor[], s: Settings): Outcome {
   const first = (...xs: Variable[]): Variable => {
     const y = fn(...xs);
-    const gen = new T.Generator(seed + 1);
-    const v = T.tensor(Float64Array.from({ length: y.size }, () => gen.normal()), { shape: y.shape, dtype: y.dtype });
+    const v = T.tensor(normals(new T.Generator(s.seed + 1), y.size), { shape: y.shape, dtype: y.dtype });
     const gs = grads(y, xs, v, { createGraph: true });
     return concat(gs.map((gi) => reshape(gi, [-1])));
   };
-  return check(first, inputs, { ...options, name: `grad of ${options.name ?? 'fn'}` }, true);
+  return firstOrder(first, bases, s, true, 2);
 }
 
-interface Base { tensor: Tensor; data: Float64Array }
+/** gradcheck of an op made by defineOp: the backward's output, then first and second order. */
+function checkOp(def: OpDefinition<unknown, unknown>, op: Op<unknown>, bases: readonly Tensor[], params: unknown, s: Settings): GradcheckReport {
+  const malformed = backwardProblems(def, op, bases, params, s);
+  if (malformed !== null) return finish(failed(malformed), s);
+  const call: Fn = (...xs) => op(xs, params);
+  const one = firstOrder(call, bases, s);
+  if (one.message !== null && !s.report) return finish(one, s);
+  return finish(merge(one, def.onceDifferentiable ? null : secondOrder(call, bases, s)), s);
+}
 
-function float64Copy(x: Tensor | Variable, i: number): Base {
+/** Call the op's backward once and check it returns one gradient per input, each of its input's shape and dtype. */
+function backwardProblems(def: OpDefinition<unknown, unknown>, op: Op<unknown>, bases: readonly Tensor[], params: unknown, s: Settings): string | null {
+  const vars = bases.map((b) => new Variable(b, true));
+  const out = enableGrad(() => op(vars, params));
+  const ctx = out.node?.ctx;
+  if (!ctx) throw new T.TensorError(`internal: ${s.head}: the op recorded no node although its inputs require gradients`);
+  const dy = new Variable(T.tensor(normals(new T.Generator(s.seed), out.size), { shape: out.shape, dtype: out.dtype }));
+  const dxs: unknown = enableGrad(() => def.backward(dy, ctx));
+  const n = bases.length;
+  const label = (i: number) => `input ${i}${s.names[i] ? ` '${s.names[i]}'` : ''}`;
+  const head = `${s.head}: the backward of '${def.name}'`;
+  if (!Array.isArray(dxs)) return `${head} returned ${T.describeValue(dxs)}, expected an array with one gradient per input (${n})`;
+  if (dxs.length !== n) {
+    return `${head} returned ${dxs.length} gradient${dxs.length === 1 ? '' : 's'} for ${n} input${n === 1 ? '' : 's'}, expected one per input (null for an input that needs none)`;
+  }
+  const problems = dxs.flatMap((dx: unknown, i) => {
+    if (dx === null || dx === undefined) return [`${label(i)}: got ${T.describeValue(dx)}, but the input requires a gradient`];
+    const t = dx instanceof Variable ? dx.value : dx;
+    if (!(t instanceof T.Tensor)) return [`${label(i)}: got ${T.describeValue(dx)}, expected a Variable or Tensor`];
+    const x = bases[i]!;
+    const found: string[] = [];
+    if (T.fmtShape(t.shape) !== T.fmtShape(x.shape)) found.push(`${label(i)}: gradient has shape ${T.fmtShape(t.shape)}, expected ${T.fmtShape(x.shape)} (the input's shape)`);
+    if (t.dtype !== x.dtype) found.push(`${label(i)}: gradient has dtype ${t.dtype}, expected ${x.dtype} (the input's dtype)`);
+    return found;
+  });
+  return problems.length === 0 ? null : `${head} returned malformed gradients:\n  ${problems.join('\n  ')}`;
+}
+
+function float64Copy(fn: string, x: unknown, i: number): Tensor {
   const t = x instanceof Variable ? x.value : x;
-  if (!(t instanceof T.Tensor)) throw new T.TensorError(`gradcheck: input ${i} must be a Tensor or Variable, got ${typeof x}`);
-  const data = Float64Array.from(t.toTypedArray());
-  return { tensor: T.tensor(data, { shape: t.shape, dtype: 'float64' }), data };
+  if (!(t instanceof T.Tensor)) throw new T.TensorError(`${fn}: inputs[${i}] got ${T.describeValue(x)}, expected a Tensor or Variable`);
+  return T.tensor(Float64Array.from(t.toTypedArray()), { shape: t.shape, dtype: 'float64' });
 }
 
-function withData(b: Base, data: Float64Array): Tensor {
-  return T.tensor(data, { shape: b.tensor.shape, dtype: 'float64' });
-}
-
+/** <v, y> in float64. */
 function dot(v: Tensor, y: Tensor): number {
-  return dot64(v.toTypedArray() as Float64Array, Float64Array.from(y.toTypedArray()));
-}
-
-function dot64(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
-
-function fmt(x: number): string {
-  return Number.isFinite(x) ? x.toPrecision(5) : String(x);
+  return dot64(v.toTypedArray(), y.toTypedArray());
 }

@@ -4,6 +4,10 @@ export { defineOp, type OpDefinition, type Op } from './define-op';
 export { noGrad, enableGrad, isRecording, type BackwardContext } from './tape';
 export { backward, grads, grad, type BackwardOptions } from './backward';
 export * from './ops';
-export { gradcheck, gradgradcheck, GradcheckError, type GradcheckOptions, type GradcheckReport } from './gradcheck';
+export { gradcheck, gradgradcheck, type OpGradcheckOptions } from './gradcheck';
+export {
+  GradcheckError, type GradcheckOptions, type GradcheckReport, type GradcheckRow, type NondifferentiableAt,
+} from './gradcheck-core';
+export { checkGradient, type CheckGradientOptions, type PlainValue, type PlainGradient, type AsFloat64 } from './check-gradient';
 export * as nn from './nn';
 export * as optim from './optim';
