@@ -1,4 +1,9 @@
 // Layer: autograd. The package entry point: everything users import from '@propel-ts/autograd'.
+/**
+ * Tape-based reverse-mode automatic differentiation: `Variable`, `defineOp`, `gradcheck`, `nn` modules and `optim` optimizers.
+ *
+ * @module @propel-ts/autograd
+ */
 export { Variable, variable, type VarLike, type VariableOptions } from './variable';
 export { defineOp, type OpDefinition, type Op } from './define-op';
 export { noGrad, enableGrad, isRecording, type BackwardContext } from './tape';

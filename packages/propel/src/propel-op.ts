@@ -116,6 +116,17 @@ const propelOp = defineOp<Params, PropelSaved | PropelGpuSaved>({
  * const loss = propelLoss(out, target, { sigma: 0.1 });
  * loss.backward();
  * ```
+ *
+ * @param output The network's prediction, shape `[B, I, 2n]` (a Variable, or a Tensor taken as a constant):
+ *   for each of the B samples and each of the I Gaussians, n means and then n standard deviations (raw
+ *   channels, turned into standard deviations by `options.sigmaTransform`). float32 or float64, on 'cpu'
+ *   or 'gpu'.
+ * @param target The ground truth, shape `[B, n]`, same dtype and device as `output`. Data only: it must
+ *   not require a gradient (use `propelLossComposite` for that).
+ * @param options `sigma` (the ground truth's standard deviation, default 0.1), `reduction` ('mean'
+ *   default, 'sum' or 'none'), `mode` ('paper' default, or 'torchpropel') and `sigmaTransform`
+ *   ('identity' default, 'softplus' or 'exp'); see {@link PropelLossOptions}.
+ * @returns A scalar Variable for 'mean' and 'sum', the per-sample losses `[B]` for 'none' (log10 units).
  */
 export function propelLoss(output: VarLike, target: VarLike, options: PropelLossOptions = {}): Variable {
   const p = resolveLossOptions(options);
