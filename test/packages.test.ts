@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { builtinModules } from 'module';
 import { readdirSync, readFileSync, statSync } from 'fs';
-import { join, relative } from 'path';
+import { dirname, join, relative, resolve } from 'path';
 
 const ROOT = join(__dirname, '..');
 const PACKAGES = ['tensor', 'autograd', 'propel', 'io'] as const;
@@ -37,11 +37,25 @@ describe('packages: browser-safe imports and layering', () => {
       for (const file of files) {
         for (const spec of specifiers(readFileSync(file, 'utf8'))) {
           const where = `${relative(ROOT, file)} imports '${spec}'`;
-          if (spec.startsWith('.')) continue;
+          if (spec.startsWith('.')) {
+            const target = relative(join(ROOT, 'packages', pkg), resolve(dirname(file), spec));
+            expect(target.startsWith('..'), `${where}: a relative import out of the package (import '@propel-ts/...' instead)`).to.equal(false);
+            continue;
+          }
           expect(spec.startsWith('node:') || builtinModules.includes(spec), `${where}: a Node built-in`).to.equal(false);
           expect(ALLOWED[pkg], `${where}: not an allowed dependency`).to.include(spec);
         }
       }
     });
   }
+
+  it('examples import the packages by name, never by a relative path into packages/', () => {
+    const files = ['examples'].flatMap((d) => sources(join(ROOT, d)));
+    expect(files.length).to.be.above(0);
+    for (const file of files) {
+      for (const spec of specifiers(readFileSync(file, 'utf8'))) {
+        expect(/(^|\/)packages\//.test(spec), `${relative(ROOT, file)} imports '${spec}'`).to.equal(false);
+      }
+    }
+  });
 });

@@ -21,7 +21,7 @@ import * as T from '@propel-ts/tensor';
 import * as A from '@propel-ts/autograd';
 import { GpuStorage, gpuInfo, setGpuMode, type GpuMode, type Tensor } from '@propel-ts/tensor';
 import { propelLoss } from '@propel-ts/propel';
-import { propelBackward, propelForward, type PropelMode, type SigmaTransform } from '../../packages/propel/src/kernel';
+import { propelBackward, propelForward, type PropelMode, type SigmaTransform } from '@propel-ts/propel';
 import { randomCase } from './reference';
 import { expectClose, fixture, type FixtureCase } from './fixture';
 import { webGpuHooks } from '../helpers/webgpu';

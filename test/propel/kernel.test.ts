@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import {
   checkPropelInputs, propelBackward, propelDimsFromShapes, propelForward, stdOf, varianceOf,
   type FloatArray, type PropelMode, type SigmaTransform,
-} from '../../packages/propel/src/kernel';
+} from '@propel-ts/propel';
 import { directLoss, numericGradient, plainStableLoss, randomCase, rng } from './reference';
 import { expectClose, fixture, maxAbs } from './fixture';
 

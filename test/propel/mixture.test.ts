@@ -4,8 +4,8 @@ import { expect } from 'chai';
 import { Generator, tensor, type Tensor } from '@propel-ts/tensor';
 import {
   mixtureLogPdf, mixtureMean, mixtureModes, mixtureSample, mixtureVariance, unpackPrediction,
-} from '../../packages/propel/src/mixture';
-import { stdOf } from '../../packages/propel/src/kernel';
+} from '@propel-ts/propel';
+import { stdOf } from '@propel-ts/propel';
 import { randomCase } from './reference';
 
 function flat(t: Tensor): number[] {
