@@ -167,7 +167,7 @@ describe('safetensors: round trips and layouts', () => {
     expect(b!.toArray()).to.deep.equal([[1, 3.140625], [-123.5, Math.fround(2 ** -133)]]);
   });
 
-  it('integer and bool dtypes read exactly as float64; a 64-bit integer beyond 2^53 is an error', () => {
+  it('integer and bool dtypes read exactly as float64; a 64-bit integer a float64 cannot hold is an error', () => {
     const data = [0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0xff];
     const bytes = file('{"i":{"dtype":"I32","shape":[2],"data_offsets":[0,8]},"l":{"dtype":"I64","shape":[1],"data_offsets":[8,16]},"m":{"dtype":"U8","shape":[1],"data_offsets":[16,17]}}', data);
     const { i, l, m } = loadSafetensors(bytes);

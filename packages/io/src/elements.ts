@@ -7,7 +7,7 @@ import type { DType, Tensor, TypedArray } from '@propel-ts/tensor';
 /**
  * The element types a file may hold. Floats of 16 and 32 bits read as float32 (exact: float32 holds every
  * float16 and bfloat16 value), float64 as float64, integers and booleans as float64 (exact up to 2^53; a
- * 64-bit integer beyond that is an error, never a rounded number).
+ * 64-bit integer a float64 cannot hold is an error, never a rounded number).
  */
 export type ElementType = 'f2' | 'bf2' | 'f4' | 'f8' | 'i1' | 'i2' | 'i4' | 'i8' | 'u1' | 'u2' | 'u4' | 'u8' | 'b1';
 
@@ -37,7 +37,7 @@ function elementReader(type: ElementType, view: DataView, little: boolean, fn: s
   const u32 = new Uint32Array(f32.buffer);
   const big = (x: bigint): number => {
     const v = Number(x);
-    if (!Number.isSafeInteger(v)) throw new T.TensorError(`${fn}: '${name}' holds the 64-bit integer ${x}, which a float64 cannot hold exactly (|x| > 2^53)`);
+    if (BigInt(v) !== x) throw new T.TensorError(`${fn}: '${name}' holds the 64-bit integer ${x}, which a float64 cannot hold exactly (it would round to ${v})`);
     return v;
   };
   switch (type) {

@@ -163,7 +163,7 @@ function readHeader(fn: string, bytes: Uint8Array): { entries: Entry[]; metadata
 
 /**
  * Read a safetensors file: its tensors by name, in file order. F32, F16 and BF16 become float32 tensors
- * (exact), F64 float64, integers and BOOL float64 (exact; a 64-bit integer beyond 2^53 is an error). Any
+ * (exact), F64 float64, integers and BOOL float64 (exact; a 64-bit integer a float64 cannot hold is an error). Any
  * malformed file throws a TensorError that says what is wrong. `bytes` may be a view at any offset into a
  * larger buffer.
  *
