@@ -6,7 +6,8 @@ import { expect } from 'chai';
 import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
 import * as A from '@propel-ts/autograd';
-import { GradcheckError, type Variable } from '@propel-ts/autograd';
+import type { Variable } from '@propel-ts/autograd';
+import { failure, parse, thrown, upstream } from '../helpers/gradcheck';
 
 const f64 = { dtype: 'float64' } as const;
 
@@ -28,35 +29,6 @@ function mulSq(backward: (dy: Variable, a: Variable, b: Variable) => [Variable, 
     backward: (dy, { inputs: [a, b] }) => backward(dy, a!, b!),
   });
   return (a: Variable, b: Variable) => op([a, b], undefined);
-}
-
-/** What gradcheck's error says, parsed. */
-interface Parsed { input: number; name?: string; index: number[]; analytic: number; numeric: number; diff: number; tol: number; fails: number; total: number; seed: number }
-
-function parse(message: string): Parsed {
-  const m = /input (\d+)(?: '([^']*)')? mismatch at \[([\d,]*)\]: analytic (\S+), numeric (\S+)\n\s+\|diff\| (\S+) > atol \+ rtol\*\|numeric\| = (\S+) \((\d+) of (\d+) elements fail; seed (\d+)\)/.exec(message);
-  if (!m) throw new Error(`gradcheck message not in the documented format:\n${message}`);
-  return {
-    input: Number(m[1]), name: m[2], index: m[3] === '' ? [] : m[3]!.split(',').map(Number),
-    analytic: Number(m[4]), numeric: Number(m[5]), diff: Number(m[6]), tol: Number(m[7]),
-    fails: Number(m[8]), total: Number(m[9]), seed: Number(m[10]),
-  };
-}
-
-function failure(f: () => unknown): GradcheckError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).to.be.instanceOf(GradcheckError);
-    return e as GradcheckError;
-  }
-  throw new Error('expected gradcheck to fail, but it passed');
-}
-
-/** The upstream gradient gradcheck draws: `size` standard normals from Generator(seed). */
-function upstream(size: number, seed = 0): number[] {
-  const g = new T.Generator(seed);
-  return Array.from({ length: size }, () => g.normal());
 }
 
 const X: Tensor = T.tensor([[0.5, -1.5, 2], [1.25, -0.75, 0.9]], f64);
@@ -181,5 +153,244 @@ describe('gradcheck self-test: it fails on wrong backwards', () => {
     A.gradcheck((x) => A.mul(x, x), [x32]);
     // fn returning float32: the upstream gradient must follow the output's dtype
     A.gradcheck((x) => A.mul(A.astype(x, 'float32'), 2), [x32], { eps: 1e-2, atol: 1e-3 });
+  });
+});
+
+// ---- gradcheck(op) on an op made by defineOp ------------------------------------------------------------
+
+/** a·b² as an op, with a configurable backward (it may return anything: the checks are about that). */
+function mulSqOp(backward: (dy: Variable, a: Variable, b: Variable) => unknown, onceDifferentiable = false) {
+  return A.defineOp({
+    name: 'mulSq',
+    onceDifferentiable,
+    forward: ([a, b]) => ({ out: T.mul(a!, T.square(b!)) }),
+    backward: (dy, { inputs: [a, b] }) => backward(dy, a!, b!) as Variable[],
+  });
+}
+const rightMulSq = (dy: Variable, a: Variable, b: Variable) => [A.mul(dy, A.square(b)), A.mul(dy, A.mul(A.mul(a, b), 2))];
+
+/** y = M x for a fixed 3×3 M (not symmetric), as an op whose backward multiplies dy by `back`. */
+const M = [[1, 2, 3], [-4, 5, 0.5], [7, -8, 10]];
+function matvecOp(back: number[][]) {
+  const m = T.tensor(M, f64);
+  const b = T.tensor(back, f64);
+  return A.defineOp({
+    name: 'matvec',
+    forward: ([x]) => ({ out: T.matmul(m, x!) }),
+    backward: (dy) => [A.matmul(b, dy)], // right: Mᵀ dy
+  });
+}
+const MT = M[0]!.map((_, j) => M.map((row) => row[j]!));
+
+describe('gradcheck(op): an op made by defineOp, checked without writing a test', () => {
+  it('a correct op passes first and second order (every element of each input, once per order)', () => {
+    const report = A.gradcheck(mulSqOp(rightMulSq), [X, B]);
+    expect(report.passed).to.equal(true);
+    expect(report.checked).to.equal(2 * (6 + 6));
+    A.gradgradcheck(mulSqOp(rightMulSq), [X, B]); // gradgradcheck takes the op too
+  });
+
+  it('a wrong factor fails with the message gradcheck gives the same op called from a function (the op is named)', () => {
+    const wrong = mulSqOp((dy, a, b) => [A.mul(dy, A.mul(A.square(b), 3)), A.mul(dy, A.mul(A.mul(a, b), 2))]);
+    const viaOp = failure(() => A.gradcheck(wrong, [X, B], { names: ['a', 'b'] })).message;
+    const viaFn = failure(() => A.gradcheck((a, b) => wrong([a, b], undefined), [X, B], { names: ['a', 'b'], name: 'mulSq' })).message;
+    expect(viaOp).to.equal(viaFn);
+    const e = parse(viaOp);
+    expect(viaOp).to.match(/^gradcheck\(mulSq\): input 0 'a' mismatch/);
+    // analytic 3·b²·v against numeric b²·v, at the element of largest |2 b² v|
+    const v = upstream(6);
+    const b = Array.from(B.toTypedArray());
+    const k = e.index[0]! * 3 + e.index[1]!;
+    const diffs = b.map((bi, i) => Math.abs(2 * bi * bi * v[i]!));
+    expect(k).to.equal(diffs.indexOf(Math.max(...diffs)));
+    expect(e.analytic).to.be.closeTo(3 * b[k]! ** 2 * v[k]!, 1e-4 * Math.abs(3 * b[k]! ** 2 * v[k]!));
+    expect(e.numeric).to.be.closeTo(b[k]! ** 2 * v[k]!, 1e-4 * Math.abs(b[k]! ** 2 * v[k]!));
+    expect(e.fails).to.equal(6);
+  });
+
+  it('a transposed Jacobian (M dy instead of Mᵀ dy) fails; the numbers are (M v)_k and (Mᵀ v)_k', () => {
+    const x = T.tensor([[0.3], [-1.2], [0.8]], f64);
+    A.gradcheck(matvecOp(MT), [x]);
+    const e = parse(failure(() => A.gradcheck(matvecOp(M), [x])).message);
+    const v = upstream(3);
+    const times = (m: number[][]) => m.map((row) => row.reduce((s, a, j) => s + a * v[j]!, 0));
+    const k = e.index[0]!;
+    expect(e.index[1]).to.equal(0);
+    expect(e.analytic).to.be.closeTo(times(M)[k]!, 1e-4 * Math.abs(times(M)[k]!));
+    expect(e.numeric).to.be.closeTo(times(MT)[k]!, 1e-4 * Math.abs(times(MT)[k]!));
+    const failing = times(M).filter((an, i) => Math.abs(an - times(MT)[i]!) > 1e-5 + 1e-3 * Math.abs(times(MT)[i]!)).length;
+    expect(e.fails).to.equal(failing);
+  });
+
+  it('a missing upstream multiply fails', () => {
+    const noDy = mulSqOp((_dy, a, b) => [A.square(b), A.mul(A.mul(a, b), 2)]);
+    expect(parse(failure(() => A.gradcheck(noDy, [X, B])).message).input).to.equal(0);
+  });
+
+  it('one gradient per input: too few is named', () => {
+    const err = failure(() => A.gradcheck(mulSqOp((dy, _a, b) => [A.mul(dy, A.square(b))]), [X, B]));
+    expect(err.message).to.equal("gradcheck(mulSq): the backward of 'mulSq' returned 1 gradient for 2 inputs, expected one per input (null for an input that needs none)");
+    const notArray = failure(() => A.gradcheck(mulSqOp((dy, _a, b) => A.mul(dy, A.square(b))), [X, B]));
+    expect(notArray.message).to.equal("gradcheck(mulSq): the backward of 'mulSq' returned a Variable, expected an array with one gradient per input (2)");
+  });
+
+  it('a gradient of the wrong shape, the wrong dtype, null or not a tensor is named by input', () => {
+    const summed = failure(() => A.gradcheck(mulSqOp((dy, a, b) => [A.mul(dy, A.square(b)), A.sum(A.mul(dy, A.mul(a, b)))]), [X, B], { names: ['a', 'b'] }));
+    expect(summed.message).to.equal("gradcheck(mulSq): the backward of 'mulSq' returned malformed gradients:\n  input 1 'b': gradient has shape [], expected [2,3] (the input's shape)");
+    const f32 = failure(() => A.gradcheck(mulSqOp((dy, a, b) => [A.astype(A.mul(dy, A.square(b)), 'float32'), null]), [X, B]));
+    expect(f32.message).to.equal("gradcheck(mulSq): the backward of 'mulSq' returned malformed gradients:\n" +
+      "  input 0: gradient has dtype float32, expected float64 (the input's dtype)\n  input 1: got null, but the input requires a gradient");
+    const num = failure(() => A.gradcheck(mulSqOp((dy, _a, b) => [A.mul(dy, A.square(b)), 2]), [X, B]));
+    expect(num.message).to.contain('input 1: got 2, expected a Variable or Tensor');
+  });
+
+  it('second order: a backward right once but not differentiable fails, unless the op is onceDifferentiable', () => {
+    const frozen = (dy: Variable, a: Variable, b: Variable) => [A.mul(dy, T.square(b.value)), A.mul(dy, A.mul(A.mul(a, b), 2))];
+    const err = failure(() => A.gradcheck(mulSqOp(frozen), [X, B]));
+    expect(err.message).to.match(/^gradcheck\(grad of mulSq\): input 1 mismatch at \[/);
+    const once = A.gradcheck(mulSqOp(frozen, true), [X, B]);
+    expect(once.checked).to.equal(12); // first order only
+  });
+
+  it('params: handed to the op; a backward that ignores them fails; params on a plain function is refused', () => {
+    const scale = (backward: (dy: Variable, k: number) => Variable) => A.defineOp<{ k: number }>({
+      name: 'scale',
+      forward: ([x], { k }) => ({ out: T.mul(x!, k) }),
+      backward: (dy, { params }) => [backward(dy, params.k)],
+    });
+    A.gradcheck(scale((dy, k) => A.mul(dy, k)), [X], { params: { k: 3 } });
+    const e = parse(failure(() => A.gradcheck(scale((dy) => dy), [X], { params: { k: 3 } })).message);
+    expect(e.analytic).to.be.closeTo(e.numeric / 3, 1e-4 * Math.abs(e.numeric));
+    expect(thrown(() => A.gradcheck((x) => A.mul(x, 3), [X], { params: { k: 3 } } as never)).message)
+      .to.equal('gradcheck: params is only for an op made by defineOp, got a plain function (close over its parameters instead)');
+  });
+});
+
+// ---- options are validated ----------------------------------------------------------------------------
+
+describe('gradcheck options are validated (no silently ignored option)', () => {
+  const sq = (x: Variable) => A.mul(x, x);
+  const accepted = 'accepted options: eps, atol, rtol, fast, seed, name, report, nondifferentiableAt, names, params';
+
+  it("an unknown option throws with a did-you-mean and the accepted keys (tol is not atol)", () => {
+    expect(thrown(() => A.gradcheck(sq, [X], { tol: 1e-6 } as never)).message)
+      .to.equal(`gradcheck: unknown option 'tol' (did you mean 'atol'?); ${accepted}`);
+    expect(thrown(() => A.gradgradcheck(sq, [X], { tol: 1e-6 } as never)).message)
+      .to.equal(`gradgradcheck: unknown option 'tol' (did you mean 'atol'?); ${accepted}`);
+    expect(thrown(() => A.gradcheck(sq, [X], { Fast: true } as never)).message).to.contain("unknown option 'Fast' (did you mean 'fast'?)");
+  });
+
+  it('wrong-typed or out-of-range values throw naming the option, what was given and what was expected', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ eps: '1e-6' }, 'gradcheck: eps got "1e-6", expected a finite number > 0'],
+      [{ eps: 0 }, 'gradcheck: eps got 0, expected a finite number > 0'],
+      [{ atol: -1 }, 'gradcheck: atol got -1, expected a finite number >= 0'],
+      [{ rtol: NaN }, 'gradcheck: rtol got NaN, expected a finite number >= 0'],
+      [{ fast: 1 }, 'gradcheck: fast got 1, expected true or false'],
+      [{ seed: 1.5 }, 'gradcheck: seed got 1.5, expected an integer >= 0'],
+      [{ seed: -1 }, 'gradcheck: seed got -1, expected an integer >= 0'],
+      [{ report: 'yes' }, 'gradcheck: report got "yes", expected true or false'],
+      [{ name: 3 }, 'gradcheck: name got 3, expected a string'],
+      [{ names: 'x' }, 'gradcheck: names got "x", expected an array of strings (one per input)'],
+      [{ names: ['x', 'y'] }, 'gradcheck: names got 2 names for 1 inputs, expected at most one per input'],
+      [{ nondifferentiableAt: 0 }, 'gradcheck: nondifferentiableAt got 0, expected an array of finite numbers (the kinks\' input values) or a function (value, index, input) => boolean'],
+    ];
+    for (const [options, message] of cases) expect(thrown(() => A.gradcheck(sq, [X], options as never)).message).to.equal(message);
+    expect(thrown(() => A.gradcheck(sq, [X], 5 as never)).message).to.match(/^gradcheck: options got 5, expected gradcheck\(fn, inputs, \{ eps/);
+    expect(thrown(() => A.gradcheck(sq, X as never)).message).to.equal('gradcheck: inputs got a Tensor, expected an array of Tensors or Variables');
+    expect(thrown(() => A.gradcheck(sq, [[1, 2]] as never)).message).to.equal('gradcheck: inputs[0] got [1, 2], expected a Tensor or Variable');
+    expect(thrown(() => (A.gradcheck as (...a: unknown[]) => unknown)(sq, [X], {}, {})).message).to.match(/^gradcheck: got 4 arguments, expected at most 3/);
+  });
+});
+
+// ---- kinks, randomness, report mode -------------------------------------------------------------------
+
+describe('gradcheck on non-smooth and stochastic functions, and its report mode', () => {
+  const atKink = T.tensor([0, 1.5, -0.5], f64);
+
+  it('relu at 0 without a declaration: a kink message with the two slopes, not a confusing mismatch', () => {
+    const err = failure(() => A.gradcheck((x) => A.relu(x), [atKink]));
+    const v = upstream(3);
+    const m = /^gradcheck\(fn\): input 0 at \[0\] is within eps = 1e-6 of a kink: slope (\S+) on the left, (\S+) on the right, so the central difference (\S+) is no derivative \(analytic (\S+)\)\n  move the input more than eps away from the kink, or declare it with nondifferentiableAt .* \(1 of 3 elements fail; seed 0\)$/.exec(err.message);
+    expect(m, err.message).to.not.equal(null);
+    // <v, relu(x)> near x0 = 0: slope 0 on the left, v0 on the right, central v0/2, relu'(0) = 0 analytic
+    expect(Number(m![1])).to.be.closeTo(0, 1e-6);
+    expect(Number(m![2])).to.be.closeTo(v[0]!, 1e-4);
+    expect(Number(m![3])).to.be.closeTo(v[0]! / 2, 1e-4);
+    expect(Number(m![4])).to.equal(0);
+    // fast mode says the random direction crosses it
+    expect(failure(() => A.gradcheck((x) => A.relu(x), [atKink], { fast: true })).message).to.match(/input 0: the random direction crosses a kink: slope/);
+  });
+
+  it('nondifferentiableAt: a declared kink passes when the analytic value lies between the slopes, fails when not', () => {
+    A.gradcheck((x) => A.relu(x), [atKink], { nondifferentiableAt: [0] });
+    A.gradcheck((x) => A.relu(x), [atKink], { nondifferentiableAt: [0], fast: true });
+    // a relu whose gradient at 0 is 2 (no subgradient of relu): declared or not, it fails
+    const bad = A.defineOp({
+      name: 'badRelu',
+      forward: ([x]) => ({ out: T.maximum(x!, 0) }),
+      backward: (dy, { inputs: [x] }) => [A.mul(dy, T.where(T.eq(x!.value, 0), 2, T.gt(x!.value, 0)))],
+    });
+    const err = failure(() => A.gradcheck(bad, [atKink], { nondifferentiableAt: [0] }));
+    expect(err.message).to.match(/^gradcheck\(badRelu\): input 0 at \[0\] \(declared nondifferentiable\): analytic \S+ is not between the one-sided slopes \S+ \(left\) and \S+ \(right\)\n  distance \S+ > atol \+ rtol\*max\|slope\| = \S+ \(1 of 3 elements fail; seed 0\)$/);
+  });
+
+  it('max with ties: a predicate declares the tied elements (the even split lies between the slopes)', () => {
+    // three-way tie: max splits 1/3 each, but the central difference is (1 + 0) / 2: a kink, not a wrong gradient
+    const tied = T.tensor([1, 0.25, 1, 1], f64);
+    expect(failure(() => A.gradcheck((x) => A.max(x), [tied])).message).to.match(/input 0 at \[0\] is within eps = 1e-6 of a kink/);
+    const report = A.gradcheck((x) => A.max(x), [tied], { nondifferentiableAt: (value) => value === 1, report: true });
+    expect(report.passed, report.table).to.equal(true);
+    expect(report.rows!.map((r) => r.nondifferentiable)).to.deep.equal([true, false, true, true]);
+  });
+
+  it('a wrong gradient next to a kink is still reported as the mismatch (the kink is noted)', () => {
+    const wrongScale = (x: Variable) => A.mul(A.relu(x), 2);
+    const wrong = A.defineOp({
+      name: 'twiceRelu',
+      forward: ([x]) => ({ out: T.mul(T.maximum(x!, 0), 2) }),
+      backward: (dy, { inputs: [x] }) => [A.mul(dy, T.mul(T.gt(x!.value, 0), 3))], // 3 instead of 2
+    });
+    A.gradcheck(wrongScale, [T.tensor([1, 1.5, -0.5], f64)]);
+    const err = failure(() => A.gradcheck(wrong, [atKink]));
+    expect(parse(err.message).index).to.deep.equal([1]);
+    expect(err.message).to.contain('(1 of the failing elements are within eps of a kink, the first at [0]: see nondifferentiableAt)');
+  });
+
+  it('a seeded stochastic function (fixed seed per evaluation) is checked; an unseeded one is refused as nondeterministic', () => {
+    const dropout = (gen: () => T.Generator) => (x: Variable) => {
+      const g = gen();
+      const keep = T.tensor(Float64Array.from({ length: x.size }, () => (g.uniform() < 0.5 ? 0 : 2)), { shape: x.shape });
+      return A.mul(x, keep);
+    };
+    A.gradcheck(dropout(() => new T.Generator(7)), [X]);
+    A.gradcheck(dropout(() => new T.Generator(7)), [X], { fast: true });
+    const shared = new T.Generator(7);
+    const err = failure(() => A.gradcheck(dropout(() => shared), [X]));
+    expect(err.message).to.match(/^gradcheck\(fn\): two evaluations at the same point gave \S+ and \S+, expected a deterministic function .*: give its random part a fixed seed in every evaluation$/);
+  });
+
+  it('report mode returns the table instead of throwing: rows, failures, the message', () => {
+    const wrong = square((dy, x) => A.mul(dy, A.mul(x, A.add(2, A.mul(T.gt(x.value, 0), 2))))); // wrong where x > 0
+    const report = A.gradcheck(wrong, [X], { report: true, names: ['x'] });
+    expect(report.passed).to.equal(false);
+    expect(report.failures).to.equal(4);
+    expect(report.rows!.length).to.equal(6);
+    const xs = Array.from(X.toTypedArray());
+    expect(report.rows!.map((r) => r.status)).to.deep.equal(xs.map((x) => (x > 0 ? 'fail' : 'pass')));
+    const v = upstream(6);
+    report.rows!.forEach((r, k) => {
+      expect(r.index).to.deep.equal([Math.floor(k / 3), k % 3]);
+      expect(r.value).to.equal(xs[k]);
+      expect(r.numeric).to.be.closeTo(2 * xs[k]! * v[k]!, 1e-6);
+      expect(r.analytic).to.be.closeTo((xs[k]! > 0 ? 4 : 2) * xs[k]! * v[k]!, 1e-12);
+    });
+    expect(report.message).to.equal(failure(() => A.gradcheck(wrong, [X], { names: ['x'] })).message);
+    expect(report.table!.split('\n')[0]).to.equal('gradcheck(fn): FAILED, 4 of 6 fail (seed 0)');
+    expect(report.table).to.contain(report.message!);
+    const ok = A.gradcheck(square((dy, x) => A.mul(dy, A.mul(x, 2))), [X], { report: true });
+    expect([ok.passed, ok.failures, ok.message, ok.rows!.length]).to.deep.equal([true, 0, null, 6]);
+    // without report mode a passing check returns no rows
+    expect(A.gradcheck(square((dy, x) => A.mul(dy, A.mul(x, 2))), [X]).rows).to.equal(undefined);
   });
 });
