@@ -58,4 +58,11 @@ describe('packages: browser-safe imports and layering', () => {
       }
     }
   });
+
+  it('each package entry names its API reference module after the package (TypeDoc @module)', () => {
+    const entries: [string, string][] = [...PACKAGES.map((p): [string, string] => [`packages/${p}/src/index.ts`, `@propel-ts/${p}`]), ['packages/autograd/src/chai.ts', '@propel-ts/autograd/chai']];
+    for (const [file, name] of entries) {
+      expect(readFileSync(join(ROOT, file), 'utf8'), file).to.match(new RegExp(`^/\\*\\*[^]*?@module ${name.replace('/', '\\/')}\\n[^]*?\\*/`, 'm'));
+    }
+  });
 });
