@@ -186,7 +186,7 @@ describe('checkGradient: plain functions and hand-written gradients', () => {
     expect(thrown(() => checkGradient(f, ok, [[1, 2], [3]] as never)).message).to.equal('checkGradient: x is ragged: [1] got [3], expected an array of 2 (shape [2,2])');
     expect(thrown(() => checkGradient(f, ok, [1, '2'] as never)).message).to.equal('checkGradient: x[1] got "2", expected a number');
     expect(thrown(() => checkGradient(f, ok, 'x' as never)).message).to.equal('checkGradient: x got "x", expected a number, a typed array or a nested array of numbers');
-    expect(thrown(() => checkGradient(f, ok, {})).message).to.equal('checkGradient: x got an empty record, expected at least one input');
+    expect(thrown(() => checkGradient(f as never, ok as never, {})).message).to.equal('checkGradient: x got an empty record, expected at least one input');
     expect(thrown(() => checkGradient(f as never, 3 as never, X)).message).to.match(/^checkGradient: grad got 3, expected a function/);
     expect(thrown(() => checkGradient(null as never, ok, X)).message).to.match(/^checkGradient: f got null, expected a function/);
     expect(thrown(() => checkGradient(() => 'a' as never, ok, X)).message).to.equal('checkGradient: the output f(x) got "a", expected a number, a typed array or a nested array of numbers');
