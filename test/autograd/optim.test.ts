@@ -247,8 +247,8 @@ describe('optim: the same numbers as PyTorch (3 steps, fixed gradients, float64)
     const c = A.variable(T.ones([2], f64));
     expect(() => new optim.SGD([c], { lr: 0.1 })).to.throw('SGD: params[0] does not require a gradient');
     const p = makeParam('in-place (contiguous CPU)');
-    expect(() => new optim.SGD([p], { lr: 0 })).to.throw('SGD: lr must be a positive number, got 0');
-    expect(() => new optim.Adam([p], { betas: [0.9, 1] })).to.throw('Adam: betas must be in [0, 1)');
+    expect(() => new optim.SGD([p], { lr: 0 })).to.throw('SGD: lr got 0, expected a finite number > 0');
+    expect(() => new optim.Adam([p], { betas: [0.9, 1] })).to.throw('Adam: betas got [0.9, 1], expected two numbers in [0, 1)');
     const opt = new optim.SGD([p], { lr: 0.1 });
     p.grad = T.ones([3, 2], f64);
     expect(() => opt.step()).to.throw('SGD.step: gradient of params[0] has shape [3,2], expected [2,3]');

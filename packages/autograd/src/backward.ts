@@ -19,10 +19,12 @@ export interface BackwardOptions {
  * Accumulate d(output)/d(leaf) into the `grad` of every leaf that requires it (like `y.backward()`).
  * `dy` is the upstream gradient, required unless `output` has one element.
  */
-export function backward(output: Variable, dy?: Tensor, options: BackwardOptions = {}): void {
+export function backward(output: Variable, dy?: Tensor, options?: BackwardOptions): void {
+  T.checkArity('backward', arguments, 3, 'backward(output, dy, { retainGraph, createGraph })');
+  const o = backwardOptions('backward', options, 'backward(output, dy, OPTIONS)');
   const accumulate = (): Variable[] => {
     const leaves: Variable[] = [];
-    for (const [v, g] of run(output, dy, options, null)) {
+    for (const [v, g] of run(output, dy, o, null)) {
       if (v.isLeaf && v.requiresGrad) {
         const gt = g.value;
         v.grad = v.grad === null ? gt : T.add(v.grad, gt);
@@ -31,7 +33,7 @@ export function backward(output: Variable, dy?: Tensor, options: BackwardOptions
     }
     return leaves;
   };
-  if (options.createGraph) {
+  if (o.createGraph) {
     accumulate();
     return;
   }
@@ -44,17 +46,20 @@ export function backward(output: Variable, dy?: Tensor, options: BackwardOptions
  * than accumulated. With `createGraph: true` the results are Variables in the graph, so they can be
  * differentiated again (Hessian-vector products, `grad(grad(f))`).
  */
-export function grads(output: Variable, inputs: readonly Variable[], dy?: Tensor, options: BackwardOptions = {}): Variable[] {
+export function grads(output: Variable, inputs: readonly Variable[], dy?: Tensor, options?: BackwardOptions): Variable[] {
+  T.checkArity('grads', arguments, 4, 'grads(output, inputs, dy, { retainGraph, createGraph })');
+  const o = backwardOptions('grads', options, 'grads(output, inputs, dy, OPTIONS)');
+  if (!Array.isArray(inputs)) throw new T.TensorError(`grad: inputs got ${T.describeValue(inputs)}, expected an array of Variables`);
   inputs.forEach((x, i) => {
     if (!(x instanceof Variable) || !x.requiresGrad) {
       throw new T.TensorError(`grad: inputs[${i}] does not require a gradient, expected a Variable with requiresGrad`);
     }
   });
   const collect = () => {
-    const found = run(output, dy, options, new Set(inputs));
+    const found = run(output, dy, o, new Set(inputs));
     return inputs.map((x) => found.get(x) ?? new Variable(T.zerosLike(x.value)));
   };
-  if (options.createGraph) return collect();
+  if (o.createGraph) return collect();
   return T.recycleScope(collect, (gs) => gs.map((g) => g.value));
 }
 
@@ -68,13 +73,23 @@ export function grads(output: Variable, inputs: readonly Variable[], dy?: Tensor
  * ```
  */
 export function grad(f: (x: Variable) => Variable): (x: Variable | Tensor) => Variable {
-  return (x) => {
+  T.checkArity('grad', arguments, 1, 'grad(f)');
+  if (typeof f !== 'function') throw new T.TensorError(`grad: f got ${T.describeValue(f)}, expected a function of one Variable`);
+  return function (x: Variable | Tensor): Variable {
+    T.checkArity('grad(f)', arguments, 1, 'grad(f)(x)');
     const v = x instanceof Variable ? (x.requiresGrad ? x : new Variable(x.value, true)) : new Variable(x, true);
     return enableGrad(() => grads(f(v), [v], undefined, { createGraph: true })[0]!);
   };
 }
 
-function run(output: Variable, dy: Tensor | undefined, options: BackwardOptions, capture: Set<Variable> | null): Map<Variable, Variable> {
+/** The checked options of backward and grads. */
+function backwardOptions(fn: string, options: unknown, usage: string): Required<BackwardOptions> {
+  const o = T.checkOptions(fn, options, ['retainGraph', 'createGraph'], usage);
+  const createGraph = T.optBoolean(fn, 'createGraph', o.createGraph, false);
+  return { createGraph, retainGraph: T.optBoolean(fn, 'retainGraph', o.retainGraph, createGraph) };
+}
+
+function run(output: Variable, dy: Tensor | undefined, options: Required<BackwardOptions>, capture: Set<Variable> | null): Map<Variable, Variable> {
   if (!(output instanceof Variable)) throw new T.TensorError('backward: output must be a Variable');
   if (!output.requiresGrad) {
     throw new T.TensorError('backward: the output does not require a gradient (no input had requiresGrad, or it was computed under noGrad)');
@@ -86,15 +101,16 @@ function run(output: Variable, dy: Tensor | undefined, options: BackwardOptions,
     }
     seed = T.onesLike(output.value);
   } else {
-    if (!(dy instanceof T.Tensor)) throw new T.TensorError('backward: dy must be a Tensor');
+    if (!(dy instanceof T.Tensor)) {
+      throw new T.TensorError(`backward: dy got ${T.describeValue(dy)}, expected a Tensor of the output's shape ${T.fmtShape(output.shape)} (or nothing for a one-element output)`);
+    }
     if (dy.shape.length !== output.shape.length || dy.shape.some((d, i) => d !== output.shape[i])) {
       throw new T.TensorError(`backward: dy has shape ${T.fmtShape(dy.shape)}, expected ${T.fmtShape(output.shape)} (the output's shape)`);
     }
     T.checkSame('backward', [output.value, dy], ['output', 'dy']);
     seed = dy;
   }
-  const createGraph = options.createGraph ?? false;
-  const retain = options.retainGraph ?? createGraph;
+  const { createGraph, retainGraph: retain } = options;
   const nodes = collect(output);
   const grads = new Map<Variable, Variable>([[output, new Variable(seed)]]);
   const step = () => {
@@ -106,10 +122,17 @@ function run(output: Variable, dy: Tensor | undefined, options: BackwardOptions,
       if (ctx === null) {
         throw new T.TensorError(`backward: the graph through '${node.name}' was already released by an earlier backward, expected backward to run once per graph (pass retainGraph: true to run it again)`);
       }
-      const dxs = node.backward(g, ctx);
+      const dxs: unknown = node.backward(g, ctx);
+      if (!Array.isArray(dxs) || dxs.length !== node.inputs.length) {
+        const got = Array.isArray(dxs) ? `${dxs.length} gradients` : T.describeValue(dxs);
+        throw new T.TensorError(`backward: the backward of '${node.name}' returned ${got}, expected an array of ${node.inputs.length} (one per input, null for an input without a gradient)`);
+      }
       node.inputs.forEach((x, i) => {
-        const dx = dxs[i];
-        if (!x.requiresGrad || dx === null || dx === undefined) return;
+        const dx: unknown = dxs[i];
+        if (!x.requiresGrad || dx === null) return;
+        if (!(dx instanceof Variable)) {
+          throw new T.TensorError(`backward: gradient for input ${i} of '${node.name}' is ${T.describeValue(dx)}, expected a Variable or Tensor of shape ${T.fmtShape(x.shape)} (or null for no gradient)`);
+        }
         if (dx.shape.length !== x.shape.length || dx.shape.some((d, k) => d !== x.shape[k])) {
           throw new T.TensorError(`backward: gradient for input ${i} of '${node.name}' has shape ${T.fmtShape(dx.shape)}, expected ${T.fmtShape(x.shape)}`);
         }

@@ -53,8 +53,11 @@ export function opDefinition(fn: unknown): OpDefinition<unknown, unknown> | unde
  */
 export function defineOp<P = void, S = undefined>(def: OpDefinition<P, S>): Op<P> {
   // one backward function per op (not per node): Tensors returned by a fused backward become constants
-  const backward = (dy: Variable, c: BackwardContext<unknown, unknown>): (Variable | null)[] =>
-    def.backward(dy, c as BackwardContext<S, P>).map((g) => (g instanceof T.Tensor ? new Variable(g) : g));
+  // (anything but an array is handed on as it is, for backward() to reject with the op's name)
+  const backward = (dy: Variable, c: BackwardContext<unknown, unknown>): readonly (Variable | null)[] => {
+    const gs = def.backward(dy, c as BackwardContext<S, P>);
+    return Array.isArray(gs) ? gs.map((g) => (g instanceof T.Tensor ? new Variable(g) : g)) : (gs as readonly (Variable | null)[]);
+  };
   const onceDifferentiable = def.onceDifferentiable ?? false;
   const op = (inputs: readonly VarLike[], params: P): Variable => {
     const vars = toVariables(def.name, inputs);
@@ -93,6 +96,7 @@ export function defineOp<P = void, S = undefined>(def: OpDefinition<P, S>): Op<P
 
 /** Turn op inputs into Variables: numbers become scalar constants matching the first tensor input. */
 export function toVariables(op: string, inputs: readonly VarLike[]): Variable[] {
+  if (!Array.isArray(inputs)) throw new T.TensorError(`${op}: inputs got ${T.describeValue(inputs)}, expected an array of Variables, Tensors or numbers`);
   if (inputs.every((x) => x instanceof Variable)) return inputs.slice() as Variable[];
   const like = inputs.find((x): x is Variable | Tensor => typeof x !== 'number');
   return inputs.map((x, i) => {

@@ -3,23 +3,30 @@
 // it is written with tensor ops and the parameter's value is replaced.
 import * as T from '@propel-ts/tensor';
 import type { Tensor, TypedArray } from '@propel-ts/tensor';
-import type { Variable } from './variable';
+import { Variable } from './variable';
 
 /** Base class: holds the parameters and clears their gradients. */
 export abstract class Optimizer {
   /** Number of `step()` calls so far. */
   stepCount = 0;
-  constructor(readonly params: readonly Variable[]) {
+  readonly params: readonly Variable[];
+  constructor(params: readonly Variable[]) {
+    const name = new.target.name;
+    if (!Array.isArray(params)) throw new T.TensorError(`${name}: params got ${T.describeValue(params)}, expected an array of Variables (e.g. model.parameters())`);
     params.forEach((p, i) => {
-      if (!p.requiresGrad) throw new T.TensorError(`${this.constructor.name}: params[${i}] does not require a gradient, expected trainable parameters`);
+      if (!(p instanceof Variable)) throw new T.TensorError(`${name}: params[${i}] got ${T.describeValue(p)}, expected a Variable`);
+      if (!p.requiresGrad) throw new T.TensorError(`${name}: params[${i}] does not require a gradient, expected trainable parameters`);
     });
+    this.params = params.slice();
   }
   /** Clear every parameter's gradient. */
   zeroGrad(): void {
+    T.checkArity(`${this.constructor.name}.zeroGrad`, arguments, 0, 'opt.zeroGrad()');
     for (const p of this.params) p.grad = null;
   }
   /** Apply one update from the current gradients (parameters without a gradient are skipped). */
   step(): void {
+    T.checkArity(`${this.constructor.name}.step`, arguments, 0, 'opt.step()');
     this.stepCount++;
     this.params.forEach((p, i) => {
       if (p.grad === null) return;
@@ -83,20 +90,44 @@ class Slots {
   setTensor(i: number, t: Tensor): void { this.dev.set(i, t); this.host.delete(i); }
 }
 
+/**
+ * An optimizer's options in either of PyTorch's forms: the learning rate alone (`new Adam(params, 0.1)`)
+ * or an object of the accepted keys (`{ lr: 0.1, ... }`). Returns the object, checked for unknown keys.
+ */
+function optimizerOptions<K extends string>(name: string, options: unknown, keys: readonly K[]): { readonly [P in K]?: unknown } {
+  if (typeof options === 'number') return { lr: options } as { readonly [P in K]?: unknown };
+  return T.checkOptions(name, options, keys, `new ${name}(params, OPTIONS)`);
+}
+
+/** A learning rate: a finite number > 0. */
+const lrRule = { min: 0, minExclusive: true } as const;
+
 /** Options of SGD (PyTorch's names and defaults). */
 export interface SGDOptions { lr: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean }
 
 /**
  * Stochastic gradient descent, with PyTorch's momentum rule: b ← μb + (1-τ)g (b = g on the first step),
- * p ← p - lr·(nesterov ? g + μb : b), where g includes weight decay λp.
+ * p ← p - lr·(nesterov ? g + μb : b), where g includes weight decay λp. `new SGD(params, 0.1)` is
+ * `new SGD(params, { lr: 0.1 })` (PyTorch's positional lr); lr is required.
  */
 export class SGD extends Optimizer {
   private readonly o: Required<SGDOptions>;
   private readonly buf = new Slots();
-  constructor(params: readonly Variable[], options: SGDOptions) {
+  constructor(params: readonly Variable[], options: SGDOptions | number) {
+    T.checkArity('SGD', arguments, 2, 'new SGD(params, { lr, momentum, dampening, weightDecay, nesterov })');
     super(params);
-    this.o = { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, ...options };
-    checkPositive('SGD', 'lr', this.o.lr);
+    const o = optimizerOptions('SGD', options, ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov']);
+    if (o.lr === undefined) throw new T.TensorError('SGD: lr is required, expected new SGD(params, { lr: 0.01 }) or new SGD(params, 0.01)');
+    this.o = {
+      lr: T.optNumber('SGD', 'lr', o.lr, 0, lrRule),
+      momentum: T.optNumber('SGD', 'momentum', o.momentum, 0, { min: 0 }),
+      dampening: T.optNumber('SGD', 'dampening', o.dampening, 0, { min: 0, max: 1 }),
+      weightDecay: T.optNumber('SGD', 'weightDecay', o.weightDecay, 0, { min: 0 }),
+      nesterov: T.optBoolean('SGD', 'nesterov', o.nesterov, false),
+    };
+    if (this.o.nesterov && (this.o.momentum === 0 || this.o.dampening !== 0)) {
+      throw new T.TensorError(`SGD: nesterov needs momentum > 0 and dampening 0 (as PyTorch), got momentum ${this.o.momentum}, dampening ${this.o.dampening}`);
+    }
   }
   protected updateHost(i: number, p: TypedArray, grad: ArrayLike<number>): void {
     const { lr, momentum: mu, dampening, weightDecay: wd, nesterov } = this.o;
@@ -138,13 +169,23 @@ export class Adam extends Optimizer {
   private readonly t = new Map<number, number>();
   /** AdamW decays the weights directly instead of adding λp to the gradient. */
   protected readonly decoupled: boolean = false;
-  constructor(params: readonly Variable[], options: AdamOptions = {}, defaultWeightDecay = 0) {
+  /** The weight decay when none is given (AdamW: 0.01, as PyTorch). */
+  protected static readonly defaultWeightDecay: number = 0;
+  /** `new Adam(params, 0.01)` is `new Adam(params, { lr: 0.01 })` (PyTorch's positional lr). */
+  constructor(params: readonly Variable[], options: AdamOptions | number = {}) {
+    const name = new.target.name;
+    T.checkArity(name, arguments, 2, `new ${name}(params, { lr, betas, eps, weightDecay })`);
     super(params);
-    this.o = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: defaultWeightDecay, ...options };
-    checkPositive(this.constructor.name, 'lr', this.o.lr);
-    for (const b of this.o.betas) {
-      if (!(b >= 0 && b < 1)) throw new T.TensorError(`${this.constructor.name}: betas must be in [0, 1), got [${this.o.betas.join(', ')}]`);
-    }
+    const o = optimizerOptions(name, options, ['lr', 'betas', 'eps', 'weightDecay']);
+    const betas = o.betas ?? [0.9, 0.999];
+    const betaOk = Array.isArray(betas) && betas.length === 2 && betas.every((b) => typeof b === 'number' && b >= 0 && b < 1);
+    if (!betaOk) throw new T.TensorError(`${name}: betas got ${T.describeValue(betas)}, expected two numbers in [0, 1), e.g. [0.9, 0.999]`);
+    this.o = {
+      lr: T.optNumber(name, 'lr', o.lr, 1e-3, lrRule),
+      betas: [betas[0], betas[1]] as [number, number],
+      eps: T.optNumber(name, 'eps', o.eps, 1e-8, { min: 0 }),
+      weightDecay: T.optNumber(name, 'weightDecay', o.weightDecay, (new.target as typeof Adam).defaultWeightDecay, { min: 0 }),
+    };
   }
   private tick(i: number): number {
     const t = (this.t.get(i) ?? 0) + 1;
@@ -185,11 +226,5 @@ export class Adam extends Optimizer {
 /** AdamW (Loshchilov & Hutter) as torch.optim.AdamW: p ← p(1 - lr·λ) then the Adam step; λ defaults to 0.01. */
 export class AdamW extends Adam {
   protected override readonly decoupled = true;
-  constructor(params: readonly Variable[], options: AdamOptions = {}) {
-    super(params, options, 1e-2);
-  }
-}
-
-function checkPositive(op: string, arg: string, x: number): void {
-  if (!(typeof x === 'number' && x > 0 && Number.isFinite(x))) throw new T.TensorError(`${op}: ${arg} must be a positive number, got ${String(x)}`);
+  protected static override readonly defaultWeightDecay: number = 1e-2;
 }

@@ -1,5 +1,10 @@
 // Layer: tensor. The package entry point: everything users import from '@propel-ts/tensor'.
-export { Tensor, type NestedArray, type ReduceOptions } from './tensor';
+/**
+ * Strided tensors with zero-copy views, CPU kernels in float32 and float64 (a WebAssembly SIMD gemm), and the optional gpu.js `'gpu'` device.
+ *
+ * @module @propel-ts/tensor
+ */
+export { Tensor, type NestedArray, type ReduceOptions, type AxisArg, type ArgAxisArg } from './tensor';
 export type { DType, Device, TypedArray } from './dtype';
 export { TensorError, fmtShape } from './errors';
 export {
@@ -7,7 +12,7 @@ export {
   type NumberRule, type AxisOptions,
 } from './options';
 export {
-  addressOf, broadcastShapes, contiguousStrides, isContiguousLayout, normalizeAxes, normalizeAxis, sizeOf, unravelIndex,
+  addressOf, broadcastShapes, contiguousStrides, flattenShape, isContiguousLayout, normalizeAxes, normalizeAxis, sizeOf, unravelIndex,
   type Shape,
 } from './shape';
 export type { Storage } from './storage';
@@ -30,6 +35,7 @@ export {
   add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, where, clamp,
   sum, mean, max, min, prod, logsumexp, argmax, argmin, sumToShape,
   matmul, concat, stack, split, gather, indexSelect, scatterAdd, allClose, checkTensor, checkSame,
+  reduceOptions, argReduceOptions, axisArg, clampBounds,
 } from './ops';
 export {
   GpuStorage, gpuInfo, setGpuMode, initGpu, runGpuKernel, onReadback, canReadSync, useGpuJs,

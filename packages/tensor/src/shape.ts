@@ -175,3 +175,12 @@ export function inferShape(op: string, requested: readonly number[], size: numbe
   }
   return out;
 }
+
+/** The shape of `flatten(startDim, endDim)`: dims startDim..endDim merged into one ([1] for a scalar). */
+export function flattenShape(op: string, shape: Shape, startDim: number, endDim: number): number[] {
+  if (shape.length === 0) return [1];
+  const s = normalizeAxis(op, startDim, shape.length, 'startDim');
+  const e = normalizeAxis(op, endDim, shape.length, 'endDim');
+  if (s > e) fail(op, `startDim ${startDim} comes after endDim ${endDim}`);
+  return [...shape.slice(0, s), sizeOf(shape.slice(s, e + 1)), ...shape.slice(e + 1)];
+}

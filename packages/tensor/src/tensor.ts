@@ -4,7 +4,7 @@ import type { DType, Device, TypedArray } from './dtype';
 import { fail, fmtShape } from './errors';
 import { checkArity } from './options';
 import {
-  contiguousStrides, inferShape, isContiguousLayout, normalizeAxis, sizeOf, viewStrides, type Shape,
+  contiguousStrides, flattenShape, inferShape, isContiguousLayout, normalizeAxis, sizeOf, viewStrides, type Shape,
 } from './shape';
 import type { Storage } from './storage';
 import * as ops from './ops';
@@ -253,12 +253,7 @@ export class Tensor {
   /** Merge dims `startDim..endDim` into one (a view when possible, else a copy). */
   flatten(startDim = 0, endDim = -1): Tensor {
     checkArity('flatten', arguments, 2, 'x.flatten(startDim, endDim)');
-    if (this.ndim === 0) return this.reshape([1]);
-    const s = normalizeAxis('flatten', startDim, this.ndim, 'startDim');
-    const e = normalizeAxis('flatten', endDim, this.ndim, 'endDim');
-    if (s > e) fail('flatten', `startDim ${startDim} comes after endDim ${endDim}`);
-    const merged = sizeOf(this.shape.slice(s, e + 1));
-    return this.reshape([...this.shape.slice(0, s), merged, ...this.shape.slice(e + 1)]);
+    return this.reshape(flattenShape('flatten', this.shape, startDim, endDim));
   }
 
   /** This tensor when already contiguous with offset 0, else a contiguous copy. */

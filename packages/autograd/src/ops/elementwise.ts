@@ -3,16 +3,20 @@
 // broadcast (a sum back to the input shape) lives in one place: expand's backward (views.ts).
 import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
-import { defineOp, toVariables } from '../define-op';
+import { defineOp, toVariables, type Op } from '../define-op';
 import { Variable, type VarLike } from '../variable';
 import { expand } from './views';
 
 // ---- unary --------------------------------------------------------------------------------------------
 
 const negOp = defineOp({ name: 'neg', forward: ([x]) => ({ out: T.neg(x!) }), backward: (dy): Variable[] => [neg(dy)] });
+/** 1 where x is NaN, else 0. */
+const isNan = (x: Tensor): Tensor => T.ne(x, x);
+
 const absOp = defineOp({
   name: 'abs', forward: ([x]) => ({ out: T.abs(x!) }),
-  backward: (dy, { inputs: [x] }) => [mul(dy, T.sign(x!.value))], // d|x| = sign(x) dx
+  // d|x| = sign(x) dx; 0 at 0 and at NaN (as PyTorch)
+  backward: (dy, { inputs: [x] }) => [mul(dy, T.where(isNan(x!.value), 0, T.sign(x!.value)))],
 });
 const expOp = defineOp({
   name: 'exp', forward: ([x]) => ({ out: T.exp(x!) }),
@@ -44,7 +48,7 @@ const sigmoidOp = defineOp({
 });
 const reluOp = defineOp({
   name: 'relu', forward: ([x]) => ({ out: T.relu(x!) }),
-  backward: (dy, { inputs: [x] }) => [mul(dy, T.gt(x!.value, 0))], // d relu = [x > 0] dx
+  backward: (dy, { inputs: [x] }) => [mul(dy, T.sub(1, T.le(x!.value, 0)))], // d relu = [not x <= 0] dx: 0 at 0, 1 at NaN (as PyTorch)
 });
 const sinOp = defineOp({
   name: 'sin', forward: ([x]) => ({ out: T.sin(x!) }),
@@ -67,23 +71,34 @@ const softplusOp = defineOp({
   backward: (dy, { inputs: [x] }) => [mul(dy, sigmoid(x!))], // d log(1+e^x) = σ(x) dx
 });
 
-/** -x */ export const neg = (x: VarLike): Variable => negOp([x], undefined);
-/** |x| (gradient sign(x), 0 at 0) */ export const abs = (x: VarLike): Variable => absOp([x], undefined);
-/** e^x */ export const exp = (x: VarLike): Variable => expOp([x], undefined);
-/** natural log */ export const log = (x: VarLike): Variable => logOp([x], undefined);
-/** √x */ export const sqrt = (x: VarLike): Variable => sqrtOp([x], undefined);
-/** x² */ export const square = (x: VarLike): Variable => squareOp([x], undefined);
-/** 1/x */ export const reciprocal = (x: VarLike): Variable => reciprocalOp([x], undefined);
-/** tanh x */ export const tanh = (x: VarLike): Variable => tanhOp([x], undefined);
-/** 1/(1+e^-x) */ export const sigmoid = (x: VarLike): Variable => sigmoidOp([x], undefined);
-/** max(x, 0) (gradient 0 at 0) */ export const relu = (x: VarLike): Variable => reluOp([x], undefined);
-/** sin x */ export const sin = (x: VarLike): Variable => sinOp([x], undefined);
-/** cos x */ export const cos = (x: VarLike): Variable => cosOp([x], undefined);
-/** log(1+x) */ export const log1p = (x: VarLike): Variable => log1pOp([x], undefined);
-/** e^x - 1 */ export const expm1 = (x: VarLike): Variable => expm1Op([x], undefined);
-/** log(1+e^x) */ export const softplus = (x: VarLike): Variable => softplusOp([x], undefined);
+/** The public function of a unary op: one argument (an extra one throws). */
+function unaryFn(name: string, op: Op<void>): (x: VarLike) => Variable {
+  return function (x: VarLike): Variable {
+    T.checkArity(name, arguments, 1, `${name}(x)`);
+    return op([x], undefined);
+  };
+}
+
+/** -x */ export const neg = unaryFn('neg', negOp);
+/** |x| (gradient sign(x); 0 at 0 and at NaN) */ export const abs = unaryFn('abs', absOp);
+/** e^x */ export const exp = unaryFn('exp', expOp);
+/** natural log */ export const log = unaryFn('log', logOp);
+/** √x */ export const sqrt = unaryFn('sqrt', sqrtOp);
+/** x² */ export const square = unaryFn('square', squareOp);
+/** 1/x */ export const reciprocal = unaryFn('reciprocal', reciprocalOp);
+/** tanh x */ export const tanh = unaryFn('tanh', tanhOp);
+/** 1/(1+e^-x) */ export const sigmoid = unaryFn('sigmoid', sigmoidOp);
+/** max(x, 0) (gradient 0 at 0, 1 at NaN, as PyTorch) */ export const relu = unaryFn('relu', reluOp);
+/** sin x */ export const sin = unaryFn('sin', sinOp);
+/** cos x */ export const cos = unaryFn('cos', cosOp);
+/** log(1+x) */ export const log1p = unaryFn('log1p', log1pOp);
+/** e^x - 1 */ export const expm1 = unaryFn('expm1', expm1Op);
+/** log(1+e^x) */ export const softplus = unaryFn('softplus', softplusOp);
 /** sign(x): piecewise constant, so no gradient flows. */
-export const sign = (x: VarLike): Variable => new Variable(T.sign(toVariables('sign', [x])[0]!.value));
+export function sign(x: VarLike): Variable {
+  T.checkArity('sign', arguments, 1, 'sign(x)');
+  return new Variable(T.sign(toVariables('sign', [x])[0]!.value));
+}
 
 // ---- binary (equal shapes; broadcasting happens in the public wrappers) ------------------------------
 
@@ -95,23 +110,29 @@ const mulOp = defineOp({
 });
 const divOp = defineOp({
   name: 'div', forward: ([a, b]) => ({ out: T.div(a!, b!) }),
-  // d(a/b) = da / b - a db / b²
-  backward: (dy, { inputs: [a, b], needsGrad }) => [
+  // d(a/b) = da / b - (a/b) db / b: divided twice rather than by b², which underflows (as PyTorch)
+  backward: (dy, { inputs: [, b], output, needsGrad }) => [
     needsGrad[0] ? div(dy, b!) : null,
-    needsGrad[1] ? neg(div(mul(dy, a!), square(b!))) : null,
+    needsGrad[1] ? neg(mul(dy, div(output, b!))) : null,
   ],
 });
 const powOp = defineOp({
   name: 'pow', forward: ([a, b]) => ({ out: T.pow(a!, b!) }),
-  // d(a^b) = b a^(b-1) da + a^b log(a) db
+  // d(a^b) = b a^(b-1) da + a^b log(a) db, with PyTorch's limits: 0 for da where b = 0 (x^0 is constant),
+  // 0 for db where a = 0 and b >= 0 (0^b is constant there; the formula would give 0·-inf = NaN)
   backward: (dy, { inputs: [a, b], output, needsGrad }) => [
-    needsGrad[0] ? mul(dy, mul(b!, pow(a!, sub(b!, 1)))) : null,
-    needsGrad[1] ? mul(dy, mul(output, log(a!))) : null,
+    needsGrad[0] ? where(T.eq(b!.value, 0), 0, mul(dy, mul(b!, pow(a!, sub(b!, 1))))) : null,
+    needsGrad[1] ? where(T.mul(T.eq(a!.value, 0), T.ge(b!.value, 0)), 0, mul(dy, mul(output, log(a!)))) : null,
   ],
 });
-/** Where a and b tie the gradient is split evenly between them (as PyTorch). */
+/**
+ * The share of maximum's (or minimum's) gradient that goes to `a`: 1 where a wins, 0 where b wins, ½ at a
+ * tie (as PyTorch). At a NaN the output is that NaN, so the NaN operand gets the gradient (½ each when both
+ * are NaN); PyTorch gives both operands the full gradient there.
+ */
 function pickMask(a: Tensor, b: Tensor, first: 'gt' | 'lt'): Tensor {
-  return T.add(first === 'gt' ? T.gt(a, b) : T.lt(a, b), T.mul(T.eq(a, b), 0.5));
+  const wins = T.add(first === 'gt' ? T.gt(a, b) : T.lt(a, b), T.mul(T.eq(a, b), 0.5));
+  return T.add(wins, T.mul(isNan(a), T.sub(1, T.mul(isNan(b), 0.5))));
 }
 const maximumOp = defineOp({
   name: 'maximum', forward: ([a, b]) => ({ out: T.maximum(a!, b!) }),
@@ -139,8 +160,13 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-const binary = (op: (i: readonly VarLike[], p: undefined) => Variable, name: string) =>
-  (a: VarLike, b: VarLike): Variable => op(broadcastVars(name, [a, b]), undefined);
+/** The public function of a binary op: two arguments, broadcast (an extra one throws). */
+function binary(op: Op<void>, name: string): (a: VarLike, b: VarLike) => Variable {
+  return function (a: VarLike, b: VarLike): Variable {
+    T.checkArity(name, arguments, 2, `${name}(a, b)`);
+    return op(broadcastVars(name, [a, b]), undefined);
+  };
+}
 
 /** a + b (broadcasting) */ export const add = binary(addOp, 'add');
 /** a - b (broadcasting) */ export const sub = binary(subOp, 'sub');
@@ -152,7 +178,8 @@ const binary = (op: (i: readonly VarLike[], p: undefined) => Variable, name: str
 
 // ---- comparisons: piecewise constant, no gradient -----------------------------------------------------
 
-const compare = (f: (a: Tensor, b: Tensor) => Tensor, name: string) => (a: VarLike, b: VarLike): Variable => {
+const compare = (f: (a: Tensor, b: Tensor) => Tensor, name: string) => function (a: VarLike, b: VarLike): Variable {
+  T.checkArity(name, arguments, 2, `${name}(a, b)`);
   const [va, vb] = toVariables(name, [a, b]);
   return new Variable(f(va!.value, vb!.value));
 };
@@ -176,6 +203,7 @@ const whereOp = defineOp({
 });
 /** `cond ? a : b` elementwise with broadcasting; no gradient flows into `cond`. */
 export function where(cond: VarLike, a: VarLike, b: VarLike): Variable {
+  T.checkArity('where', arguments, 3, 'where(cond, a, b)');
   const [c, va, vb] = broadcastVars('where', [cond, a, b]);
   return whereOp([c!.detach(), va!, vb!], undefined);
 }
@@ -190,7 +218,11 @@ const clampOp = defineOp<{ min?: number; max?: number }>({
     return [mul(dy, mask)];
   },
 });
-/** Limit x to [min, max] (either may be omitted). */
-export function clamp(x: VarLike, min?: number, max?: number): Variable {
-  return clampOp([x], { min, max });
+/** Limit x to [min, max] (either may be omitted): `clamp(x, 0, 1)`, `clamp(x, { min: 0 })`; numbers only. */
+export function clamp(x: VarLike, min?: number | { min?: number; max?: number }, max?: number): Variable {
+  const bounds = T.clampBounds('clamp', arguments);
+  if (bounds.min instanceof T.Tensor || bounds.max instanceof T.Tensor) {
+    throw new T.TensorError('clamp: min and max must be numbers for a differentiable clamp, got a Tensor (use maximum/minimum for tensor bounds)');
+  }
+  return clampOp([x], bounds as { min?: number; max?: number });
 }

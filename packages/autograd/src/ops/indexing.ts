@@ -21,21 +21,30 @@ const concatOp = defineOp<number>({
   },
 });
 /** Join along an existing axis. */
-export const concat = (xs: readonly VarLike[], axis = 0): Variable => concatOp(xs, axis);
+export function concat(xs: readonly VarLike[], axis: number | { axis?: number } = 0): Variable {
+  T.checkArity('concat', arguments, 2, 'concat(tensors, axis)');
+  if (!Array.isArray(xs) || xs.length === 0) throw new T.TensorError(`concat: expects a non-empty array of tensors, got ${T.describeValue(xs)}`);
+  return concatOp(xs, T.axisArg('concat', axis, 'concat(tensors, OPTIONS)'));
+}
 
 /** Join along a new axis. */
-export function stack(xs: readonly VarLike[], axis = 0): Variable {
+export function stack(xs: readonly VarLike[], axis: number | { axis?: number } = 0): Variable {
+  T.checkArity('stack', arguments, 2, 'stack(tensors, axis)');
+  if (!Array.isArray(xs) || xs.length === 0) throw new T.TensorError(`stack: expects a non-empty array of tensors, got ${T.describeValue(xs)}`);
+  const ax0 = T.axisArg('stack', axis, 'stack(tensors, OPTIONS)');
   const vars = toVariables('stack', xs);
   const nd = (vars[0]?.ndim ?? 0) + 1;
-  const ax = T.normalizeAxis('stack', axis, nd);
+  const ax = T.normalizeAxis('stack', ax0, nd);
   return concat(vars.map((v) => unsqueeze(v, ax)), ax);
 }
 
 /** Consecutive chunks along `axis`, as slices (gradients flow back into the right places). */
-export function split(x: VarLike, sizeOrSections: number | readonly number[], axis = 0): Variable[] {
+export function split(x: VarLike, sizeOrSections: number | readonly number[], axis: number | { axis?: number } = 0): Variable[] {
+  T.checkArity('split', arguments, 3, 'split(x, sizeOrSections, axis)');
   const [v] = toVariables('split', [x]);
-  const parts = T.split(v!.value, sizeOrSections, axis);
-  const ax = T.normalizeAxis('split', axis, v!.ndim);
+  const ax0 = T.axisArg('split', axis, 'split(x, sizeOrSections, OPTIONS)');
+  const parts = T.split(v!.value, sizeOrSections, ax0);
+  const ax = T.normalizeAxis('split', ax0, v!.ndim);
   let start = 0;
   return parts.map((p) => {
     const len = p.shape[ax]!;
@@ -51,7 +60,10 @@ const gatherOp = defineOp<number>({
   backward: (dy, { inputs: [x, index], params: axis }) => [scatterAdd(x!.shape, axis, index!.value, dy), null],
 });
 /** torch.gather: `out[..., i, ...] = x[..., index[..., i, ...], ...]` along `axis`. */
-export const gather = (x: VarLike, axis: number, index: Tensor): Variable => gatherOp([x, index], axis);
+export function gather(x: VarLike, axis: number, index: Tensor): Variable {
+  T.checkArity('gather', arguments, 3, 'gather(x, axis, index)');
+  return gatherOp([x, index], axis);
+}
 
 const scatterAddOp = defineOp<{ shape: readonly number[]; axis: number }>({
   name: 'scatterAdd', forward: ([index, src], p) => ({ out: T.scatterAdd(p.shape, p.axis, index!, src!) }),
@@ -59,11 +71,15 @@ const scatterAddOp = defineOp<{ shape: readonly number[]; axis: number }>({
   backward: (dy, { inputs: [index], params: p }) => [null, gather(dy, p.axis, index!.value)],
 });
 /** Zeros of `shape` with `src` added at `index` along `axis` (the adjoint of gather). */
-export const scatterAdd = (shape: readonly number[], axis: number, index: Tensor, src: VarLike): Variable =>
-  scatterAddOp([index, src], { shape, axis });
+export function scatterAdd(shape: readonly number[], axis: number, index: Tensor, src: VarLike): Variable {
+  T.checkArity('scatterAdd', arguments, 4, 'scatterAdd(shape, axis, index, src)');
+  return scatterAddOp([index, src], { shape, axis });
+}
 
 /** Slices of `x` at positions `index` along `axis` (torch.index_select). */
 export function indexSelect(x: VarLike, axis: number, index: Tensor | readonly number[]): Variable {
+  T.checkArity('indexSelect', arguments, 3, 'indexSelect(x, axis, index)');
+  if (!(index instanceof T.Tensor) && !Array.isArray(index)) throw new T.TensorError(`indexSelect: index got ${T.describeValue(index)}, expected a Tensor or an array of integers`);
   const [v] = toVariables('indexSelect', [x]);
   const ax = T.normalizeAxis('indexSelect', axis, v!.ndim);
   const idx = index instanceof T.Tensor ? index : T.tensor([...index], { dtype: v!.dtype, device: v!.device });

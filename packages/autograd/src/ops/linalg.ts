@@ -24,6 +24,7 @@ const matmulOp = defineOp({
 
 /** Matrix product with torch.matmul's rules (1-D promotion, broadcast batch dimensions). */
 export function matmul(a: VarLike, b: VarLike): Variable {
+  T.checkArity('matmul', arguments, 2, 'matmul(a, b)');
   const [va, vb] = toVariables('matmul', [a, b]);
   if (va!.ndim === 0 || vb!.ndim === 0) {
     throw new T.TensorError(`matmul: expects tensors of rank >= 1, got shapes ${T.fmtShape(va!.shape)} and ${T.fmtShape(vb!.shape)}`);

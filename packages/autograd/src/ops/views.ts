@@ -12,7 +12,10 @@ const reshapeOp = defineOp<readonly number[]>({
   backward: (dy, { inputs: [x] }) => [reshape(dy, x!.shape)],
 });
 /** Same elements in a new shape (one -1 inferred); a view when the layout allows. */
-export const reshape = (x: VarLike, shape: readonly number[]): Variable => reshapeOp([x], shape);
+export function reshape(x: VarLike, shape: readonly number[]): Variable {
+  T.checkArity('reshape', arguments, 2, 'reshape(x, shape)');
+  return reshapeOp([x], shape);
+}
 
 const permuteOp = defineOp<readonly number[]>({
   name: 'permute', forward: ([x], dims) => ({ out: x!.permute(dims) }),
@@ -24,10 +27,14 @@ const permuteOp = defineOp<readonly number[]>({
   },
 });
 /** Reorder dimensions (a view). */
-export const permute = (x: VarLike, dims: readonly number[]): Variable => permuteOp([x], dims);
+export function permute(x: VarLike, dims: readonly number[]): Variable {
+  T.checkArity('permute', arguments, 2, 'permute(x, dims)');
+  return permuteOp([x], dims);
+}
 
 /** Swap two dimensions (default: the last two). */
 export function transpose(x: VarLike, dim0 = -2, dim1 = -1): Variable {
+  T.checkArity('transpose', arguments, 3, 'transpose(x, dim0, dim1)');
   const [v] = toVariables('transpose', [x]);
   const nd = v!.ndim;
   const a = T.normalizeAxis('transpose', dim0, nd, 'dim0');
@@ -41,10 +48,14 @@ const expandOp = defineOp<readonly number[]>({
   backward: (dy, { inputs: [x] }) => [sumToShape(dy, x!.shape)],
 });
 /** Broadcast to `shape` (a stride-0 view). */
-export const expand = (x: VarLike, shape: readonly number[]): Variable => expandOp([x], shape);
+export function expand(x: VarLike, shape: readonly number[]): Variable {
+  T.checkArity('expand', arguments, 2, 'expand(x, shape)');
+  return expandOp([x], shape);
+}
 
 /** Sum `x` down to `shape` (the adjoint of expanding `shape` to x.shape). */
 export function sumToShape(x: Variable, shape: readonly number[]): Variable {
+  T.checkArity('sumToShape', arguments, 2, 'sumToShape(x, shape)');
   const lead = x.ndim - shape.length;
   const axes: number[] = [];
   for (let i = 0; i < x.ndim; i++) if (i < lead || (shape[i - lead] === 1 && x.shape[i] !== 1)) axes.push(i);
@@ -70,10 +81,14 @@ const sliceOp = defineOp<{ dim: number; start: number; end?: number; step: numbe
   },
 });
 /** Elements `start, start+step, ...` (< end) along `dim` (a view). */
-export const slice = (x: VarLike, dim: number, start = 0, end?: number, step = 1): Variable => sliceOp([x], { dim, start, end, step });
+export function slice(x: VarLike, dim: number, start = 0, end?: number, step = 1): Variable {
+  T.checkArity('slice', arguments, 5, 'slice(x, dim, start, end, step)');
+  return sliceOp([x], { dim, start, end, step });
+}
 
 /** Element `index` along `dim`, dropping that dimension. */
 export function select(x: VarLike, dim: number, index: number): Variable {
+  T.checkArity('select', arguments, 3, 'select(x, dim, index)');
   const [v] = toVariables('select', [x]);
   const d = T.normalizeAxis('select', dim, v!.ndim, 'dim');
   const n = v!.shape[d]!;
@@ -86,24 +101,23 @@ export function select(x: VarLike, dim: number, index: number): Variable {
 
 /** Remove size-1 dimensions (all, or the given ones). */
 export function squeeze(x: VarLike, dim?: number | readonly number[]): Variable {
+  T.checkArity('squeeze', arguments, 2, 'squeeze(x, dim)');
   const [v] = toVariables('squeeze', [x]);
   return reshape(v!, v!.value.squeeze(dim).shape);
 }
 
 /** Insert a size-1 dimension at `dim`. */
 export function unsqueeze(x: VarLike, dim: number): Variable {
+  T.checkArity('unsqueeze', arguments, 2, 'unsqueeze(x, dim)');
   const [v] = toVariables('unsqueeze', [x]);
   return reshape(v!, v!.value.unsqueeze(dim).shape);
 }
 
-/** Merge dims startDim..endDim into one. */
+/** Merge dims startDim..endDim into one (startDim after endDim throws, as Tensor.flatten and PyTorch). */
 export function flatten(x: VarLike, startDim = 0, endDim = -1): Variable {
+  T.checkArity('flatten', arguments, 3, 'flatten(x, startDim, endDim)');
   const [v] = toVariables('flatten', [x]);
-  if (v!.ndim === 0) return reshape(v!, [1]);
-  const s = T.normalizeAxis('flatten', startDim, v!.ndim, 'startDim');
-  const e = T.normalizeAxis('flatten', endDim, v!.ndim, 'endDim');
-  const merged = v!.shape.slice(s, e + 1).reduce((a, b) => a * b, 1);
-  return reshape(v!, [...v!.shape.slice(0, s), merged, ...v!.shape.slice(e + 1)]);
+  return reshape(v!, T.flattenShape('flatten', v!.shape, startDim, endDim));
 }
 
 const astypeOp = defineOp<T.DType>({
@@ -111,11 +125,17 @@ const astypeOp = defineOp<T.DType>({
   backward: (dy, { inputs: [x] }) => [astype(dy, x!.dtype)],
 });
 /** Convert to `dtype` (the gradient is converted back). */
-export const astype = (x: VarLike, dtype: T.DType): Variable => astypeOp([x], dtype);
+export function astype(x: VarLike, dtype: T.DType): Variable {
+  T.checkArity('astype', arguments, 2, "astype(x, 'float32' | 'float64')");
+  return astypeOp([x], dtype);
+}
 
 const toOp = defineOp<T.Device>({
   name: 'to', forward: ([x], device) => ({ out: T.to(x!, device) }),
   backward: (dy, { inputs: [x] }) => [to(dy, x!.device)],
 });
 /** Move to `device` (the gradient moves back). */
-export const to = (x: VarLike, device: T.Device): Variable => toOp([x], device);
+export function to(x: VarLike, device: T.Device): Variable {
+  T.checkArity('to', arguments, 2, "to(x, 'cpu' | 'gpu')");
+  return toOp([x], device);
+}
