@@ -32,6 +32,7 @@ describe('checkGradient: plain functions and hand-written gradients', () => {
   });
 
   it('off by a factor: every element fails, the worst is reported with the hand-computed values', () => {
+    expect(failure(() => checkGradient(f, (x) => x.map((v) => 1.5 * df(v)), X)).message).to.match(/^checkGradient\(f\): /); // named by f.name
     const e = parse(failure(() => checkGradient(f, (x) => x.map((v) => 1.5 * df(v)), X, { name: 'sinSq' })).message);
     const diffs = X.map((v) => Math.abs(0.5 * df(v)));
     const k = diffs.indexOf(Math.max(...diffs));
@@ -96,9 +97,9 @@ describe('checkGradient: plain functions and hand-written gradients', () => {
     const e = parse(err.message);
     expect([e.input, e.name, e.fails, e.total]).to.deep.equal([1, 'b', 2, 2]);
     expect(failure(() => checkGradient(loss, (p) => ({ W: grad(p).W }), at)).message)
-      .to.equal('checkGradient(f): grad returned a record with keys W, expected one gradient per input: W, b');
+      .to.equal('checkGradient(loss): grad returned a record with keys W, expected one gradient per input: W, b');
     expect(failure(() => checkGradient(loss, (p) => ({ ...grad(p), c: [1] }), at)).message)
-      .to.equal('checkGradient(f): grad returned a record with keys W, b, c, expected one gradient per input: W, b');
+      .to.equal('checkGradient(loss): grad returned a record with keys W, b, c, expected one gradient per input: W, b');
   });
 
   it('a gradient of the wrong shape is named (a flat typed array is accepted for a nested input, row-major)', () => {
@@ -106,11 +107,11 @@ describe('checkGradient: plain functions and hand-written gradients', () => {
     const prod = (x: number[][]) => x[0]![1]! * x[1]![0]!;
     checkGradient(prod, (x) => new Float64Array([0, x[1]![0]!, x[0]![1]!, 0]), nested);
     expect(failure(() => checkGradient(prod, (x) => [0, x[1]![0]!, x[0]![1]!, 0], nested)).message)
-      .to.equal("checkGradient(f): the gradient for input 0 has shape [4], expected shape [2,2] (the input's)");
+      .to.equal("checkGradient(prod): the gradient for input 0 has shape [4], expected shape [2,2] (the input's)");
     expect(failure(() => checkGradient(prod, () => new Float64Array(3), nested)).message)
-      .to.equal("checkGradient(f): the gradient for input 0 has a typed array of 3, expected shape [2,2] (the input's)");
+      .to.equal("checkGradient(prod): the gradient for input 0 has a typed array of 3, expected shape [2,2] (the input's)");
     expect(failure(() => checkGradient(prod, () => [[0, 1], [1]], nested)).message)
-      .to.match(/^checkGradient\(f\): the gradient for input 0 is malformed: is ragged/);
+      .to.match(/^checkGradient\(prod\): the gradient for input 0 is malformed: is ragged/);
   });
 
   it('fast mode on a large input: one random direction, few evaluations, catches one wrong element', () => {
@@ -143,14 +144,14 @@ describe('checkGradient: plain functions and hand-written gradients', () => {
     const reluSum = (x: number[]) => x.reduce((s, v) => s + Math.max(v, 0), 0);
     const step = (x: number[]) => x.map((v) => (v > 0 ? 1 : 0));
     expect(failure(() => checkGradient(reluSum, step, [0.5, 0, -1])).message).to.equal(
-      'checkGradient(f): input 0 at [1] is within eps = 1e-6 of a kink: slope 0.0000 on the left, 1.0000 on the right, so the central difference 0.50000 is no derivative (analytic 0.0000)\n' +
+      'checkGradient(reluSum): input 0 at [1] is within eps = 1e-6 of a kink: slope 0.0000 on the left, 1.0000 on the right, so the central difference 0.50000 is no derivative (analytic 0.0000)\n' +
       '  move the input more than eps away from the kink, or declare it with nondifferentiableAt (then the analytic value must lie between the two slopes) (1 of 3 elements fail; seed 0)');
     checkGradient(reluSum, step, [0.5, 0, -1], { nondifferentiableAt: [0] });
     checkGradient(reluSum, step, [0.5, 3e-7, -1], { nondifferentiableAt: [0] }); // within eps of the kink counts
     const err = failure(() => checkGradient(reluSum, (x) => x.map((v) => (v > 0 ? 1 : 2)), [0.5, 0, -1], { nondifferentiableAt: [0] }));
-    expect(err.message).to.match(/^checkGradient\(f\): input 0 mismatch at \[2\]: analytic 2\.0000, numeric 0\.0000\n/); // the smooth element first
+    expect(err.message).to.match(/^checkGradient\(reluSum\): input 0 mismatch at \[2\]: analytic 2\.0000, numeric 0\.0000\n/); // the smooth element first
     const atKinkOnly = failure(() => checkGradient(reluSum, (x) => x.map((v) => (v > 0 ? 1 : v === 0 ? 2 : 0)), [0.5, 0, -1], { nondifferentiableAt: [0] }));
-    expect(atKinkOnly.message).to.equal('checkGradient(f): input 0 at [1] (declared nondifferentiable): analytic 2.0000 is not between the one-sided slopes 0.0000 (left) and 1.0000 (right)\n' +
+    expect(atKinkOnly.message).to.equal('checkGradient(reluSum): input 0 at [1] (declared nondifferentiable): analytic 2.0000 is not between the one-sided slopes 0.0000 (left) and 1.0000 (right)\n' +
       '  distance 1.0e+0 > atol + rtol*max|slope| = 1.0e-3 (1 of 3 elements fail; seed 0)');
   });
 
@@ -171,7 +172,7 @@ describe('checkGradient: plain functions and hand-written gradients', () => {
     failure(() => checkGradient(seeded, (x) => x.map((v) => 2 * v), X)); // the noise is part of the gradient
     const shared = new T.Generator(11);
     const unseeded = (x: number[]) => { const nz = noise(x.length, shared); return x.reduce((s, v, i) => s + v * v * nz[i]!, 0); };
-    expect(failure(() => checkGradient(unseeded, grad, X)).message).to.match(/^checkGradient\(f\): two evaluations at the same point gave \S+ and \S+, expected a deterministic function/);
+    expect(failure(() => checkGradient(unseeded, grad, X)).message).to.match(/^checkGradient\(unseeded\): two evaluations at the same point gave \S+ and \S+, expected a deterministic function/);
   });
 
   it('arguments and options are validated', () => {

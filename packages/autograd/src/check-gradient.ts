@@ -36,7 +36,8 @@ const USAGE = 'checkGradient(f, grad, x, { eps, atol, rtol, fast, seed, name, re
  *   `f` and `grad` then take the record and `grad` returns one of the same keys).
  *
  * `f` gets fresh float64 copies in `x`'s form (typed arrays as Float64Array). Throws `GradcheckError` with
- * gradcheck's message; `report: true` returns the per-element table instead.
+ * gradcheck's message, naming the function by `options.name` or `f.name`; `report: true` returns the
+ * per-element table instead.
  *
  * ```ts
  * checkGradient((x) => x[0]! * x[1]!, (x) => [x[1]!, x[0]!], new Float64Array([2, 3]));
@@ -55,7 +56,7 @@ export function checkGradient<X, Y extends PlainValue>(
   const record = isRecord(x);
   const keys = record ? Object.keys(x) : [];
   if (record && keys.length === 0) throw new T.TensorError('checkGradient: x got an empty record, expected at least one input');
-  const s = readSettings('checkGradient', { ...o, names: keys }, 'f');
+  const s = readSettings('checkGradient', { ...o, names: keys }, f.name || 'f');
   const flats = record ? keys.map((k) => flatten(`x.${k}`, (x as Record<string, unknown>)[k])) : [flatten('x', x)];
   /** The argument f and grad get: copies of `xs` in x's form. */
   const arg = (xs: readonly Float64Array[]) => (record

@@ -27,7 +27,7 @@ export interface GradcheckOptions {
   seed?: number;
   /** Names of the inputs, used in error messages (default: none). */
   names?: readonly string[];
-  /** Name of the function, used in error messages. Default 'fn' ('f' for checkGradient). */
+  /** Name of the function, used in error messages. Default 'fn' (an op's name; checkGradient: f.name, else 'f'). */
   name?: string;
   /** Return the per-element table (`rows`, `table`) instead of throwing on a failure. Default false. */
   report?: boolean;
@@ -237,7 +237,7 @@ function failureMessage(head: string, label: string, rows: readonly GradcheckRow
   const tail = s.fast ? `(fast mode; seed ${s.seed})` : `(${fails} of ${rows.length} elements fail; seed ${s.seed})`;
   const where = r.index === null ? ' directional derivative' : ` at [${r.index.join(',')}]`;
   if (r.status === 'kink') {
-    const within = r.index === null ? 'the random direction crosses a kink' : `within eps = ${s.eps} of a kink`;
+    const within = r.index === null ? 'the random direction crosses a kink' : `within eps = ${s.eps.toExponential()} of a kink`;
     return `${head}: ${label}${r.index === null ? ':' : where + ' is'} ${within}: slope ${fmt(r.left)} on the left, ${fmt(r.right)} on the right, so the central difference ${fmt(r.numeric)} is no derivative (analytic ${fmt(r.analytic)})\n` +
       `  move the input more than eps away from the kink, or declare it with nondifferentiableAt (then the analytic value must lie between the two slopes) ${tail}`;
   }
