@@ -16,3 +16,4 @@ export {
 export { checkGradient, type CheckGradientOptions, type PlainValue, type PlainGradient, type AsFloat64 } from './check-gradient';
 export * as nn from './nn';
 export * as optim from './optim';
+export { toDot, type ToDotOptions } from './dot';
