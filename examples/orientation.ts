@@ -6,7 +6,8 @@
 // looks the same after a half turn, so its features cannot tell r from -r. The features are noisy
 // quadratic functions of r (unchanged by r → -r). A network trained with PROPEL (n = 3, I Gaussians)
 // learns a mixture with components on both r and -r. We then
-//   1. save the trained model (stateDict → JSON file) and load it into a fresh network,
+//   1. save the trained model as safetensors (the file PyTorch loads: see docs/interop.md) and load it into a
+//      fresh network,
 //   2. check the reloaded network gives exactly the same outputs,
 //   3. use the mixture helpers on new inputs: mean (useless here: ≈ 0, between the two answers),
 //      modes (the two answers), samples.
@@ -15,6 +16,7 @@ import { dirname } from 'node:path';
 import * as T from '@propel-ts/tensor';
 import { nn, optim, noGrad } from '@propel-ts/autograd';
 import { mixtureMean, mixtureModes, mixtureSample, propelLoss } from '@propel-ts/propel';
+import { loadSafetensors, saveSafetensors } from '@propel-ts/io';
 import { intFlag, parseFlags } from './cli';
 
 export interface OrientationOptions {
@@ -86,11 +88,13 @@ export function runOrientation(o: OrientationOptions): OrientationResult {
     if (step % 250 === 0 || step === o.steps) log(`step ${String(step).padStart(5)}  loss ${loss.item().toFixed(4)}`);
   }
 
-  // ## 2. Save the model as JSON and load it into a fresh network
+  // ## 2. Save the model as safetensors and load it into a fresh network. The keys and shapes are those of
+  // torch.nn.Sequential(Linear(6, 64), Tanh(), Linear(64, 64), Tanh(), Linear(64, 6 I)), so PyTorch can load
+  // this file too: model.load_state_dict(safetensors.torch.load_file(path)).
   mkdirSync(dirname(o.out), { recursive: true });
-  writeFileSync(o.out, JSON.stringify(model.stateDict()));
+  writeFileSync(o.out, saveSafetensors(model.stateTensors(), { example: 'orientation', gaussians: String(I) }));
   const reloaded = new nn.MLP([FEATURES, 64, 64, I * 2 * n], { seed: o.seed + 1 }); // different init on purpose
-  reloaded.loadStateDict(JSON.parse(readFileSync(o.out, 'utf8')));
+  reloaded.loadStateDict(loadSafetensors(readFileSync(o.out)));
   log(`saved the model to ${o.out} and loaded it into a fresh network`);
 
   // ## 3. New inputs: compare the two networks, then read the mixtures
@@ -134,11 +138,11 @@ Usage: npm run example:orientation -- [options]
   --steps N        training steps (default 1500)
   --gaussians I    mixture components, 2..6 (default 4)
   --seed S         seed (default 0)
-  --out PATH       where to save the model's state dict (default out/orientation-model.json)
+  --out PATH       where to save the model (safetensors; default out/orientation-model.safetensors)
   --help           show this text`;
 
 function main(): void {
-  const flags = parseFlags('orientation', HELP, { steps: '1500', gaussians: '4', seed: '0', out: 'out/orientation-model.json' });
+  const flags = parseFlags('orientation', HELP, { steps: '1500', gaussians: '4', seed: '0', out: 'out/orientation-model.safetensors' });
   if (!flags) return;
   runOrientation({
     steps: intFlag('orientation', HELP, 'steps', flags.steps, 1),

@@ -32,7 +32,7 @@ describe('examples', function () {
   });
 
   it('orientation: trains, state dict round trip is exact, both answers are found as modes', () => {
-    const out = join(dir, 'model.json');
+    const out = join(dir, 'model.safetensors');
     const r = runOrientation({ steps: 800, gaussians: 4, seed: 0, out, verbose: false });
     expect(avg(r.losses.slice(-50))).to.be.below(0.6 * avg(r.losses.slice(0, 50)));
     expect(r.reloadMaxDiff).to.equal(0);
