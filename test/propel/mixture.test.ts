@@ -57,7 +57,7 @@ describe('mixture: unpackPrediction', () => {
     expect(() => unpackPrediction(tensor([[1, 2, 3]]), 2)).to.throw(/^unpackPrediction: .*3 is not a multiple of 4/);
     expect(() => unpackPrediction(pred(twoComp), 3)).to.throw(/unpackPrediction: output's last dimension is 4, expected 2n = 6/);
     expect(() => unpackPrediction(tensor([[1, 2, 3, 4]]))).to.throw(/shape \[B, I, 2n\].*and no n/);
-    expect(() => unpackPrediction(pred(twoComp), 2, { sigmaTransform: 'relu' as 'exp' })).to.throw(/sigmaTransform must be/);
+    expect(() => unpackPrediction(pred(twoComp), 2, { sigmaTransform: 'relu' as 'exp' })).to.throw(/sigmaTransform got "relu", expected one of/);
   });
 });
 
@@ -245,8 +245,8 @@ describe('mixture: mixtureModes', () => {
     expect(modes[0]).to.have.length(2);
     expect(modes[1]).to.have.length(1);
     expect(modes[1]![0]!.point[0]).to.be.closeTo(5.05, 1e-6);
-    expect(() => mixtureModes(out, { tol: 0 })).to.throw(/^mixtureModes: tol must be a finite number > 0, got 0/);
-    expect(() => mixtureModes(out, { maxIter: 1.5 })).to.throw(/maxIter must be a positive integer/);
+    expect(() => mixtureModes(out, { tol: 0 })).to.throw(/^mixtureModes: tol got 0, expected a finite number > 0/);
+    expect(() => mixtureModes(out, { maxIter: 1.5 })).to.throw(/maxIter got 1.5, expected an integer >= 1/);
     expect(() => mixtureModes(tensor([[[0, 0]]]))).to.throw(/^mixtureModes: output standard deviation at index \[0,0,1\] is 0/);
   });
 });

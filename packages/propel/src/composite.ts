@@ -19,8 +19,9 @@ const LOG_2SQRTPI = Math.log(2 * Math.sqrt(Math.PI));
  * const loss = propelLossComposite(output, target, { sigma: 0.1 });   // matches propelLoss to 1e-10 in float64
  * ```
  */
-export function propelLossComposite(output: VarLike, target: VarLike, options: PropelLossOptions = {}): Variable {
-  const { sigma, mode, sigmaTransform, reduction } = resolveLossOptions(options);
+export function propelLossComposite(output: VarLike, target: VarLike, options?: PropelLossOptions): Variable {
+  T.checkArity('propelLossComposite', arguments, 3, 'propelLossComposite(output, target, { sigma, reduction, mode, sigmaTransform })');
+  const { sigma, mode, sigmaTransform, reduction } = resolveLossOptions(options, 'propelLossComposite');
   const [o, t] = [toVar(output), toVar(target)];
   const { B, I, n } = propelDimsFromShapes(o.shape, t.shape);
   const vg = sigma * sigma;

@@ -2,7 +2,7 @@
 // hand-derived backward in log space (see docs PROPEL.md, "Stable form"), and input validation.
 // No tensors, no tape: the fused autograd op (propel-op.ts) is a thin wrapper around these functions.
 // Imports only TensorError and fmtShape from '@propel-ts/tensor'.
-import { TensorError, fmtShape } from '@propel-ts/tensor';
+import { TensorError, checkOptions, describeValue, fmtShape, optBoolean } from '@propel-ts/tensor';
 
 /** The name errors carry: the kernel is the body of the user-facing `propelLoss` op. */
 const OP = 'propelLoss';
@@ -100,12 +100,13 @@ function isPositiveInt(x: unknown): x is number {
 
 /** Check and default the options (sigma finite and > 0, known mode and transform). */
 export function resolvePropelOptions(opts: PropelKernelOptions): Required<PropelKernelOptions> {
-  if (opts === null || typeof opts !== 'object') err(`options must be an object with sigma, got ${String(opts)}`);
+  if (opts === null || typeof opts !== 'object') err(`options must be an object with sigma, got ${describeValue(opts)}`);
+  checkOptions(OP, opts, ['sigma', 'mode', 'sigmaTransform']);
   const { sigma } = opts;
   const mode = opts.mode ?? 'paper';
   const sigmaTransform = opts.sigmaTransform ?? 'identity';
   if (typeof sigma !== 'number' || !Number.isFinite(sigma) || !(sigma > 0)) {
-    err(`sigma (the ground-truth standard deviation) must be a finite number > 0, got ${String(sigma)}`);
+    err(`sigma (the ground-truth standard deviation) must be a finite number > 0, got ${describeValue(sigma)}`);
   }
   if (mode !== 'paper' && mode !== 'torchpropel') err(`mode must be 'paper' or 'torchpropel', got ${JSON.stringify(mode)}`);
   if (sigmaTransform !== 'identity' && sigmaTransform !== 'softplus' && sigmaTransform !== 'exp') {
@@ -305,11 +306,13 @@ export function propelForward<T extends FloatArray>(
   checkDims(output, target, dims);
   const { sigma, mode, sigmaTransform } = resolvePropelOptions(opts);
   const { B, I, n } = dims;
-  const buffers = call.buffers ?? {};
+  const c = checkOptions('propelForward', call, ['needsGrad', 'buffers'], 'propelForward(output, target, dims, options, OPTIONS)');
+  const needsGrad = optBoolean('propelForward', 'needsGrad', c.needsGrad, true);
+  const buffers = checkOptions('propelForward', call.buffers, ['lossPerSample', 'logT1', 'logT2', 'jacobian']) as NonNullable<PropelForwardOptions<T>['buffers']>;
   const lossPerSample = takeBuffer('lossPerSample', buffers.lossPerSample, B, () => allocLike(output, B), output);
   const logT1 = takeBuffer('logT1', buffers.logT1, B, () => new Float64Array(B));
   const logT2 = takeBuffer('logT2', buffers.logT2, B, () => new Float64Array(B));
-  const jacobian = call.needsGrad === false
+  const jacobian = !needsGrad
     ? null
     : takeBuffer('jacobian', buffers.jacobian, B * I * 2 * n, () => allocLike(output, B * I * 2 * n), output);
   // log H(P_gt): n-dimensional in 'paper' mode, the 1-D formula in 'torchpropel' mode (the reference's bug 1)

@@ -2,7 +2,9 @@
 // mixture of I diagonal Gaussians per sample: unpack, mean, variance, log-density, sampling, modes.
 // Tensors in, tensors out (dtype and device of the prediction); the arithmetic runs on host arrays in
 // float64. Imports '@propel-ts/tensor' and kernel.ts (for the standard-deviation transforms).
-import { Generator, TensorError, defaultGenerator, fmtShape, tensor, type Tensor } from '@propel-ts/tensor';
+import {
+  TensorError, checkArity, checkOptions, describeValue, fmtShape, generatorFrom, optNumber, optOneOf, tensor, Tensor, type Generator,
+} from '@propel-ts/tensor';
 import { stdOf, type SigmaTransform } from './kernel';
 
 /** Options shared by the helpers: how raw standard-deviation channels map to standard deviations. */
@@ -26,13 +28,17 @@ function fail(op: string, message: string): never {
 }
 
 function checkTransform(op: string, tr: unknown): SigmaTransform {
-  if (tr === undefined) return 'identity';
-  if (tr !== 'identity' && tr !== 'softplus' && tr !== 'exp') fail(op, `sigmaTransform must be 'identity', 'softplus' or 'exp', got ${JSON.stringify(tr)}`);
-  return tr;
+  return optOneOf(op, 'sigmaTransform', tr, ['identity', 'softplus', 'exp'], 'identity');
+}
+
+/** A helper's options checked against its keys (`sigmaTransform` and `more`); `usage` is its call with OPTIONS. */
+function mixtureOptions<K extends string>(op: string, options: unknown, usage: string, more: readonly K[] = []): { readonly [P in K | 'sigmaTransform']?: unknown } {
+  return checkOptions<K | 'sigmaTransform'>(op, options, ['sigmaTransform', ...more], usage);
 }
 
 /** Read and check a prediction `[B, I, 2n]`: finite values, standard deviations > 0 after the transform. */
-function readMixture(op: string, output: Tensor, options: MixtureOptions = {}): HostMixture {
+function readMixture(op: string, output: Tensor, options: { readonly sigmaTransform?: unknown }): HostMixture {
+  if (!(output instanceof Tensor)) fail(op, `output must be a Tensor, got ${describeValue(output)}`);
   const tr = checkTransform(op, options.sigmaTransform);
   if (output.ndim !== 3) fail(op, `output must have rank 3, shape [B, I, 2n] (n means then n standard deviations per component), got shape ${fmtShape(output.shape)}`);
   const [B, I, twoN] = output.shape as [number, number, number];
@@ -76,9 +82,14 @@ function toTensor(data: Float64Array, shape: number[], like: Tensor): Tensor {
  * const { mu, sigma } = unpackPrediction(net.forward(x).value, 2);   // [B, 8] -> I = 2 components in 2-D
  * ```
  */
-export function unpackPrediction(output: Tensor, n?: number, options: MixtureOptions = {}): { mu: Tensor; sigma: Tensor } {
+export function unpackPrediction(output: Tensor, n?: number | MixtureOptions, options?: MixtureOptions): { mu: Tensor; sigma: Tensor } {
   const op = 'unpackPrediction';
-  const tr = checkTransform(op, options.sigmaTransform);
+  checkArity(op, arguments, 3, 'unpackPrediction(output, n, { sigmaTransform })');
+  if (typeof n === 'object' && n !== null) {
+    if (arguments.length > 2) fail(op, `options must come last, got ${describeValue(options)} after them: expected unpackPrediction(output, { sigmaTransform })`);
+    [options, n] = [n, undefined];
+  }
+  const tr = checkTransform(op, mixtureOptions(op, options, 'unpackPrediction(output, n, OPTIONS)').sigmaTransform);
   let shape3: number[];
   if (n !== undefined && (!Number.isInteger(n) || n < 1)) fail(op, `n must be a positive integer, got ${n}`);
   if (output.ndim === 3) {
@@ -114,8 +125,9 @@ export function unpackPrediction(output: Tensor, n?: number, options: MixtureOpt
  * mixtureMean(tensor([[[0, 1], [2, 1]]]));   // [[1]]
  * ```
  */
-export function mixtureMean(output: Tensor, options: MixtureOptions = {}): Tensor {
-  const { B, I, n, mu } = readMixture('mixtureMean', output, options);
+export function mixtureMean(output: Tensor, options?: MixtureOptions): Tensor {
+  checkArity('mixtureMean', arguments, 2, 'mixtureMean(output, { sigmaTransform })');
+  const { B, I, n, mu } = readMixture('mixtureMean', output, mixtureOptions('mixtureMean', options, 'mixtureMean(output, OPTIONS)'));
   const mean = new Float64Array(B * n);
   for (let b = 0; b < B; b++) {
     for (let i = 0; i < I; i++) for (let d = 0; d < n; d++) mean[b * n + d]! += mu[(b * I + i) * n + d]!;
@@ -132,8 +144,9 @@ export function mixtureMean(output: Tensor, options: MixtureOptions = {}): Tenso
  * mixtureVariance(tensor([[[0, 1], [2, 1]]]));   // [[2]]: 1 (within) + 1 (between)
  * ```
  */
-export function mixtureVariance(output: Tensor, options: MixtureOptions = {}): Tensor {
-  const { B, I, n, mu, v } = readMixture('mixtureVariance', output, options);
+export function mixtureVariance(output: Tensor, options?: MixtureOptions): Tensor {
+  checkArity('mixtureVariance', arguments, 2, 'mixtureVariance(output, { sigmaTransform })');
+  const { B, I, n, mu, v } = readMixture('mixtureVariance', output, mixtureOptions('mixtureVariance', options, 'mixtureVariance(output, OPTIONS)'));
   const out = new Float64Array(B * n);
   for (let b = 0; b < B; b++) {
     for (let d = 0; d < n; d++) {
@@ -182,9 +195,11 @@ function logPdfAt(m: HostMixture, b: number, x: ArrayLike<number>, xo: number, t
  * mixtureLogPdf(output, target);   // log-likelihood of each target under its predicted mixture
  * ```
  */
-export function mixtureLogPdf(output: Tensor, points: Tensor, options: MixtureOptions = {}): Tensor {
+export function mixtureLogPdf(output: Tensor, points: Tensor, options?: MixtureOptions): Tensor {
   const op = 'mixtureLogPdf';
-  const m = readMixture(op, output, options);
+  checkArity(op, arguments, 3, 'mixtureLogPdf(output, points, { sigmaTransform })');
+  const m = readMixture(op, output, mixtureOptions(op, options, 'mixtureLogPdf(output, points, OPTIONS)'));
+  if (!(points instanceof Tensor)) fail(op, `points must be a Tensor, got ${describeValue(points)}`);
   const { B, I, n } = m;
   let P: number;
   if (points.ndim === 2 && points.shape[0] === B && points.shape[1] === n) P = 1;
@@ -216,12 +231,13 @@ export interface MixtureSampleOptions extends MixtureOptions {
  * mixtureSample(output, 1000, { seed: 7 });   // [B, 1000, n]
  * ```
  */
-export function mixtureSample(output: Tensor, count: number, options: MixtureSampleOptions = {}): Tensor {
+export function mixtureSample(output: Tensor, count: number, options?: MixtureSampleOptions): Tensor {
   const op = 'mixtureSample';
-  if (!Number.isInteger(count) || count < 0) fail(op, `count must be a non-negative integer, got ${count}`);
-  if (options.seed !== undefined && !Number.isFinite(options.seed)) fail(op, `seed must be a finite number, got ${options.seed}`);
-  const { B, I, n, mu, sd } = readMixture(op, output, options);
-  const g = options.generator ?? (options.seed !== undefined ? new Generator(options.seed) : defaultGenerator);
+  checkArity(op, arguments, 3, 'mixtureSample(output, count, { sigmaTransform, seed, generator })');
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) fail(op, `count must be a non-negative integer, got ${describeValue(count)}`);
+  const o = mixtureOptions(op, options, 'mixtureSample(output, count, OPTIONS)', ['seed', 'generator']);
+  const g: Generator = generatorFrom(op, o.generator, o.seed);
+  const { B, I, n, mu, sd } = readMixture(op, output, o);
   const out = new Float64Array(B * count * n);
   for (let b = 0; b < B; b++) {
     for (let c = 0; c < count; c++) {
@@ -270,15 +286,14 @@ export interface MixtureMode {
  * mixtureModes(output)[0];   // [{ point: [0.98], density: 1.9, logDensity: 0.64, converged: true }, ...]
  * ```
  */
-export function mixtureModes(output: Tensor, options: MixtureModesOptions = {}): MixtureMode[][] {
+export function mixtureModes(output: Tensor, options?: MixtureModesOptions): MixtureMode[][] {
   const op = 'mixtureModes';
-  const tol = options.tol ?? 1e-9;
-  const maxIter = options.maxIter ?? 1000;
-  const mergeTol = options.mergeTol ?? 1e-3;
-  if (!(tol > 0 && Number.isFinite(tol))) fail(op, `tol must be a finite number > 0, got ${tol}`);
-  if (!Number.isInteger(maxIter) || maxIter < 1) fail(op, `maxIter must be a positive integer, got ${maxIter}`);
-  if (!(mergeTol > 0 && Number.isFinite(mergeTol))) fail(op, `mergeTol must be a finite number > 0, got ${mergeTol}`);
-  const m = readMixture(op, output, options);
+  checkArity(op, arguments, 2, 'mixtureModes(output, { sigmaTransform, tol, maxIter, mergeTol })');
+  const o = mixtureOptions(op, options, 'mixtureModes(output, OPTIONS)', ['tol', 'maxIter', 'mergeTol']);
+  const tol = optNumber(op, 'tol', o.tol, 1e-9, { min: 0, minExclusive: true });
+  const maxIter = optNumber(op, 'maxIter', o.maxIter, 1000, { integer: true, min: 1 });
+  const mergeTol = optNumber(op, 'mergeTol', o.mergeTol, 1e-3, { min: 0, minExclusive: true });
+  const m = readMixture(op, output, o);
   const { B, I, n, mu, v } = m;
   const result: MixtureMode[][] = [];
   const terms = new Float64Array(I);

@@ -54,14 +54,14 @@ function hostArray(t: Tensor): FloatArray {
 /** Forward of the 'gpu' path: per-sample losses by the gpu.js kernels, reduced with the backend's sum. */
 function gpuForward(output: Tensor, target: Tensor, p: Params, needsGrad: boolean): { out: Tensor; saved: PropelGpuSaved | undefined } {
   const dims = propelDimsFromShapes(output.shape, target.shape);
-  const { lossPerSample, saved } = propelGpuForward(output, target, dims, p);
+  const { lossPerSample, saved } = propelGpuForward(output, target, dims, kernelOptions(p));
   const out = p.reduction === 'none' ? lossPerSample : p.reduction === 'sum' ? T.sum(lossPerSample) : T.div(T.sum(lossPerSample), dims.B);
   // inputs are validated when the loss is read back, not per call (that would cost a readback a step): the
   // kernel makes the loss non-finite for a non-finite input, which the CPU validation then names with its index
   T.onReadback(out, (values) => {
     if (values.every(Number.isFinite)) return;
     const check = (o: FloatArray, t: FloatArray): void => {
-      checkPropelInputs(output.shape, target.shape, p, { output: o, target: t });
+      checkPropelInputs(output.shape, target.shape, kernelOptions(p), { output: o, target: t });
     };
     // webgpu reads back asynchronously: the check then waits for the inputs, and the loss's data() rejects
     if (!T.canReadSync(output)) return Promise.all([output.data(), target.data()]).then(([o, t]) => check(o, t));
@@ -79,7 +79,7 @@ const propelOp = defineOp<Params, PropelSaved | PropelGpuSaved>({
     if (output!.device === 'gpu') return gpuForward(output!, target!, p, needsGrad);
     const dims = propelDimsFromShapes(output!.shape, target!.shape);
     // without a recorded backward (noGrad, or nothing requires a gradient) the Jacobian is skipped
-    const { lossPerSample, saved } = propelForward(hostArray(output!), hostArray(target!), dims, p, { needsGrad });
+    const { lossPerSample, saved } = propelForward(hostArray(output!), hostArray(target!), dims, kernelOptions(p), { needsGrad });
     const perSample = T.fromTypedArray(lossPerSample, [dims.B]);
     let out: Tensor;
     if (p.reduction === 'none') out = perSample;
@@ -128,7 +128,8 @@ const propelOp = defineOp<Params, PropelSaved | PropelGpuSaved>({
  *   ('identity' default, 'softplus' or 'exp'); see {@link PropelLossOptions}.
  * @returns A scalar Variable for 'mean' and 'sum', the per-sample losses `[B]` for 'none' (log10 units).
  */
-export function propelLoss(output: VarLike, target: VarLike, options: PropelLossOptions = {}): Variable {
+export function propelLoss(output: VarLike, target: VarLike, options?: PropelLossOptions): Variable {
+  T.checkArity('propelLoss', arguments, 3, 'propelLoss(output, target, { sigma, reduction, mode, sigmaTransform })');
   const p = resolveLossOptions(options);
   const [o, t] = [asVariable(output, 'output'), asVariable(target, 'target')];
   T.checkSame('propelLoss', [o.value, t.value], ['output', 'target']);
@@ -139,15 +140,18 @@ export function propelLoss(output: VarLike, target: VarLike, options: PropelLoss
   return propelOp([o, t], p);
 }
 
-/** Check and default the loss options (sigma, mode, transform, reduction). */
-export function resolveLossOptions(options: PropelLossOptions): Params {
-  const { sigma, mode, sigmaTransform } = resolvePropelOptions({ sigma: 0.1, ...options });
-  const reduction = options.reduction ?? 'mean';
-  if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
-    throw new T.TensorError(`propelLoss: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
-  }
+/** Check and default the loss options (sigma, mode, transform, reduction); `fn` names the caller in errors. */
+export function resolveLossOptions(options: unknown, fn = 'propelLoss', usage = `${fn}(output, target, OPTIONS)`): Params {
+  const o = T.checkOptions(fn, options, ['sigma', 'reduction', 'mode', 'sigmaTransform'], usage);
+  const { sigma, mode, sigmaTransform } = resolvePropelOptions({
+    sigma: (o.sigma ?? 0.1) as number, mode: o.mode as PropelMode | undefined, sigmaTransform: o.sigmaTransform as SigmaTransform | undefined,
+  });
+  const reduction = T.optOneOf(fn, 'reduction', o.reduction, ['mean', 'sum', 'none'], 'mean');
   return { sigma, mode, sigmaTransform, reduction };
 }
+
+/** The options the kernels take (the reduction is the op's). */
+const kernelOptions = ({ sigma, mode, sigmaTransform }: Params) => ({ sigma, mode, sigmaTransform });
 
 function asVariable(x: VarLike, arg: string): Variable {
   if (x instanceof Variable) return x;
@@ -165,11 +169,13 @@ function asVariable(x: VarLike, arg: string): Variable {
  */
 export class PropelLoss {
   readonly options: Readonly<Required<PropelLossOptions>>;
-  constructor(options: PropelLossOptions = {}) {
-    const p = resolveLossOptions(options);
+  constructor(options?: PropelLossOptions) {
+    T.checkArity('PropelLoss', arguments, 1, 'new PropelLoss({ sigma, reduction, mode, sigmaTransform })');
+    const p = resolveLossOptions(options, 'PropelLoss', 'new PropelLoss(OPTIONS)');
     this.options = Object.freeze({ ...p });
   }
   forward(output: VarLike, target: VarLike): Variable {
+    T.checkArity('PropelLoss.forward', arguments, 2, 'criterion.forward(output, target)');
     return propelLoss(output, target, this.options);
   }
 }

@@ -26,7 +26,7 @@ export { recycleScope, pooledBufferBytes } from './backends/cpu/pool';
 export { UNARY_SCALAR, BINARY_SCALAR } from './backends/cpu/kernels';
 export { Generator, manualSeed, defaultGenerator } from './random';
 export {
-  tensor, fromTypedArray, full, zeros, ones, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn,
+  tensor, fromTypedArray, full, zeros, ones, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, generatorFrom,
   type CreateOptions, type RandomOptions,
 } from './creation';
 export {
