@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as T from '@propel-ts/tensor';
-import { nn, optim, mseLoss, noGrad, type Variable } from '@propel-ts/autograd';
+import { nn, optim, mseLoss, noGrad, toDot, type Variable } from '@propel-ts/autograd';
 import { propelLoss, unpackPrediction } from '@propel-ts/propel';
 import { intFlag, parseFlags, usageError } from './cli';
 import { svgPlot, type Series } from './plot';
@@ -26,6 +26,8 @@ export interface DemoOptions {
   out: string;
   /** Print progress lines (default true). */
   verbose?: boolean;
+  /** Keep the DOT text of the first PROPEL training step's graph (`toDot`, values and gradients). */
+  graph?: boolean;
 }
 
 export interface DemoResult {
@@ -39,6 +41,8 @@ export interface DemoResult {
   mseCoverageByBranch: [number, number];
   tolerance: number;
   svgPath: string;
+  /** The first PROPEL step's graph as Graphviz DOT text, when `graph` was asked for. */
+  graphDot?: string;
 }
 
 // ## 1. The data
@@ -70,6 +74,7 @@ export function runDemo(o: DemoOptions): DemoResult {
   const mseLosses: number[] = [];
   log(`training on '${o.device}'${o.device === 'gpu' ? ` (gpu.js mode ${T.gpuInfo().mode})` : ''}: I = ${I} Gaussians, ${o.steps} steps, batch ${batch}`);
   const started = Date.now();
+  let graphDot: string | undefined;
   for (let step = 1; step <= o.steps; step++) {
     const idx = Array.from({ length: batch }, () => gen.int(train.x.length));
     const xb = T.tensor(idx.map((i) => train.x[i]!), { shape: [batch, 1], ...opts });
@@ -79,6 +84,8 @@ export function runDemo(o: DemoOptions): DemoResult {
     const output = propelNet.forward(xb).reshape([batch, I, 2 * n]); // [B, I, 2n]
     const loss = propelLoss(output, yb, lossOptions);
     loss.backward();
+    // the tape of this step, drawn after backward so the parameters' gradients are in the picture
+    if (o.graph && step === 1) graphDot = toDot(loss, { names: propelNet.namedParameters(), values: true, grads: true });
     propelOpt.step();
 
     mseOpt.zeroGrad();
@@ -138,6 +145,7 @@ export function runDemo(o: DemoOptions): DemoResult {
     propelLosses, mseLosses, tolerance, svgPath: o.out,
     propelCoverage: frac(hits.propel), mseCoverage: frac(hits.mse),
     propelCoverageByBranch: byBranch(hits.propel), mseCoverageByBranch: byBranch(hits.mse),
+    ...(graphDot === undefined ? {} : { graphDot }),
   };
   log('');
   log(`final PROPEL loss ${propelLosses.at(-1)!.toFixed(4)} (first ${propelLosses[0]!.toFixed(4)}), final MSE ${mseLosses.at(-1)!.toFixed(4)}`);
@@ -161,19 +169,42 @@ Usage: npm run demo -- [options]
   --seed S         seed for data and initialisation (default 0)
   --device D       'cpu' (default) or 'gpu'
   --out PATH       where to write the SVG picture (default out/demo.svg)
+  --graph PATH     also draw the graph of the first PROPEL training step (.svg, or .dot for the DOT text)
   --help           show this text`;
 
-function main(): void {
-  const flags = parseFlags('demo', HELP, { steps: '1500', gaussians: '2', seed: '0', device: 'cpu', out: 'out/demo.svg' });
+/** Write a DOT graph as SVG (rendered by Graphviz compiled to wasm, @viz-js/viz) or as the DOT text itself. */
+export async function writeGraph(dot: string, path: string): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true });
+  if (path.endsWith('.dot')) {
+    writeFileSync(path, dot);
+    return;
+  }
+  const { instance } = await import('@viz-js/viz');
+  writeFileSync(path, (await instance()).renderString(dot, { format: 'svg' }));
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags('demo', HELP, { steps: '1500', gaussians: '2', seed: '0', device: 'cpu', out: 'out/demo.svg', graph: '' });
   if (!flags) return;
   if (flags.device !== 'cpu' && flags.device !== 'gpu') usageError('demo', HELP, `--device must be 'cpu' or 'gpu', got ${JSON.stringify(flags.device)}`);
-  runDemo({
+  if (flags.graph !== '' && !/\.(svg|dot)$/.test(flags.graph)) usageError('demo', HELP, `--graph must name a .svg or .dot file, got ${JSON.stringify(flags.graph)}`);
+  const result = runDemo({
     steps: intFlag('demo', HELP, 'steps', flags.steps, 1),
     gaussians: intFlag('demo', HELP, 'gaussians', flags.gaussians, 1),
     seed: intFlag('demo', HELP, 'seed', flags.seed, 0),
     device: flags.device,
     out: flags.out,
+    graph: flags.graph !== '',
   });
+  if (result.graphDot !== undefined) {
+    await writeGraph(result.graphDot, flags.graph);
+    console.log(`graph of one training step: ${flags.graph}`);
+  }
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e instanceof Error ? e.stack ?? e.message : e);
+    process.exit(1);
+  });
+}

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { runDemo } from '../../examples/demo';
+import { runDemo, writeGraph } from '../../examples/demo';
 import { runOrientation } from '../../examples/orientation';
 
 describe('examples', function () {
@@ -29,6 +29,18 @@ describe('examples', function () {
     // ... and almost none near the MSE fit, which sits between the branches
     expect(r.mseCoverageByBranch[0]).to.be.below(0.1);
     expect(r.mseCoverageByBranch[1]).to.be.below(0.1);
+  });
+
+  it('demo --graph: the picture of one training step names every parameter and ends in the propel op', async () => {
+    const r = runDemo({ steps: 1, gaussians: 2, seed: 0, device: 'cpu', out: join(dir, 'demo1.svg'), verbose: false, graph: true });
+    const dot = r.graphDot!;
+    // 1 → 32 → 32 → 4: three Linear layers at Sequential indices 0, 2, 4, each with a weight and a bias
+    for (const name of ['0.weight', '0.bias', '2.weight', '2.bias', '4.weight', '4.bias']) expect(dot).to.contain(`label="${name}\\n`);
+    expect(dot).to.match(/op\d+ \[shape=box, label="propel\\n\[\] float32\\n[^"]*", penwidth=2\];$/m);
+    expect((dot.match(/label="tanh\\n/g) ?? []).length).to.equal(2);
+    const path = join(dir, 'graph.svg');
+    await writeGraph(dot, path);
+    expect(readFileSync(path, 'utf8')).to.contain('<svg').and.to.contain('0.weight').and.to.contain('propel');
   });
 
   it('orientation: trains, state dict round trip is exact, both answers are found as modes', () => {
