@@ -1,15 +1,15 @@
+/// <reference types="chai" preserve="true" />
 // Layer: autograd, entry '@propel-ts/autograd/chai'. A chai plugin for gradient checks in any test suite:
 // `expect(f).to.haveGradient(grad).at(x)` (checkGradient of a plain function) and
 // `expect(op).to.passGradcheck(inputs)` (gradcheck of an op or a function of Variables). The failure
 // message is the gradcheck message. chai is an optional peer dependency and ESM-only, so this file only
-// imports its types: the plugin receives chai from `chai.use(propelChai)`.
+// references its types: the plugin receives chai from `chai.use(propelChai)`.
 /**
  * A chai plugin for gradient checks: `chai.use(propelChai)`, then `expect(f).to.haveGradient(grad).at(x)` and
  * `expect(op).to.passGradcheck(inputs)`.
  *
  * @module @propel-ts/autograd/chai
  */
-import type {} from 'chai';
 import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
 import { checkGradient, type AsFloat64, type CheckGradientOptions, type PlainGradient, type PlainValue } from './check-gradient';
