@@ -8,7 +8,7 @@ import * as T from '@propel-ts/tensor';
 
 /**
  * Where the checked function is not differentiable: the input values of its kinks (`[0]` for relu or abs,
- * the bounds for clamp), or a predicate on one element (its value, multi-index and input number, e.g. ties of
+ * the bounds for clamp; an element within eps of one is declared), or a predicate on one element (its value, multi-index and input number, e.g. ties of
  * a max). An element there passes when its analytic value lies between the left and right slopes.
  */
 export type NondifferentiableAt = readonly number[] | ((value: number, index: readonly number[], input: number) => boolean);
@@ -201,7 +201,7 @@ export function compare(inputs: readonly CheckInput[], g: (xs: Float64Array[]) =
     const dirs = bases.map((b) => normals(gen, b.length));
     inputs.forEach((x, i) => {
       const shifted = (sign: number) => x.data.map((v, k) => v + sign * s.eps * dirs[i]![k]!);
-      const declared = x.data.some((v, k) => isDeclared(s, v, T.unravelIndex(k, x.shape), i));
+      const declared = s.kinks !== undefined && x.data.some((v, k) => isDeclared(s, v, T.unravelIndex(k, x.shape), i));
       row(i, null, NaN, dot64(x.analytic, dirs[i]!), g(at(i, shifted(1))), g(at(i, shifted(-1))), declared);
     });
   } else {
@@ -305,6 +305,6 @@ export function dot64(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** A number in a message: 5 significant digits. */
-export function fmt(x: number): string {
+function fmt(x: number): string {
   return Number.isFinite(x) ? x.toPrecision(5) : String(x);
 }
