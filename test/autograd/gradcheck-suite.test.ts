@@ -137,6 +137,9 @@ const CASES: Case[] = [
   { op: 'pow', what: 'positive base, both inputs', fn: (a, b) => A.pow(a, b), inputs: [pos([2, 3]), u([2, 3], -2, 2)] },
   { op: 'pow', what: 'broadcast exponent [3] over [2,3]', fn: (a, b) => A.pow(a, b), inputs: [pos([2, 3]), u([3], -1, 2)] },
   { op: 'pow', what: 'constant integer exponent on signed base', fn: (a) => A.pow(a, 3), inputs: [u([2, 3])] },
+  { op: 'pow', what: 'x^0 at x = 0 (gradient 0, as PyTorch; was 0·0^-1 = NaN)', fn: (x) => A.pow(x, 0), inputs: [T.tensor(Float64Array.of(0, 1, -2))] },
+  { op: 'pow', what: '0^y for y > 0 (gradient 0 in y; was 0·log 0 = NaN)', fn: (y) => A.pow(T.zeros([3], f64), y), inputs: [T.tensor(Float64Array.of(0.5, 2, 3))] },
+  { op: 'pow', what: 'base 0 with exponents 2 and 3, both inputs', fn: (a, b) => A.pow(a, b), inputs: [T.zeros([2], f64), T.tensor(Float64Array.of(2, 3))] },
   { op: 'maximum', what: 'no ties', fn: (a, b) => A.maximum(a, b), inputs: (() => { const a = u([2, 4]); return [a, partner(a)]; })() },
   { op: 'maximum', what: 'broadcast [3,1] vs [4] (values 0.1 apart)', fn: (a, b) => A.maximum(a, b), inputs: [T.tensor(Float64Array.of(-0.25, 0.05, 0.35), { shape: [3, 1] }), T.tensor(Float64Array.of(-0.4, -0.1, 0.2, 0.5))] },
   { op: 'minimum', what: 'no ties', fn: (a, b) => A.minimum(a, b), inputs: (() => { const a = u([2, 4]); return [a, partner(a)]; })() },
@@ -169,6 +172,10 @@ const CASES: Case[] = [
   { op: 'prod', what: 'all', fn: (x) => A.prod(x), inputs: [awayFromZero([2, 3], 0.5, 1.5)] },
   { op: 'prod', what: 'axis 1', fn: (x) => A.prod(x, { axis: 1 }), inputs: [awayFromZero([2, 3, 2], 0.5, 1.5)] },
   { op: 'prod', what: 'axis 0 keepDims', fn: (x) => A.prod(x, { axis: 0, keepDims: true }), inputs: [awayFromZero([3, 4], 0.5, 1.5)] },
+  { op: 'prod', what: 'with one zero (the product of the others; was NaN)', fn: (x) => A.prod(x), inputs: [T.tensor(Float64Array.of(2, 0, 3, 0.5))] },
+  { op: 'prod', what: 'axis 1, rows with no, one and two zeros', fn: (x) => A.prod(x, 1), inputs: [T.tensor(Float64Array.of(2, 0.5, 3, 0, 2, 1.5, 0, 0, 1), { shape: [3, 3] })] },
+  { op: 'sum', what: "PyTorch's positional axis sum(x, 1)", fn: (x) => A.sum(x, 1), inputs: [u([2, 3, 2])] },
+  { op: 'max', what: "PyTorch's positional axis max(x, -1)", fn: (x) => A.max(x, -1), inputs: [distinct([3, 4])] },
   { op: 'logsumexp', what: 'all', fn: (x) => A.logsumexp(x), inputs: [u([2, 3], -3, 3)] },
   { op: 'logsumexp', what: 'axis -1', fn: (x) => A.logsumexp(x, { axis: -1 }), inputs: [u([2, 3, 4], -3, 3)] },
   { op: 'logsumexp', what: 'axis 0 keepDims', fn: (x) => A.logsumexp(x, { axis: 0, keepDims: true }), inputs: [u([3, 4], -3, 3)] },
@@ -246,7 +253,7 @@ const CASES: Case[] = [
 /** Exports that are not differentiable ops (infrastructure, or piecewise-constant with no gradient). */
 const NOT_OPS = new Set([
   'Variable', 'variable', 'defineOp', 'noGrad', 'enableGrad', 'isRecording', 'backward', 'grads', 'grad',
-  'gradcheck', 'gradgradcheck', 'checkGradient', 'GradcheckError', 'nn', 'optim',
+  'gradcheck', 'gradgradcheck', 'checkGradient', 'GradcheckError', 'nn', 'optim', 'toDot',
   // piecewise constant: no gradient flows (tested in tape.test.ts)
   'sign', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'argmax', 'argmin',
 ]);
@@ -327,6 +334,8 @@ const SECOND_ORDER: Case[] = [
   { op: 'logsumexp', what: 'axis -1', fn: (x) => A.logsumexp(x, { axis: -1 }), inputs: [u([2, 4], -2, 2)] },
   { op: 'softmax', what: 'last axis', fn: (x) => A.softmax(x), inputs: [u([2, 3], -2, 2)] },
   { op: 'prod', what: 'axis 1', fn: (x) => A.prod(x, { axis: 1 }), inputs: [awayFromZero([2, 3], 0.5, 1.5)] },
+  { op: 'prod', what: 'rows with no, one and two zeros', fn: (x) => A.prod(x, 1), inputs: [T.tensor(Float64Array.of(2, 0.5, 3, 0, 2, 1.5, 0, 0, 1), { shape: [3, 3] })] },
+  { op: 'div', what: 'denominator only', fn: (b) => A.div(T.tensor(Float64Array.of(1.5, -2, 0.5), { shape: [3] }), b), inputs: [pos([3])] },
   { op: 'max', what: 'of x² (no ties)', fn: (x) => A.max(A.square(x), { axis: 0 }), inputs: [T.tensor([[0.3, -1.1, 0.9], [-0.7, 0.5, 1.4]], f64)] },
   {
     op: 'tanh', what: 'MLP layer tanh(x Wᵀ + b), all inputs',

@@ -67,16 +67,19 @@ export const min = reduceFn('min', extremeOp('min'));
 
 const prodOp = defineOp<T.AxisOptions>({
   name: 'prod', forward: ([x], o) => ({ out: T.prod(x!, o) }),
-  // d prod(x) / dx_i = the product of the others: prod(x) / x_i where the slice has no zero; at the only
-  // zero of a slice, the product of its non-zero elements; 0 elsewhere (as PyTorch). Written without a
-  // division by zero anywhere, so that second-order gradients stay finite too.
+  // d prod(x) / dx_i = the product of the others (as PyTorch, also where x has zeros): prod(x) / x_i when the
+  // slice has no zero. At a zero, it is the product of the slice's non-zero elements times the other zeros:
+  // 1 of them (the only zero), x_k (the one other zero k: value 0, but its derivative is needed for
+  // second order), or a product of at least two zeros (0). Written without dividing by zero anywhere.
   backward: (dy, { inputs: [x], output, params }) => {
-    const isZero = T.eq(x!.value, 0);
-    const safe = where(isZero, 1, x!);
     const kept = { axis: params.axis, keepDims: true };
-    const oneZero = T.eq(T.sum(isZero, kept), 1);
-    const atZero = where(oneZero, prodOp([safe], kept), 0);
-    const others = where(isZero, expand(atZero, x!.shape), div(spread(output, x!, params), safe));
+    const isZero = T.eq(x!.value, 0);
+    const zeros = T.sum(isZero, kept).expand(x!.shape);
+    const safe = where(isZero, 1, x!);
+    const otherZero = sub(expand(sumOp([where(isZero, x!, 0)], kept), x!.shape), x!);
+    const zeroFactor = where(T.eq(zeros, 1), 1, where(T.eq(zeros, 2), otherZero, 0));
+    const atZero = mul(expand(prodOp([safe], kept), x!.shape), zeroFactor);
+    const others = where(isZero, atZero, div(spread(output, x!, params), safe));
     return [mul(spread(dy, x!, params), others)];
   },
 });
