@@ -15,6 +15,7 @@ import * as T from '@propel-ts/tensor';
 import { nn, optim, mseLoss, noGrad, toDot, type Variable } from '@propel-ts/autograd';
 import { propelLoss, unpackPrediction } from '@propel-ts/propel';
 import { intFlag, parseFlags, usageError } from './cli';
+import { createProgress } from './progress';
 import { svgPlot, type Series } from './plot';
 import { makeData } from './two-branch';
 
@@ -73,6 +74,10 @@ export function runDemo(o: DemoOptions): DemoResult {
   const propelLosses: number[] = [];
   const mseLosses: number[] = [];
   log(`training on '${o.device}'${o.device === 'gpu' ? ` (gpu.js mode ${T.gpuInfo().mode})` : ''}: I = ${I} Gaussians, ${o.steps} steps, batch ${batch}`);
+  log('  propel: the PROPEL loss of the predicted mixture against the target (log10 units, >= 0, 0 only for a perfect match)');
+  log('  mse:    the mean squared error of the single MSE prediction (units of y squared)');
+  log('  The two measure different things: compare each with itself over the run, not with each other.');
+  const progress = o.verbose === false ? null : createProgress();
   const started = Date.now();
   let graphDot: string | undefined;
   for (let step = 1; step <= o.steps; step++) {
@@ -95,11 +100,15 @@ export function runDemo(o: DemoOptions): DemoResult {
 
     propelLosses.push(loss.item());
     mseLosses.push(mse.item());
-    if (step % 100 === 0 || step === o.steps) {
-      const rate = step / ((Date.now() - started) / 1000);
-      log(`step ${String(step).padStart(5)}  propel ${loss.item().toFixed(4)}  mse ${mse.item().toFixed(4)}  ${rate.toFixed(0)} steps/s`);
+    if (progress) {
+      const rate = step / Math.max((Date.now() - started) / 1000, 1e-3);
+      const text = `step ${String(step).padStart(5)}/${o.steps}  propel ${loss.item().toFixed(4)}  mse ${mse.item().toFixed(4)}  ${rate.toFixed(0)} steps/s`;
+      // a line that stays at each quarter of the run; in between, a redrawn line on a terminal
+      if (step % Math.max(1, Math.round(o.steps / 4)) === 0 || step === o.steps) progress.log(text);
+      else progress.update(text);
     }
   }
+  progress?.done();
 
   // ## 4. Evaluate on held-out points: does some prediction land near each target?
   const tolerance = 0.15;
@@ -133,13 +142,13 @@ export function runDemo(o: DemoOptions): DemoResult {
   ];
   for (let k = 0; k < I; k++) {
     const c = colors[k % colors.length]!;
-    series.push({ kind: 'band', data: grid.map((x, i) => [x, gm[i * I + k]! - gs[i * I + k]!, gm[i * I + k]! + gs[i * I + k]!]), color: c, opacity: 0.18 });
-    series.push({ kind: 'line', data: grid.map((x, i) => [x, gm[i * I + k]!]), color: c, label: `PROPEL component ${k + 1}` });
+    series.push({ kind: 'band', data: grid.map((x, i) => [x, gm[i * I + k]! - gs[i * I + k]!, gm[i * I + k]! + gs[i * I + k]!]), color: c, opacity: 0.18, label: `PROPEL component ${k + 1}: mean ± 1 sd` });
+    series.push({ kind: 'line', data: grid.map((x, i) => [x, gm[i * I + k]!]), color: c, label: `PROPEL component ${k + 1}: mean` });
   }
-  series.push({ kind: 'line', data: grid.map((x, i) => [x, mg[i]!]), color: 'black', width: 3, label: 'MSE fit' });
+  series.push({ kind: 'line', data: grid.map((x, i) => [x, mg[i]!]), color: 'black', width: 3, label: 'MSE fit (one prediction per x)' });
   const title = `PROPEL (I=${I}) covers ${(100 * frac(hits.propel)).toFixed(0)}% of points, MSE ${(100 * frac(hits.mse)).toFixed(0)}% (within ±${tolerance})`;
   mkdirSync(dirname(o.out), { recursive: true });
-  writeFileSync(o.out, svgPlot(series, { title, xLabel: 'x', yLabel: 'y', yRange: [-1.2, 1.2], xRange: [-1, 1] }));
+  writeFileSync(o.out, svgPlot(series, { title, xLabel: 'x (input)', yLabel: 'y (target; two right answers per x)', yRange: [-1.2, 1.2], xRange: [-1, 1] }));
 
   const result: DemoResult = {
     propelLosses, mseLosses, tolerance, svgPath: o.out,

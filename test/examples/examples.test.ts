@@ -23,6 +23,8 @@ describe('examples', function () {
     expect(existsSync(out)).to.equal(true);
     const svg = readFileSync(out, 'utf8');
     expect(svg).to.match(/^<svg /).and.to.contain('PROPEL component 2').and.to.contain('MSE fit');
+    // the legend names the shaded bands, and the axes say what they are
+    expect(svg).to.contain('PROPEL component 1: mean ± 1 sd').and.to.contain('x (input)').and.to.contain('y (target');
     // each branch: most held-out points within the tolerance of some PROPEL component mean ...
     expect(r.propelCoverageByBranch[0]).to.be.above(0.8);
     expect(r.propelCoverageByBranch[1]).to.be.above(0.8);
