@@ -137,6 +137,10 @@ describe('npz', () => {
       expect(back.weight!.toArray()).to.deep.equal([[0, 1], [2, 3], [4, 5]]);
       expect(values(back.bias!)).to.deep.equal([0.5, -0.5]);
     }
+    // a view at an odd byteOffset into a larger buffer reads the same
+    const big = new Uint8Array(deflated.length + 5);
+    big.set(deflated, 3);
+    expect(loadNpz(big.subarray(3, 3 + deflated.length)).weight!.toArray()).to.deep.equal([[0, 1], [2, 3], [4, 5]]);
     // reproducible bytes: no clock in the archive
     expect(Array.from(saveNpz(arrays))).to.deep.equal(Array.from(stored));
   });

@@ -194,6 +194,14 @@ describe('safetensors: round trips and layouts', () => {
     }
   });
 
+  it('a tensor named __proto__ is an entry like any other, both ways', () => {
+    const bytes = file('{"__proto__":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}  ', f32le([2.5])); // padded to 64
+    const back = loadSafetensors(bytes);
+    expect(Object.keys(back)).to.deep.equal(['__proto__']);
+    expect(Object.getPrototypeOf(back)).to.equal(Object.prototype);
+    expect(Array.from(saveSafetensors(back))).to.deep.equal(Array.from(bytes));
+  });
+
   it('the written data matches an independent little-endian encoder', () => {
     const out = saveSafetensors({ w: T.tensor([[0.1, -2], [3e-8, 1e30]]) });
     expect(Array.from(out.subarray(out.length - 16))).to.deep.equal(f32le([0.1, -2, 3e-8, 1e30]));

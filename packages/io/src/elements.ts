@@ -111,6 +111,14 @@ export function checkRecord(fn: string, arg: string, record: unknown, usage: str
   }
 }
 
+/**
+ * `record[key] = value` as an own property even for keys like `__proto__` (a file may name a tensor so:
+ * plain assignment would change the record's prototype instead and lose the tensor).
+ */
+export function setEntry<V>(record: Record<string, V>, key: string, value: V): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** A row-major tensor of `shape` over `values` (`fortran`: the values are column-major, as NumPy's order='F'). */
 export function tensorFrom(values: TypedArray, shape: readonly number[], fortran = false): Tensor {
   if (!fortran || shape.length < 2) return T.fromTypedArray(values, shape);

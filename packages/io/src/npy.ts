@@ -6,7 +6,9 @@
 import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
-import { checkBytes, checkRecord, checkTensorArg, decodeElements, ELEMENT_BYTES, encodeTensor, tensorFrom, type ElementType } from './elements';
+import {
+  checkBytes, checkRecord, checkTensorArg, decodeElements, ELEMENT_BYTES, encodeTensor, setEntry, tensorFrom, type ElementType,
+} from './elements';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
 /** numpy aligns the data to 64 bytes and leaves room to grow the first axis to 21 digits in place. */
@@ -137,12 +139,14 @@ function parseHeader(text: string, fail: (what: string) => never): NpyHeader {
  */
 export function loadNpy(bytes: Uint8Array): Tensor {
   T.checkArity('loadNpy', arguments, 1, 'loadNpy(bytes)');
-  return decodeNpy('loadNpy', bytes, 'the array');
+  return decodeNpy('loadNpy', bytes);
 }
 
-function decodeNpy(fn: string, bytes: Uint8Array, name: string): Tensor {
+/** One .npy file; `name` is its entry in an .npz archive (for messages). */
+function decodeNpy(fn: string, bytes: Uint8Array, name?: string): Tensor {
   checkBytes(fn, bytes);
-  const fail = (what: string): never => { throw new T.TensorError(`${fn}: ${name} is not a valid .npy file: ${what}`); };
+  const what = name === undefined ? 'the array' : `'${name}'`;
+  const fail = (why: string): never => { throw new T.TensorError(`${fn}: ${what} is not a valid .npy file: ${why}`); };
   if (bytes.length < 10 || MAGIC.some((b, k) => bytes[k] !== b)) fail('it does not start with the magic string \\x93NUMPY');
   const major = bytes[6]!;
   if (major < 1 || major > 3) fail(`format version ${major}.${bytes[7]} is not supported (1.0, 2.0 and 3.0 are)`);
@@ -170,7 +174,7 @@ function decodeNpy(fn: string, bytes: Uint8Array, name: string): Tensor {
   if (bytes.length - start !== want) {
     fail(`shape ${T.fmtShape(header.shape)} of '${header.descr}' needs ${want} bytes of data, the file has ${bytes.length - start}${bytes.length - start < want ? ' (truncated?)' : ''}`);
   }
-  const values = decodeElements(bytes, start, count, type!, order !== '>', fn, name === 'the array' ? 'array' : name);
+  const values = decodeElements(bytes, start, count, type!, order !== '>', fn, name ?? 'array');
   return tensorFrom(values, header.shape, header.fortran_order);
 }
 
@@ -226,7 +230,7 @@ export function loadNpz(bytes: Uint8Array): Record<string, Tensor> {
     if (path.endsWith('/')) continue; // a directory entry holds nothing
     if (!path.endsWith('.npy')) throw new T.TensorError(`${fn}: the archive holds '${path}', which is not a .npy file`);
     const name = path.slice(0, -4);
-    out[name] = decodeNpy(fn, data, `'${name}'`);
+    setEntry(out, name, decodeNpy(fn, data, name));
   }
   return out;
 }

@@ -6,7 +6,7 @@
 import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
 import {
-  checkBytes, checkRecord, checkTensorArg, decodeElements, ELEMENT_BYTES, encodeTensor, tensorFrom,
+  checkBytes, checkRecord, checkTensorArg, decodeElements, ELEMENT_BYTES, encodeTensor, setEntry, tensorFrom,
   type ElementType,
 } from './elements';
 
@@ -67,14 +67,14 @@ export function saveSafetensors(tensors: Record<string, Tensor>, metadata?: Reco
     for (const key of Object.keys(metadata).sort()) {
       const value = metadata[key];
       if (typeof value !== 'string') throw new T.TensorError(`${fn}: metadata '${key}' got ${T.describeValue(value)}, expected a string`);
-      sorted[key] = value;
+      setEntry(sorted, key, value);
     }
     header.__metadata__ = sorted;
   }
   let offset = 0;
   const data = items.map(({ name, t }) => {
     const bytes = encodeTensor(t);
-    header[name] = { dtype: t.dtype === 'float64' ? 'F64' : 'F32', shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
+    setEntry(header, name, { dtype: t.dtype === 'float64' ? 'F64' : 'F32', shape: [...t.shape], data_offsets: [offset, offset + bytes.length] });
     offset += bytes.length;
     return bytes;
   });
@@ -121,7 +121,7 @@ function readHeader(fn: string, bytes: Uint8Array): { entries: Entry[]; metadata
       if (info === null || typeof info !== 'object' || Array.isArray(info)) fail(`__metadata__ is ${T.describeValue(info)}, expected an object of strings`);
       for (const [k, v] of Object.entries(info as Record<string, unknown>)) {
         if (typeof v !== 'string') fail(`__metadata__ '${k}' is ${T.describeValue(v)}, expected a string`);
-        metadata[k] = v as string;
+        setEntry(metadata, k, v as string);
       }
       continue;
     }
@@ -182,7 +182,7 @@ export function loadSafetensors(bytes: Uint8Array): Record<string, Tensor> {
   for (const e of entries) {
     const type = SAFETENSORS_DTYPES[e.dtype];
     const count = (e.end - e.start) / ELEMENT_BYTES[type];
-    out[e.name] = tensorFrom(decodeElements(bytes, dataStart + e.start, count, type, true, fn, e.name), e.shape);
+    setEntry(out, e.name, tensorFrom(decodeElements(bytes, dataStart + e.start, count, type, true, fn, e.name), e.shape));
   }
   return out;
 }
