@@ -367,7 +367,7 @@ describe('gradcheck on non-smooth and stochastic functions, and its report mode'
     A.gradcheck(dropout(() => new T.Generator(7)), [X], { fast: true });
     const shared = new T.Generator(7);
     const err = failure(() => A.gradcheck(dropout(() => shared), [X]));
-    expect(err.message).to.match(/^gradcheck\(fn\): two evaluations at the same point gave \S+ and \S+, expected a deterministic function .*: give its random part a fixed seed in every evaluation$/);
+    expect(err.message).to.match(/^gradcheck\(fn\): two evaluations at the same point gave \S+, then \S+, expected a deterministic function .*: give its random part a fixed seed in every evaluation$/);
   });
 
   it('report mode returns the table instead of throwing: rows, failures, the message', () => {

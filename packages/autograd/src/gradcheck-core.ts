@@ -171,11 +171,11 @@ export function compare(inputs: readonly CheckInput[], g: (xs: Float64Array[]) =
   if (!Object.is(g0, again)) {
     return {
       checked: 0, maxAbsError: Infinity, failures: 1, rows: [],
-      message: `${head}: two evaluations at the same point gave ${again} and ${g0}, expected a deterministic function (differences of random values mean nothing): give its random part a fixed seed in every evaluation`,
+      message: `${head}: two evaluations at the same point gave ${g0}, then ${again}, expected a deterministic function (differences of random values mean nothing): give its random part a fixed seed in every evaluation`,
     };
   }
   const rows: GradcheckRow[] = [];
-  const row = (input: number, index: number[] | null, value: number, analytic: number, fp: number, fm: number, declared: boolean): GradcheckRow => {
+  const row = (input: number, index: number[] | null, value: number, analytic: number, fp: number, fm: number, declared: boolean): void => {
     const numeric = (fp - fm) / (2 * s.eps);
     const left = (g0 - fm) / s.eps;
     const right = (fp - g0) / s.eps;
@@ -195,7 +195,6 @@ export function compare(inputs: readonly CheckInput[], g: (xs: Float64Array[]) =
     const r: GradcheckRow = { order, input, index, value, analytic, numeric, left, right, diff, tol, nondifferentiable: declared, status };
     if (s.names[input]) r.name = s.names[input];
     rows.push(r);
-    return r;
   };
   if (s.fast) {
     const dirs = bases.map((b) => normals(gen, b.length));
