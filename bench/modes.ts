@@ -17,7 +17,11 @@ export async function withBenchModes(suite: string, body: (modes: readonly GpuMo
     }
     const info = await initGpu();
     adapter = info.availableModes.includes('webgpu') ? (await initGpu('webgpu')).adapter : null;
-    for (const [mode, why] of Object.entries(info.unavailable)) process.stderr.write(`bench ${suite}: skipping mode ${mode} (${why})\n`);
+    // webgl and webgl2 exist only in browsers: not worth a line in Node
+    const browserOnly = (mode: string) => (mode === 'webgl' || mode === 'webgl2') && typeof (globalThis as { document?: unknown }).document === 'undefined';
+    for (const [mode, why] of Object.entries(info.unavailable)) {
+      if (!browserOnly(mode)) process.stderr.write(`bench ${suite}: skipping mode ${mode} (${why})\n`);
+    }
     await body(info.availableModes, adapter);
   } finally {
     removeNodeWebGpu();

@@ -1,0 +1,26 @@
+// bench/harness.ts's table: at most 100 columns, however long the parameters, with every parameter still
+// printed (wrapped onto indented lines), and the figures right-aligned.
+import { expect } from 'chai';
+import { Report } from '../../bench/harness';
+
+describe('bench: the summary table', () => {
+  it('fits 100 columns and keeps every parameter', () => {
+    const report = new Report([], true);
+    const write = process.stdout.write;
+    process.stdout.write = (() => true) as typeof process.stdout.write;   // the JSON lines are not under test
+    try {
+      report.add({ workload: 'W3.matmul.gpu', params: { mode: 'webgpu', adapter: 'SwiftShader driver 5.0.0 / google / swiftshader', m: 512, k: 512, n: 512, dtype: 'float32', kernel: 'gpu.js kernel', readback: 'result read back once per run' }, median_ms: 1547.25, runs: 4 });
+      report.add({ workload: 'W2.train.step', params: { B: 256 }, median_ms: 1.76, runs: 480 });
+    } finally {
+      process.stdout.write = write;
+    }
+    const lines = report.table().split('\n');
+    for (const line of lines) expect(line.length, line).to.be.at.most(100);
+    const text = lines.join(' ').replace(/\s+/g, ' ');
+    for (const p of ['mode=webgpu', 'adapter=SwiftShader driver 5.0.0 / google / swiftshader', 'readback=result read back once per run', 'B=256']) {
+      expect(text).to.contain(p);
+    }
+    expect(lines[0]).to.match(/^workload\s+median ms\s+runs\s+params$/);
+    expect(lines.find((l) => l.startsWith('W2.train.step'))).to.match(/^W2\.train\.step\s+1\.760\s+480\s+B=256$/);
+  });
+});
