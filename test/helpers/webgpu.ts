@@ -3,7 +3,7 @@
 // synchronous mode. Dawn needs a Vulkan driver: the system's first (a real GPU), and when that gives no
 // adapter (Mesa 22's lavapipe lacks a feature Dawn needs), SwiftShader, the software Vulkan driver that
 // Debian's Chromium ships. Test-only: the packages never import Node-only code.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { initGpu, setGpuMode } from '@propel-ts/tensor';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -28,7 +28,8 @@ async function findGpu(): Promise<{ gpu: Gpu; adapter: string } | { reason: stri
     const adapter = await gpu.requestAdapter();
     return adapter ? { gpu, adapter: describe(adapter) } : null;
   };
-  const system = await tryCreate();
+  // without a system Vulkan driver, asking for one only makes Dawn print "vkCreateInstance: Found no drivers!"
+  const system = hasSystemVulkanDriver() ? await tryCreate() : null;
   if (system) return system;
   if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
     // the Vulkan loader reads VK_ICD_FILENAMES at each instance: a second Dawn instance sees SwiftShader
@@ -37,6 +38,13 @@ async function findGpu(): Promise<{ gpu: Gpu; adapter: string } | { reason: stri
     if (swift) return swift;
   }
   return { reason: `Dawn found no WebGPU adapter (system Vulkan drivers${existsSync(SWIFTSHADER_ICD) ? ', and SwiftShader' : `; SwiftShader (${SWIFTSHADER_ICD}, from Debian's chromium) is not installed`})` };
+}
+
+/** Whether the Vulkan loader would find a driver of the system's (an ICD manifest in its search folders). */
+function hasSystemVulkanDriver(): boolean {
+  if (process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES) return true;
+  const dirs = ['/etc/vulkan/icd.d', '/usr/share/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/usr/local/etc/vulkan/icd.d'];
+  return dirs.some((d) => existsSync(d) && readdirSync(d).some((f) => f.endsWith('.json')));
 }
 
 /**
