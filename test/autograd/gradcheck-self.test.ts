@@ -239,7 +239,8 @@ describe('gradcheck(op): an op made by defineOp, checked without writing a test'
     expect(summed.message).to.equal("gradcheck(mulSq): the backward of 'mulSq' returned malformed gradients:\n  input 1 'b': gradient has shape [], expected [2,3] (the input's shape)");
     const f32 = failure(() => A.gradcheck(mulSqOp((dy, a, b) => [A.astype(A.mul(dy, A.square(b)), 'float32'), null]), [X, B]));
     expect(f32.message).to.equal("gradcheck(mulSq): the backward of 'mulSq' returned malformed gradients:\n" +
-      "  input 0: gradient has dtype float32, expected float64 (the input's dtype)\n  input 1: got null, but the input requires a gradient");
+      "  input 0: gradient has dtype float32, expected float64 (the input's dtype)\n" +
+      '  input 1: got null, but the input requires a gradient (pass a constant input as a Variable without requiresGrad)');
     const num = failure(() => A.gradcheck(mulSqOp((dy, _a, b) => [A.mul(dy, A.square(b)), 2]), [X, B]));
     expect(num.message).to.contain('input 1: got 2, expected a Variable or Tensor');
   });
@@ -250,6 +251,33 @@ describe('gradcheck(op): an op made by defineOp, checked without writing a test'
     expect(err.message).to.match(/^gradcheck\(grad of mulSq\): input 1 mismatch at \[/);
     const once = A.gradcheck(mulSqOp(frozen, true), [X, B]);
     expect(once.checked).to.equal(12); // first order only
+  });
+
+  it('a Variable without requiresGrad is a constant: not perturbed, not checked, its gradient may be null', () => {
+    // y = x[idx] for an index input: the index has no gradient, and perturbing it would be meaningless
+    const pick = (backward: (dy: Variable, x: Variable, idx: Variable) => unknown) => A.defineOp({
+      name: 'pick',
+      forward: ([x, idx]) => ({ out: T.indexSelect(x!, 0, idx!) }),
+      backward: (dy, { inputs: [x, idx] }) => backward(dy, x!, idx!) as Variable[],
+    });
+    const idx = A.variable(T.tensor([2, 0, 2], f64));
+    const x = T.tensor([0.5, -1.5, 2], f64);
+    const right = pick((dy, xv, i) => [A.scatterAdd(xv.shape, 0, i.value, dy), null]);
+    const report = A.gradcheck(right, [x, idx]);
+    expect(report.checked).to.equal(3 + 3); // x only, both orders
+    // dx = dy scattered to the picked positions, [dy1, 0, dy0 + dy2]; one that overwrites instead of adding,
+    // [dy1, 0, dy2], is wrong at the repeated index only
+    const v = upstream(3);
+    const overwrite = pick((dy) => [A.mul(A.indexSelect(dy, 0, [1, 1, 2]), T.tensor([1, 0, 1], f64)), null]);
+    const e = parse(failure(() => A.gradcheck(overwrite, [x, idx])).message);
+    expect([e.input, e.index, e.fails]).to.deep.equal([0, [2], 1]);
+    expect(e.numeric).to.be.closeTo(v[0]! + v[2]!, 1e-4 * Math.abs(v[0]! + v[2]!)); // printed to 5 digits
+    // passed as a Tensor, the index is an input to check, so the null gradient is named
+    expect(failure(() => A.gradcheck(right, [x, idx.value])).message).to.contain('input 1: got null, but the input requires a gradient');
+    // on a function of Variables too; nothing to check at all is refused
+    expect(A.gradcheck((a, b) => A.mul(a, b), [X, A.variable(B)]).checked).to.equal(6);
+    expect(thrown(() => A.gradcheck((a) => A.mul(a, 2), [A.variable(X)])).message)
+      .to.equal('gradcheck: every input is a Variable without requiresGrad (a constant), expected at least one Tensor or Variable with requiresGrad to check');
   });
 
   it('params: handed to the op; a backward that ignores them fails; params on a plain function is refused', () => {

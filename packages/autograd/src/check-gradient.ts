@@ -78,7 +78,7 @@ export function checkGradient<X, Y extends PlainValue>(
   };
   const analytic = readGradients(grad(arg(base), out.rebuild(v) as AsFloat64<Y>), flats, record ? keys : null, s.head);
   if (typeof analytic === 'string') return finish(failed(analytic), s);
-  const inputs = flats.map((fl, i) => ({ shape: fl.shape, data: fl.data, analytic: analytic[i]! }));
+  const inputs = flats.map((fl, i) => ({ input: i, shape: fl.shape, data: fl.data, analytic: analytic[i]! }));
   return finish(compare(inputs, g, s, gen), s);
 }
 

@@ -136,8 +136,9 @@ export function readSettings(fn: string, o: { readonly [K in (typeof COMMON_KEYS
   };
 }
 
-/** One input of a comparison: its label in messages, shape, float64 values and analytic gradient. */
+/** One input of a comparison: its number (in messages), shape, float64 values and analytic gradient. */
 export interface CheckInput {
+  input: number;
   shape: readonly number[];
   data: Float64Array;
   analytic: Float64Array;
@@ -200,8 +201,8 @@ export function compare(inputs: readonly CheckInput[], g: (xs: Float64Array[]) =
     const dirs = bases.map((b) => normals(gen, b.length));
     inputs.forEach((x, i) => {
       const shifted = (sign: number) => x.data.map((v, k) => v + sign * s.eps * dirs[i]![k]!);
-      const declared = s.kinks !== undefined && x.data.some((v, k) => isDeclared(s, v, T.unravelIndex(k, x.shape), i));
-      row(i, null, NaN, dot64(x.analytic, dirs[i]!), g(at(i, shifted(1))), g(at(i, shifted(-1))), declared);
+      const declared = s.kinks !== undefined && x.data.some((v, k) => isDeclared(s, v, T.unravelIndex(k, x.shape), x.input));
+      row(x.input, null, NaN, dot64(x.analytic, dirs[i]!), g(at(i, shifted(1))), g(at(i, shifted(-1))), declared);
     });
   } else {
     inputs.forEach((x, i) => {
@@ -209,7 +210,7 @@ export function compare(inputs: readonly CheckInput[], g: (xs: Float64Array[]) =
         const plus = x.data.slice(); plus[k] = plus[k]! + s.eps;
         const minus = x.data.slice(); minus[k] = minus[k]! - s.eps;
         const index = T.unravelIndex(k, x.shape);
-        row(i, index, x.data[k]!, x.analytic[k]!, g(at(i, plus)), g(at(i, minus)), isDeclared(s, x.data[k]!, index, i));
+        row(x.input, index, x.data[k]!, x.analytic[k]!, g(at(i, plus)), g(at(i, minus)), isDeclared(s, x.data[k]!, index, x.input));
       }
     });
   }

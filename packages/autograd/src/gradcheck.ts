@@ -34,7 +34,8 @@ const KEYS = [...COMMON_KEYS, 'names', 'params'] as const;
  * the input, the worst element, analytic and numeric values, the threshold and how many elements fail
  * (with `report: true`, returns the per-element table instead). `fn` may also be an op made by
  * `defineOp`, called as `op(inputs, options.params)`: then the backward's gradients are checked for count,
- * shape and dtype, and the second order too unless the op is `onceDifferentiable`.
+ * shape and dtype, and the second order too unless the op is `onceDifferentiable`. Every input is checked
+ * except a Variable without requiresGrad: that is a constant (an index, a mask), passed on unchanged.
  *
  * ```ts
  * gradcheck((a, b) => matmul(a, b), [randn([3, 4], { seed: 1 }), randn([4, 2], { seed: 2 })]);
@@ -46,9 +47,9 @@ export function gradcheck<P>(op: Op<P>, inputs: Inputs, options?: OpGradcheckOpt
 export function gradcheck(fn: Fn | Op<unknown>, inputs: Inputs, options?: OpGradcheckOptions<unknown>): GradcheckReport {
   T.checkArity('gradcheck', arguments, 3, USAGE);
   const def = opDefinition(fn);
-  const { s, bases, params } = prepare('gradcheck', fn, inputs, options, def);
-  if (def !== undefined) return checkOp(def, fn as Op<unknown>, bases, params, s);
-  return finish(firstOrder(fn as Fn, bases, s), s);
+  const { s, args, params } = prepare('gradcheck', fn, inputs, options, def);
+  if (def !== undefined) return checkOp(def, fn as Op<unknown>, args, params, s);
+  return finish(firstOrder(fn as Fn, args, s), s);
 }
 
 /**
@@ -60,12 +61,18 @@ export function gradgradcheck<P>(op: Op<P>, inputs: Inputs, options?: OpGradchec
 export function gradgradcheck(fn: Fn | Op<unknown>, inputs: Inputs, options?: OpGradcheckOptions<unknown>): GradcheckReport {
   T.checkArity('gradgradcheck', arguments, 3, USAGE.replace('gradcheck', 'gradgradcheck'));
   const def = opDefinition(fn);
-  const { s, bases, params } = prepare('gradgradcheck', fn, inputs, options, def);
+  const { s, args, params } = prepare('gradgradcheck', fn, inputs, options, def);
   const call: Fn = def !== undefined ? (...xs) => (fn as Op<unknown>)(xs, params) : (fn as Fn);
-  return finish(secondOrder(call, bases, s), s);
+  return finish(secondOrder(call, args, s), s);
 }
 
-/** Validate the arguments; float64 contiguous copies of the inputs. */
+/**
+ * An input as the checks hold it: a float64 copy to check, or a constant (a Variable without requiresGrad,
+ * e.g. an op's index input) kept as it is: never perturbed, its gradient neither needed nor checked.
+ */
+interface Arg { value: Tensor; checked: boolean }
+
+/** Validate the arguments; float64 contiguous copies of the inputs to check. */
 function prepare(name: string, fn: unknown, inputs: unknown, options: unknown, def: OpDefinition<unknown, unknown> | undefined) {
   if (typeof fn !== 'function') throw new T.TensorError(`${name}: fn got ${T.describeValue(fn)}, expected a function of Variables or an op made by defineOp`);
   if (!Array.isArray(inputs)) throw new T.TensorError(`${name}: inputs got ${T.describeValue(inputs)}, expected an array of Tensors or Variables`);
@@ -77,59 +84,72 @@ function prepare(name: string, fn: unknown, inputs: unknown, options: unknown, d
   if (s.names.length > inputs.length) {
     throw new T.TensorError(`${name}: names got ${s.names.length} names for ${inputs.length} inputs, expected at most one per input`);
   }
-  const bases = inputs.map((x: unknown, i) => float64Copy(name, x, i));
-  return { s, bases, params: o.params };
+  const args = inputs.map((x: unknown, i): Arg => {
+    if (x instanceof Variable && !x.requiresGrad) return { value: x.value, checked: false };
+    const t = x instanceof Variable ? x.value : x;
+    if (!(t instanceof T.Tensor)) throw new T.TensorError(`${name}: inputs[${i}] got ${T.describeValue(x)}, expected a Tensor or Variable`);
+    return { value: T.tensor(Float64Array.from(t.toTypedArray()), { shape: t.shape, dtype: 'float64' }), checked: true };
+  });
+  if (!args.some((a) => a.checked)) {
+    throw new T.TensorError(`${name}: every input is a Variable without requiresGrad (a constant), expected at least one Tensor or Variable with requiresGrad to check`);
+  }
+  return { s, args, params: o.params };
 }
 
 /** The Variable-level check: analytic gradients of <v, fn(x)> by backward, numeric ones by the core. */
-function firstOrder(fn: Fn, bases: readonly Tensor[], s: Settings, numericNeedsGraph = false, order: 1 | 2 = 1): Outcome {
-  const vars = bases.map((b) => new Variable(b, true));
+function firstOrder(fn: Fn, args: readonly Arg[], s: Settings, numericNeedsGraph = false, order: 1 | 2 = 1): Outcome {
+  const checked = args.flatMap((a, i) => (a.checked ? [i] : []));
+  const vars = args.map((a) => new Variable(a.value, a.checked));
   const y = enableGrad(() => fn(...vars));
   if (!(y instanceof Variable)) throw new T.TensorError(`${s.head}: fn must return a Variable, got ${T.describeValue(y)}`);
   const gen = new T.Generator(s.seed);
   const v = T.tensor(normals(gen, y.size), { shape: y.shape, dtype: y.dtype });
   const analytic = y.requiresGrad
-    ? grads(y, vars, v).map((a) => Float64Array.from(a.value.toTypedArray()))
-    : vars.map((x) => new Float64Array(x.size));
-  // the scalar we differentiate numerically: <v, fn(x)>
-  const at = (xs: Float64Array[]) => xs.map((x, i) => T.tensor(x, { shape: bases[i]!.shape, dtype: 'float64' }));
+    ? grads(y, checked.map((i) => vars[i]!), v).map((a) => Float64Array.from(a.value.toTypedArray()))
+    : checked.map((i) => new Float64Array(vars[i]!.size));
+  // the scalar we differentiate numerically: <v, fn(x)>, the checked inputs at `xs`, the constants as they are
+  const at = (xs: Float64Array[], requiresGrad: boolean) => {
+    const vs = args.map((a) => new Variable(a.value));
+    checked.forEach((i, k) => { vs[i] = new Variable(T.tensor(xs[k]!, { shape: args[i]!.value.shape, dtype: 'float64' }), requiresGrad); });
+    return vs;
+  };
   const g = (xs: Float64Array[]) => numericNeedsGraph
-    ? dot(v, enableGrad(() => fn(...at(xs).map((x) => new Variable(x, true)))).value)
-    : noGrad(() => dot(v, fn(...at(xs).map((x) => new Variable(x))).value));
-  const inputs = bases.map((b, i) => ({ shape: b.shape, data: b.toTypedArray() as Float64Array, analytic: analytic[i]! }));
+    ? dot(v, enableGrad(() => fn(...at(xs, true))).value)
+    : noGrad(() => dot(v, fn(...at(xs, false)).value));
+  const inputs = checked.map((i, k) => ({ input: i, shape: args[i]!.value.shape, data: args[i]!.value.toTypedArray() as Float64Array, analytic: analytic[k]! }));
   return compare(inputs, g, s, gen, order);
 }
 
-/** gradcheck of x ↦ d<v', fn(x)>/dx (all inputs' gradients, flattened and joined), built with createGraph. */
-function secondOrder(fn: Fn, bases: readonly Tensor[], s: Settings): Outcome {
+/** gradcheck of x ↦ d<v', fn(x)>/dx (the checked inputs' gradients, flattened and joined), built with createGraph. */
+function secondOrder(fn: Fn, args: readonly Arg[], s: Settings): Outcome {
   const first = (...xs: Variable[]): Variable => {
     const y = fn(...xs);
     const v = T.tensor(normals(new T.Generator(s.seed + 1), y.size), { shape: y.shape, dtype: y.dtype });
-    const gs = grads(y, xs, v, { createGraph: true });
+    const gs = grads(y, xs.filter((x) => x.requiresGrad), v, { createGraph: true });
     return concat(gs.map((gi) => reshape(gi, [-1])));
   };
-  return firstOrder(first, bases, s, true, 2);
+  return firstOrder(first, args, s, true, 2);
 }
 
 /** gradcheck of an op made by defineOp: the backward's output, then first and second order. */
-function checkOp(def: OpDefinition<unknown, unknown>, op: Op<unknown>, bases: readonly Tensor[], params: unknown, s: Settings): GradcheckReport {
-  const malformed = backwardProblems(def, op, bases, params, s);
+function checkOp(def: OpDefinition<unknown, unknown>, op: Op<unknown>, args: readonly Arg[], params: unknown, s: Settings): GradcheckReport {
+  const malformed = backwardProblems(def, op, args, params, s);
   if (malformed !== null) return finish(failed(malformed), s);
   const call: Fn = (...xs) => op(xs, params);
-  const one = firstOrder(call, bases, s);
+  const one = firstOrder(call, args, s);
   if (one.message !== null && !s.report) return finish(one, s);
-  return finish(merge(one, def.onceDifferentiable ? null : secondOrder(call, bases, s)), s);
+  return finish(merge(one, def.onceDifferentiable ? null : secondOrder(call, args, s)), s);
 }
 
-/** Call the op's backward once and check it returns one gradient per input, each of its input's shape and dtype. */
-function backwardProblems(def: OpDefinition<unknown, unknown>, op: Op<unknown>, bases: readonly Tensor[], params: unknown, s: Settings): string | null {
-  const vars = bases.map((b) => new Variable(b, true));
+/** Call the op's backward once and check it returns one gradient per input, each checked input's of its shape and dtype. */
+function backwardProblems(def: OpDefinition<unknown, unknown>, op: Op<unknown>, args: readonly Arg[], params: unknown, s: Settings): string | null {
+  const vars = args.map((a) => new Variable(a.value, a.checked));
   const out = enableGrad(() => op(vars, params));
   const ctx = out.node?.ctx;
   if (!ctx) throw new T.TensorError(`internal: ${s.head}: the op recorded no node although its inputs require gradients`);
   const dy = new Variable(T.tensor(normals(new T.Generator(s.seed), out.size), { shape: out.shape, dtype: out.dtype }));
   const dxs: unknown = enableGrad(() => def.backward(dy, ctx));
-  const n = bases.length;
+  const n = args.length;
   const label = (i: number) => `input ${i}${s.names[i] ? ` '${s.names[i]}'` : ''}`;
   const head = `${s.head}: the backward of '${def.name}'`;
   if (!Array.isArray(dxs)) return `${head} returned ${T.describeValue(dxs)}, expected an array with one gradient per input (${n})`;
@@ -137,22 +157,19 @@ function backwardProblems(def: OpDefinition<unknown, unknown>, op: Op<unknown>, 
     return `${head} returned ${dxs.length} gradient${dxs.length === 1 ? '' : 's'} for ${n} input${n === 1 ? '' : 's'}, expected one per input (null for an input that needs none)`;
   }
   const problems = dxs.flatMap((dx: unknown, i) => {
-    if (dx === null || dx === undefined) return [`${label(i)}: got ${T.describeValue(dx)}, but the input requires a gradient`];
+    if (!args[i]!.checked) return []; // a constant: whatever its gradient, nobody uses it
+    if (dx === null || dx === undefined) {
+      return [`${label(i)}: got ${T.describeValue(dx)}, but the input requires a gradient (pass a constant input as a Variable without requiresGrad)`];
+    }
     const t = dx instanceof Variable ? dx.value : dx;
     if (!(t instanceof T.Tensor)) return [`${label(i)}: got ${T.describeValue(dx)}, expected a Variable or Tensor`];
-    const x = bases[i]!;
+    const x = args[i]!.value;
     const found: string[] = [];
     if (T.fmtShape(t.shape) !== T.fmtShape(x.shape)) found.push(`${label(i)}: gradient has shape ${T.fmtShape(t.shape)}, expected ${T.fmtShape(x.shape)} (the input's shape)`);
     if (t.dtype !== x.dtype) found.push(`${label(i)}: gradient has dtype ${t.dtype}, expected ${x.dtype} (the input's dtype)`);
     return found;
   });
   return problems.length === 0 ? null : `${head} returned malformed gradients:\n  ${problems.join('\n  ')}`;
-}
-
-function float64Copy(fn: string, x: unknown, i: number): Tensor {
-  const t = x instanceof Variable ? x.value : x;
-  if (!(t instanceof T.Tensor)) throw new T.TensorError(`${fn}: inputs[${i}] got ${T.describeValue(x)}, expected a Tensor or Variable`);
-  return T.tensor(Float64Array.from(t.toTypedArray()), { shape: t.shape, dtype: 'float64' });
 }
 
 /** <v, y> in float64. */
