@@ -256,7 +256,7 @@ describe('propel kernel: validation', () => {
 
   it('sigma, mode and sigmaTransform', () => {
     for (const sigma of [0, -1, NaN, Infinity]) {
-      expect(() => propelForward(ok.output, ok.target, { B: 2, I: 3, n: 2 }, { sigma }), String(sigma)).to.throw(/propelLoss: sigma .* must be a finite number > 0, got/);
+      expect(() => propelForward(ok.output, ok.target, { B: 2, I: 3, n: 2 }, { sigma }), String(sigma)).to.throw(/propelForward: sigma .* must be a finite number > 0, got/);
     }
     expect(() => propelForward(ok.output, ok.target, { B: 2, I: 3, n: 2 }, { sigma: 1, mode: 'torch' as PropelMode })).to.throw(/mode must be 'paper' or 'torchpropel', got "torch"/);
     expect(() => propelForward(ok.output, ok.target, { B: 2, I: 3, n: 2 }, { sigma: 1, sigmaTransform: 'abs' as SigmaTransform })).to.throw(/sigmaTransform must be/);

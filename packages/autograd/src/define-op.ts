@@ -52,6 +52,13 @@ export function opDefinition(fn: unknown): OpDefinition<unknown, unknown> | unde
  * ```
  */
 export function defineOp<P = void, S = undefined>(def: OpDefinition<P, S>): Op<P> {
+  T.checkArity('defineOp', arguments, 1, 'defineOp({ name, forward, backward, onceDifferentiable })');
+  const d = T.checkOptions('defineOp', def, ['name', 'forward', 'backward', 'onceDifferentiable'], 'defineOp({ name, forward, backward })');
+  if (typeof d.name !== 'string' || d.name === '') throw new T.TensorError(`defineOp: name got ${T.describeValue(d.name)}, expected a non-empty string`);
+  for (const key of ['forward', 'backward'] as const) {
+    if (typeof d[key] !== 'function') throw new T.TensorError(`defineOp: ${key} got ${T.describeValue(d[key])}, expected a function`);
+  }
+  T.optBoolean('defineOp', 'onceDifferentiable', d.onceDifferentiable, false);
   // one backward function per op (not per node): Tensors returned by a fused backward become constants
   // (anything but an array is handed on as it is, for backward() to reject with the op's name)
   const backward = (dy: Variable, c: BackwardContext<unknown, unknown>): readonly (Variable | null)[] => {
@@ -59,7 +66,8 @@ export function defineOp<P = void, S = undefined>(def: OpDefinition<P, S>): Op<P
     return Array.isArray(gs) ? gs.map((g) => (g instanceof T.Tensor ? new Variable(g) : g)) : (gs as readonly (Variable | null)[]);
   };
   const onceDifferentiable = def.onceDifferentiable ?? false;
-  const op = (inputs: readonly VarLike[], params: P): Variable => {
+  const op = function (inputs: readonly VarLike[], params: P): Variable {
+    T.checkArity(def.name, arguments, 2, `${def.name}(inputs, params)`);
     const vars = toVariables(def.name, inputs);
     const needsGrad: boolean[] = new Array(vars.length);
     const values: Tensor[] = new Array(vars.length);

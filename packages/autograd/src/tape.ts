@@ -1,7 +1,8 @@
 // Layer: autograd. The recording state and the node type. A node is one recorded op application: its
 // inputs, its output, what its forward saved, and its backward. Nodes are numbered as they are
 // created, so creation order is a topological order and backward walks it in reverse (the "tape").
-// Imports only types.
+// Imports the option checks of the tensor package.
+import * as T from '@propel-ts/tensor';
 import type { Variable } from './variable';
 
 /** What backward receives about the op application it differentiates. */
@@ -38,6 +39,7 @@ let nextId = 0;
 
 /** True when ops record nodes for backward (false inside `noGrad`). */
 export function isRecording(): boolean {
+  T.checkArity('isRecording', arguments, 0, 'isRecording()');
   return recording;
 }
 
@@ -54,15 +56,18 @@ export function newNodeId(): number {
  * ```
  */
 export function noGrad<R>(fn: () => R): R {
-  return withRecording(false, fn);
+  T.checkArity('noGrad', arguments, 1, 'noGrad(() => ...)');
+  return withRecording('noGrad', false, fn);
 }
 
 /** Run `fn` with recording on (inside a `noGrad`, e.g. to build a graph in a backward with createGraph). */
 export function enableGrad<R>(fn: () => R): R {
-  return withRecording(true, fn);
+  T.checkArity('enableGrad', arguments, 1, 'enableGrad(() => ...)');
+  return withRecording('enableGrad', true, fn);
 }
 
-function withRecording<R>(on: boolean, fn: () => R): R {
+function withRecording<R>(name: string, on: boolean, fn: () => R): R {
+  if (typeof fn !== 'function') throw new T.TensorError(`${name}: fn got ${T.describeValue(fn)}, expected a function to run`);
   const prev = recording;
   recording = on;
   try {

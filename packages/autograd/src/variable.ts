@@ -36,6 +36,9 @@ export class Variable {
     if (typeof requiresGrad !== 'boolean') {
       throw new T.TensorError(`Variable: requiresGrad got ${T.describeValue(requiresGrad)}, expected true or false (new Variable(value, true), or variable(value, { requiresGrad: true }))`);
     }
+    if (node !== null && (typeof node !== 'object' || !('backward' in node))) {
+      throw new T.TensorError(`Variable: node got ${T.describeValue(node)}, expected null (nodes are set by the ops that record them)`);
+    }
     this.value = value;
     this.requiresGrad = requiresGrad;
     this.node = node;

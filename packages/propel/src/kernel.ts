@@ -2,7 +2,7 @@
 // hand-derived backward in log space (see docs PROPEL.md, "Stable form"), and input validation.
 // No tensors, no tape: the fused autograd op (propel-op.ts) is a thin wrapper around these functions.
 // Imports only TensorError and fmtShape from '@propel-ts/tensor'.
-import { TensorError, checkOptions, describeValue, fmtShape, optBoolean } from '@propel-ts/tensor';
+import { TensorError, checkArity, checkOptions, describeValue, fmtShape, optBoolean } from '@propel-ts/tensor';
 
 /** The name errors carry: the kernel is the body of the user-facing `propelLoss` op. */
 const OP = 'propelLoss';
@@ -100,17 +100,24 @@ function isPositiveInt(x: unknown): x is number {
 
 /** Check and default the options (sigma finite and > 0, known mode and transform). */
 export function resolvePropelOptions(opts: PropelKernelOptions): Required<PropelKernelOptions> {
-  if (opts === null || typeof opts !== 'object') err(`options must be an object with sigma, got ${describeValue(opts)}`);
-  checkOptions(OP, opts, ['sigma', 'mode', 'sigmaTransform']);
+  checkArity('resolvePropelOptions', arguments, 1, 'resolvePropelOptions({ sigma, mode, sigmaTransform })');
+  return readKernelOptions('resolvePropelOptions', opts);
+}
+
+/** `resolvePropelOptions` under the name of its caller `fn` (propelLoss, propelForward, ...), for its errors. */
+export function readKernelOptions(fn: string, opts: PropelKernelOptions): Required<PropelKernelOptions> {
+  const fail = (message: string): never => { throw new TensorError(`${fn}: ${message}`); };
+  if (opts === null || typeof opts !== 'object') fail(`options must be an object with sigma, got ${describeValue(opts)}`);
+  checkOptions(fn, opts, ['sigma', 'mode', 'sigmaTransform']);
   const { sigma } = opts;
   const mode = opts.mode ?? 'paper';
   const sigmaTransform = opts.sigmaTransform ?? 'identity';
   if (typeof sigma !== 'number' || !Number.isFinite(sigma) || !(sigma > 0)) {
-    err(`sigma (the ground-truth standard deviation) must be a finite number > 0, got ${describeValue(sigma)}`);
+    fail(`sigma (the ground-truth standard deviation) must be a finite number > 0, got ${describeValue(sigma)}`);
   }
-  if (mode !== 'paper' && mode !== 'torchpropel') err(`mode must be 'paper' or 'torchpropel', got ${JSON.stringify(mode)}`);
+  if (mode !== 'paper' && mode !== 'torchpropel') fail(`mode must be 'paper' or 'torchpropel', got ${describeValue(mode)}`);
   if (sigmaTransform !== 'identity' && sigmaTransform !== 'softplus' && sigmaTransform !== 'exp') {
-    err(`sigmaTransform must be 'identity', 'softplus' or 'exp', got ${JSON.stringify(sigmaTransform)}`);
+    fail(`sigmaTransform must be 'identity', 'softplus' or 'exp', got ${describeValue(sigmaTransform)}`);
   }
   return { sigma, mode, sigmaTransform };
 }
@@ -125,6 +132,7 @@ export function resolvePropelOptions(opts: PropelKernelOptions): Required<Propel
  * ```
  */
 export function propelDimsFromShapes(outputShape: readonly number[], targetShape: readonly number[]): PropelDims {
+  checkArity('propelDimsFromShapes', arguments, 2, 'propelDimsFromShapes(outputShape, targetShape)');
   if (outputShape.length !== 3) {
     err(`output must have rank 3, shape [B, I, 2n] (n means then n standard deviations per component), got shape ${fmtShape(outputShape)}`);
   }
@@ -188,8 +196,9 @@ export function checkPropelInputs(
   opts: PropelKernelOptions,
   values?: { output: ArrayLike<number>; target: ArrayLike<number> },
 ): PropelDims {
+  checkArity('checkPropelInputs', arguments, 4, 'checkPropelInputs(outputShape, targetShape, { sigma, mode, sigmaTransform }, values)');
   const dims = propelDimsFromShapes(outputShape, targetShape);
-  const o = resolvePropelOptions(opts);
+  const o = readKernelOptions('checkPropelInputs', opts);
   if (values) {
     const { B, I, n } = dims;
     if (values.output.length !== B * I * 2 * n) err(`output has ${values.output.length} elements, expected ${B * I * 2 * n} for shape ${fmtShape(outputShape)}`);
@@ -303,8 +312,9 @@ export function propelForward<T extends FloatArray>(
   opts: PropelKernelOptions,
   call: PropelForwardOptions<T> = {},
 ): PropelForwardResult<T> {
+  checkArity('propelForward', arguments, 5, 'propelForward(output, target, dims, { sigma, mode, sigmaTransform }, { needsGrad, buffers })');
   checkDims(output, target, dims);
-  const { sigma, mode, sigmaTransform } = resolvePropelOptions(opts);
+  const { sigma, mode, sigmaTransform } = readKernelOptions('propelForward', opts);
   const { B, I, n } = dims;
   const c = checkOptions('propelForward', call, ['needsGrad', 'buffers'], 'propelForward(output, target, dims, options, OPTIONS)');
   const needsGrad = optBoolean('propelForward', 'needsGrad', c.needsGrad, true);
@@ -656,6 +666,7 @@ function jacobianFromWeights(
  * the output, length B·I·2n); it may be the saved Jacobian itself, which is then scaled in place.
  */
 export function propelBackward<T extends FloatArray>(saved: PropelSaved<T>, dy: number | ArrayLike<number>, out?: T): T {
+  checkArity('propelBackward', arguments, 3, 'propelBackward(saved, dy, out)');
   const { dims, jacobian } = saved;
   if (jacobian === null) err('backward needs the Jacobian, but the forward ran with needsGrad: false');
   const { B, I, n } = dims;

@@ -7,7 +7,7 @@ import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
 import { defineOp, Variable, type VarLike } from '@propel-ts/autograd';
 import {
-  checkPropelInputs, propelBackward, propelDimsFromShapes, propelForward, resolvePropelOptions,
+  checkPropelInputs, propelBackward, propelDimsFromShapes, propelForward, readKernelOptions,
   type FloatArray, type PropelMode, type PropelSaved, type SigmaTransform,
 } from './kernel';
 import { propelGpuBackward, propelGpuForward, type PropelGpuSaved } from './gpu-kernel';
@@ -143,7 +143,7 @@ export function propelLoss(output: VarLike, target: VarLike, options?: PropelLos
 /** Check and default the loss options (sigma, mode, transform, reduction); `fn` names the caller in errors. */
 export function resolveLossOptions(options: unknown, fn = 'propelLoss', usage = `${fn}(output, target, OPTIONS)`): Params {
   const o = T.checkOptions(fn, options, ['sigma', 'reduction', 'mode', 'sigmaTransform'], usage);
-  const { sigma, mode, sigmaTransform } = resolvePropelOptions({
+  const { sigma, mode, sigmaTransform } = readKernelOptions(fn, {
     sigma: (o.sigma ?? 0.1) as number, mode: o.mode as PropelMode | undefined, sigmaTransform: o.sigmaTransform as SigmaTransform | undefined,
   });
   const reduction = T.optOneOf(fn, 'reduction', o.reduction, ['mean', 'sum', 'none'], 'mean');

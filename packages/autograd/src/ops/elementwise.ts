@@ -151,6 +151,7 @@ const minimumOp = defineOp({
 
 /** Convert to Variables and broadcast both to their common shape (a no-op when already equal). */
 export function broadcastVars(op: string, inputs: readonly VarLike[]): Variable[] {
+  T.checkArity('broadcastVars', arguments, 2, 'broadcastVars(op, inputs)');
   const vars = toVariables(op, inputs);
   const shape = vars.reduce<readonly number[]>((s, v) => T.broadcastShapes(op, s, v.shape), []);
   return vars.map((v) => (sameShape(v.shape, shape) ? v : expand(v, shape)));
