@@ -8,6 +8,7 @@
 // first step compiles every GPU kernel), so the page never freezes. On load, the page also runs tensor parity and PROPEL reference checks (checks.ts) in every
 // gpu.js mode the browser offers. Elements carry data-testid attributes for test/web/playground.e2e.test.ts.
 import { GPU } from 'gpu.js';
+import { instance as vizInstance } from '@viz-js/viz';
 import * as T from '@propel-ts/tensor';
 import type { SigmaTransform } from '@propel-ts/propel';
 import { Trainer, type TrainConfig } from './train';
@@ -53,12 +54,19 @@ const ui = {
   checksDetails: $<HTMLDetailsElement>('checks-details'),
   runChecks: $<HTMLButtonElement>('run-checks'),
   unavailable: $('unavailable-modes'),
+  deviceReason: $('device-reason'),
+  graphDraw: $<HTMLButtonElement>('graph-draw'),
+  graphBack: $<HTMLButtonElement>('graph-back'),
+  graphStatus: $('graph-status'),
+  graphSvg: $('graph-svg'),
 };
 
 /** Let the browser paint and handle input. */
 const yieldToBrowser = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-let busy: 'idle' | 'training' | 'checking' = 'idle';
+/** Training and the checks run independently; the checks switch gpu.js modes, so 'gpu' training waits for them. */
+let training = false;
+let checking = false;
 let stopRequested = false;
 let trainer: Trainer | null = null;
 let availableModes: T.GpuMode[] = [];
@@ -68,14 +76,15 @@ function setState(state: string, text = state): void {
   ui.state.textContent = text;
 }
 
-function setBusy(next: typeof busy): void {
-  busy = next;
-  const idle = next === 'idle';
-  for (const el of [ui.gaussians, ui.steps, ui.lr, ui.sigmaTransform, ui.seed, ui.device]) el.disabled = !idle;
-  ui.gpuMode.disabled = !idle || ui.device.value !== 'gpu' || availableModes.length === 0;
-  ui.train.disabled = !idle;
-  ui.stop.disabled = next !== 'training';
-  ui.runChecks.disabled = !idle || availableModes.length === 0;
+function refreshControls(): void {
+  for (const el of [ui.gaussians, ui.steps, ui.lr, ui.sigmaTransform, ui.seed, ui.device]) el.disabled = training;
+  ui.gpuMode.disabled = training || ui.device.value !== 'gpu' || availableModes.length === 0;
+  const gpuWaits = checking && ui.device.value === 'gpu';
+  ui.train.disabled = training || gpuWaits;
+  ui.train.title = gpuWaits ? "the in-page checks are using the GPU: train on 'cpu' now, or on 'gpu' when they finish" : '';
+  ui.stop.disabled = !training;
+  ui.runChecks.disabled = checking || availableModes.length === 0 || (training && ui.device.value === 'gpu');
+  ui.graphDraw.disabled = training;
 }
 
 // ---- the mode in use --------------------------------------------------------------------------------
@@ -98,14 +107,19 @@ function populateModes(): void {
   ui.gpuMode.replaceChildren(new Option('auto', 'auto'));
   ui.gpuMode.options[0]!.title = `the best available: ${availableModes[0] ?? 'none'}`;
   for (const m of availableModes) ui.gpuMode.add(new Option(m, m));
-  for (const [m, why] of Object.entries(info.unavailable)) {
+  // headlessgl is a Node-only mode: never one a browser could offer. webgpu needs asynchronous reads, which
+  // this page's training loop does not do yet (see docs/gpu.md for webgpu in your own page).
+  const unavailable = Object.entries(info.unavailable)
+    .filter(([m]) => m !== 'headlessgl')
+    .map(([m, why]): [string, string] => [m, m === 'webgpu' ? 'not used by this playground yet (its training loop reads losses synchronously)' : why]);
+  for (const [m, why] of unavailable) {
     const opt = new Option(`${m} (unavailable)`, m);
     opt.disabled = true;
     opt.title = why;
     ui.gpuMode.add(opt);
   }
-  ui.unavailable.textContent = Object.keys(info.unavailable).length
-    ? `Not available in this browser: ${Object.entries(info.unavailable).map(([m, why]) => `${m} (${why})`).join('; ')}.`
+  ui.unavailable.textContent = unavailable.length
+    ? `Not available in this page: ${unavailable.map(([m, why]) => `${m} (${why})`).join('; ')}.`
     : '';
   if (availableModes.length === 0) ui.device.value = 'cpu';
 }
@@ -156,7 +170,7 @@ function showProgress(t: Trainer, rate: number): void {
 }
 
 async function train(): Promise<void> {
-  if (busy !== 'idle') return;
+  if (training || (checking && ui.device.value === 'gpu')) return;
   let config: TrainConfig;
   try {
     config = readConfig();
@@ -164,7 +178,8 @@ async function train(): Promise<void> {
     setState('error', e instanceof Error ? e.message : String(e));
     return;
   }
-  setBusy('training');
+  training = true;
+  refreshControls();
   stopRequested = false;
   setState('training');
   try {
@@ -197,7 +212,8 @@ async function train(): Promise<void> {
     console.error(e);
     setState('error', `error: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
-    setBusy('idle');
+    training = false;
+    refreshControls();
   }
 }
 
@@ -211,8 +227,9 @@ function cell(text: string, className = ''): HTMLTableCellElement {
 }
 
 async function checks(): Promise<void> {
-  if (busy !== 'idle' || availableModes.length === 0) return;
-  setBusy('checking');
+  if (checking || availableModes.length === 0 || (training && ui.device.value === 'gpu')) return;
+  checking = true;
+  refreshControls();
   const total = CHECKS_PER_MODE * availableModes.length;
   const perMode = new Map<string, { pass: number; fail: number }>(availableModes.map((m) => [m, { pass: 0, fail: 0 }]));
   let passed = 0, failed = 0;
@@ -254,7 +271,9 @@ async function checks(): Promise<void> {
     summary.dataset.state = 'failed';
     summary.textContent = `checks stopped: ${e instanceof Error ? e.message : String(e)}`;
   } finally {
-    setBusy('idle');
+    checking = false;
+    // the checks leave the gpu.js mode where the last one ran; training chooses its own again
+    refreshControls();
   }
 }
 
@@ -266,12 +285,14 @@ ui.form.addEventListener('submit', (e) => {
 });
 ui.stop.addEventListener('click', () => { stopRequested = true; });
 ui.runChecks.addEventListener('click', () => void checks());
-ui.device.addEventListener('change', () => setBusy(busy));
+ui.device.addEventListener('change', () => { refreshControls(); ui.deviceReason.textContent = ''; });
+ui.graphDraw.addEventListener('click', () => void drawGraph());
+ui.graphBack.addEventListener('click', () => stepGraph());
 let resizeTimer: ReturnType<typeof setTimeout> | undefined;
 globalThis.addEventListener('resize', () => {
   clearTimeout(resizeTimer);
   resizeTimer = setTimeout(() => {
-    if (trainer && busy !== 'training') showProgress(trainer, 0);
+    if (trainer && !training) showProgress(trainer, 0);
     else if (!trainer) drawEmpty();
   }, 100);
 });
@@ -291,15 +312,113 @@ async function start(): Promise<void> {
   } catch (e) {
     ui.unavailable.textContent = `gpu.js could not start: ${e instanceof Error ? e.message : String(e)}`;
   }
+  chooseDevice();
   showMode();
   setState('idle');
-  setBusy('idle');
-  // ?checks=0 skips the checks on load (the button still runs them)
-  if (new URLSearchParams(location.search).get('checks') !== '0') await checks();
-  else {
+  refreshControls();
+  // ?checks=0 skips the checks on load (the button still runs them); otherwise they start after the first
+  // paint and run alongside whatever you do (training on 'cpu' does not wait for them)
+  if (new URLSearchParams(location.search).get('checks') !== '0') {
+    await new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+    await checks();
+  } else {
     ui.checksSummary.textContent = 'not run (?checks=0)';
     ui.runChecks.textContent = 'Run checks';
   }
+}
+
+// ---- the default device -----------------------------------------------------------------------------
+
+/** The WebGL renderer's name, when the browser tells it (e.g. "ANGLE (Google, Vulkan 1.3.0 (SwiftShader ...))"). */
+function webglRenderer(): string | null {
+  try {
+    const gl = document.createElement('canvas').getContext('webgl2') ?? document.createElement('canvas').getContext('webgl');
+    if (!gl) return null;
+    const ext = gl.getExtension('WEBGL_debug_renderer_info');
+    return String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Start on the faster device: 'gpu' only with a hardware GPU. A software renderer (SwiftShader, llvmpipe,
+ * Microsoft's Basic Render Driver) runs gpu.js's WebGL kernels 30-60 times slower than the CPU backend.
+ */
+function chooseDevice(): void {
+  const renderer = webglRenderer();
+  const software = renderer !== null && /swiftshader|llvmpipe|softpipe|software|basic render/i.test(renderer);
+  const glMode = availableModes.find((m) => m === 'webgl2' || m === 'webgl');
+  let reason: string;
+  if (!glMode) {
+    ui.device.value = 'cpu';
+    reason = 'cpu: no WebGL gpu.js mode in this browser';
+  } else if (renderer === null || software) {
+    ui.device.value = 'cpu';
+    reason = renderer === null
+      ? 'cpu: the browser does not say which GPU renders WebGL, so the safe choice is the CPU'
+      : `cpu: WebGL here is a software renderer (${renderer}), far slower than the CPU backend`;
+  } else {
+    ui.device.value = 'gpu';
+    reason = `gpu: a hardware GPU renders WebGL (${renderer})`;
+  }
+  ui.deviceReason.textContent = `Chosen: ${reason}.`;
+  ui.deviceReason.dataset.device = ui.device.value;
+}
+
+// ---- the graph of one step ----------------------------------------------------------------------------
+
+let graphOrder: string[] = [];
+let graphNext = 0;
+
+/** One PROPEL step on 8 points with the current network (or a fresh one), drawn with toDot and Graphviz. */
+async function drawGraph(): Promise<void> {
+  ui.graphDraw.disabled = true;
+  ui.graphStatus.textContent = 'drawing…';
+  try {
+    const config = { ...readConfig(), device: 'cpu' as const, steps: 1 };
+    const t = trainer && trainer.config.device === 'cpu' ? trainer : new Trainer(config);
+    const dot = t.graphOfOneStep(8);
+    const viz = await vizInstance();
+    const svg = viz.renderSVGElement(dot);
+    ui.graphSvg.replaceChildren(svg);
+    // backward visits the ops from the last recorded to the first: op<N-1>, ..., op0
+    const ops = Array.from(svg.querySelectorAll('g.node > title')).map((el) => el.textContent ?? '').filter((id) => /^op\d+$/.test(id));
+    graphOrder = ops.sort((a, b) => Number(b.slice(2)) - Number(a.slice(2)));
+    graphNext = 0;
+    ui.graphSvg.dataset.nodes = String(graphOrder.length);
+    ui.graphStatus.textContent = `${graphOrder.length} recorded ops; backward starts at ${graphOrder[0]}`;
+    ui.graphBack.disabled = graphOrder.length === 0;
+  } catch (e) {
+    console.error(e);
+    ui.graphStatus.textContent = `could not draw: ${e instanceof Error ? e.message : String(e)}`;
+  } finally {
+    refreshControls();
+  }
+}
+
+/** Light up the next node in backward order. */
+function stepGraph(): void {
+  const id = graphOrder[graphNext];
+  if (id === undefined) return;
+  for (const g of Array.from(ui.graphSvg.querySelectorAll('g.node'))) {
+    const title = g.querySelector('title')?.textContent;
+    const shape = g.querySelector('polygon, ellipse');
+    if (!shape) continue;
+    if (title === id) {
+      shape.setAttribute('fill', '#ffd54f');
+      g.setAttribute('data-lit', 'current');
+    } else if (g.getAttribute('data-lit') === 'current') {
+      shape.setAttribute('fill', '#fff3c4');
+      g.setAttribute('data-lit', 'done');
+    }
+  }
+  graphNext++;
+  ui.graphSvg.dataset.current = id;
+  ui.graphStatus.textContent = graphNext < graphOrder.length
+    ? `backward at ${id} (${graphNext} of ${graphOrder.length})`
+    : `backward at ${id}: done, the gradients are in the parameters`;
+  ui.graphBack.disabled = graphNext >= graphOrder.length;
 }
 
 void start();

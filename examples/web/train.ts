@@ -1,7 +1,7 @@
 // The playground's model: the two-branch problem and the two networks of examples/demo.ts (PROPEL with I
 // Gaussians, and MSE), trained one step at a time so the page can draw and yield between steps. No DOM here.
 import * as T from '@propel-ts/tensor';
-import { nn, optim, mseLoss, noGrad } from '@propel-ts/autograd';
+import { nn, optim, mseLoss, noGrad, toDot } from '@propel-ts/autograd';
 import { propelLoss, stdOf, type SigmaTransform } from '@propel-ts/propel';
 import { makeData, type Dataset } from '../two-branch';
 
@@ -110,6 +110,23 @@ export class Trainer {
     this.propelLosses.push(result.propel);
     this.mseLosses.push(result.mse);
     return result;
+  }
+
+  /**
+   * The graph of one PROPEL step on `count` training points (forward, loss, backward), as `toDot` text with the
+   * parameters named and their gradients summarised. Does not update the network (the next step clears the
+   * gradients).
+   */
+  graphOfOneStep(count: number): string {
+    const { device, gaussians: I } = this.config;
+    const x = T.tensor(this.train.x.slice(0, count), { shape: [count, 1], device });
+    const y = T.tensor(this.train.y.slice(0, count), { shape: [count, 1], device });
+    for (const opt of this.propelOpts) opt.zeroGrad();
+    const loss = propelLoss(this.propelNet.forward(x).reshape([count, I, 2]), y, { sigma: this.config.sigma, sigmaTransform: this.config.sigmaTransform });
+    loss.backward();
+    const dot = toDot(loss, { names: this.propelNet.namedParameters(), values: true, grads: true });
+    for (const opt of this.propelOpts) opt.zeroGrad();
+    return dot;
   }
 
   /** Both networks evaluated along the grid (two readbacks). */

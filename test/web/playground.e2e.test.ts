@@ -3,9 +3,12 @@
 // Builds the page with esbuild and serves it on localhost (scripts/serve-web.js), opens it in Debian's
 // Chromium (/usr/bin/chromium: `apt-get install -y chromium`; test tools' own browser downloads cannot
 // work here) with a fresh profile, and checks that:
-//   1. the in-page checks (tensor parity 'gpu' vs 'cpu', PROPEL reference cases) all pass in every gpu.js
+//   1. it starts on cpu where WebGL is a software renderer (saying why), offers no Node-only mode, and
+//      training starts before the in-page checks finish;
+//   2. the in-page checks (tensor parity 'gpu' vs 'cpu', PROPEL reference cases) all pass in every gpu.js
 //      mode the browser offers, webgl2 and webasm among them;
-//   2. training on 'gpu' in webgl2 mode runs STEPS steps, shows the mode in use, makes the PROPEL loss fall
+//   3. the graph panel draws one step and steps through backward in order;
+//   4. training on 'gpu' in webgl2 mode runs STEPS steps, shows the mode in use, makes the PROPEL loss fall
 //      (mean of the last 10 minibatch losses at least 0.1 below the mean of the first 10, log10 units) with
 //      finite MSE losses, without freezing the page (a 50 ms timer in the page never waits over 2 s) and
 //      without page errors; a screenshot goes to out/playground.png.
@@ -64,6 +67,25 @@ describe('browser playground (headless Chromium, e2e)', function () {
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
+  it("starts on the faster device (cpu where WebGL is a software renderer) and trains before the checks finish", async () => {
+    const reason = page.locator('[data-testid=device-reason]');
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid=device-reason]')!.dataset.device !== undefined, null, { timeout: 30_000 });
+    const text = await reason.textContent();
+    console.log(`      ${text}`);
+    // headless Chromium with --disable-gpu renders WebGL with SwiftShader: ~10 steps/s there against ~300 on cpu
+    expect(await reason.getAttribute('data-device')).to.equal('cpu');
+    expect(text).to.match(/software renderer \(.*SwiftShader/i);
+    expect(await page.locator('[data-testid=device]').inputValue()).to.equal('cpu');
+    // the Node-only mode is not offered in a browser
+    expect(await page.locator('[data-testid=gpu-mode] option').allTextContents()).to.not.include.members(['headlessgl', 'headlessgl (unavailable)']);
+    await page.fill('[data-testid=steps]', '40');
+    await page.click('[data-testid=train]');
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid=train-state]')!.dataset.state === 'done', null, { timeout: 60_000 });
+    const checksState = await page.locator('[data-testid=checks-summary]').getAttribute('data-state');
+    expect(checksState, 'the in-page checks were still running when 40 training steps had finished').to.equal('running');
+    expect(await page.locator('[data-testid=step]').getAttribute('data-step')).to.equal('40');
+  });
+
   it('runs the tensor parity and PROPEL reference checks in the gpu.js modes of the browser, and all pass', async () => {
     await page.waitForFunction(() => ['passed', 'failed'].includes(document.querySelector<HTMLElement>('[data-testid=checks-summary]')!.dataset.state!), null, { timeout: 120_000 });
     const summary = await page.locator('[data-testid=checks-summary]').evaluate((el: HTMLElement) => ({
@@ -81,6 +103,27 @@ describe('browser playground (headless Chromium, e2e)', function () {
     expect(modes).to.include.members(['webgl2', 'webasm']);
     expect(rows.length).to.equal(Number(summary.total)).and.to.be.greaterThan(0);
     expect(Number(summary.passed)).to.equal(rows.length);
+  });
+
+  it("draws the graph of one step and lights its nodes up in backward order, from the loss to the first layer", async () => {
+    await page.click('[data-testid=graph-draw]');
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid=graph-svg]')!.dataset.nodes !== undefined, null, { timeout: 60_000 });
+    const svg = page.locator('[data-testid=graph-svg]');
+    const nodes = Number(await svg.getAttribute('data-nodes'));
+    // 1 → 32 → 32 → 2I: three Linear layers (permute, matmul, expand, add), two tanh, a reshape, one propel
+    expect(nodes).to.equal(16);
+    expect(await svg.locator('g.node').count()).to.be.above(nodes);   // plus the parameters and the data
+    const order: string[] = [];
+    for (let i = 0; i < nodes; i++) {
+      await page.click('[data-testid=graph-back]');
+      order.push((await svg.getAttribute('data-current'))!);
+      expect(await svg.locator('g.node[data-lit=current]').count()).to.equal(1);
+    }
+    expect(order[0]).to.equal('op15');
+    expect(order.at(-1)).to.equal('op0');
+    expect(order.map((id) => Number(id.slice(2)))).to.deep.equal(Array.from({ length: nodes }, (_, i) => nodes - 1 - i));
+    expect(await page.locator('[data-testid=graph-back]').isDisabled()).to.equal(true);
+    expect(await svg.locator('text').allTextContents()).to.include.members(['0.weight', 'propel']);
   });
 
   it(`trains on 'gpu' in webgl2 mode for ${STEPS} steps: the PROPEL loss falls and the page stays responsive`, async () => {
