@@ -15,7 +15,7 @@ import { format } from 'util';
 import * as ts from 'typescript';
 
 const ROOT = join(__dirname, '..', '..');
-const DOCS = ['README.md', 'docs/index.md', 'docs/walkthrough.md', 'docs/propel.md', 'docs/gpu.md', 'docs/gradcheck.md', 'docs/interop.md'] as const;
+const DOCS = ['README.md', 'docs/index.md', 'docs/walkthrough.md', 'docs/propel.md', 'docs/gpu.md', 'docs/gradcheck.md', 'docs/interop.md', 'docs/pytorch.md'] as const;
 const NOT_RUN = '<!-- not-run -->';
 
 interface Snippet {
