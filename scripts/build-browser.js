@@ -38,7 +38,9 @@ async function buildBrowser(name) {
   if (result.errors.length || result.warnings.length) throw new Error(`build-browser: ${name}: esbuild reported problems`);
   // the bundle must not need a Node built-in or a bundler: no require() left, no import other than siblings
   const code = fs.readFileSync(outfile, 'utf8');
-  if (/\brequire\s*\(|__require/.test(code)) throw new Error(`build-browser: ${name}: the bundle still calls require()`);
+  // (a bare require('x') call, or esbuild's dynamic-require shim called with a name; its __commonJS wrapper,
+  // `function __require()`, only wraps bundled CommonJS code and is fine)
+  if (/(^|[^.\w$])require\s*\(|__require\(\s*["'`]/m.test(code)) throw new Error(`build-browser: ${name}: the bundle still calls require()`);
   const imports = [...code.matchAll(/^import\s.*?from\s*"([^"]+)"/gm)].map((m) => m[1]);
   const foreign = imports.filter((s) => !s.startsWith('@propel-ts/'));
   if (foreign.length) throw new Error(`build-browser: ${name}: the bundle imports ${foreign.join(', ')}, expected only @propel-ts packages`);
