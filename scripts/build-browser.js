@@ -31,8 +31,6 @@ async function buildBrowser(name) {
     // the sibling packages by name (an import map or a CDN resolves them); gpu.js by globalThis.GPU
     external: ['@propel-ts/*', 'gpu.js'],
     banner: { js: `// ${pkg.name} ${pkg.version}: browser ES module build (${pkg.license}). Import map: see the package README.` },
-    // a page has no `require`: without this, esbuild's ESM shim would make `typeof require` 'function'
-    define: { require: 'undefined' },
     logLevel: 'warning',
   });
   if (result.errors.length || result.warnings.length) throw new Error(`build-browser: ${name}: esbuild reported problems`);

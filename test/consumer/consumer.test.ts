@@ -23,7 +23,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
 const ROOT = join(__dirname, '..', '..');
-const PACKAGES = ['tensor', 'autograd', 'propel'] as const;
+const PACKAGES = ['tensor', 'autograd', 'propel', 'io'] as const;
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -39,7 +39,7 @@ const refCase = fixture.cases.find((c) => c.name === CASE_NAME)!;
  * imports): `T`, `A`, `P` are the three packages' namespaces, `c` the reference case.
  */
 const RUN = `
-function run(T, A, P, c) {
+function run(T, A, P, IO, c) {
   const x = A.variable(T.tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float64' }), { requiresGrad: true });
   const w = T.tensor([[0.5, -1, 2], [1, 0, -0.25]], { dtype: 'float64' });
   x.mul(x).mul(w).sum().backward();
@@ -60,6 +60,12 @@ function run(T, A, P, c) {
   opt.step();
   const after = model.parameters().map((p) => Array.from(p.value.toTypedArray()));
 
+  // safetensors round trip of a transposed (non-contiguous) tensor: the header length, then the JSON header
+  const bytes = IO.saveSafetensors({ w: T.tensor([[1, 2], [3, 4]], { dtype: 'float64' }).transpose() });
+  const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+  const io = { header, back: IO.loadSafetensors(bytes).w.toArray(), length: bytes.length };
+
   let gpuError = null;
   try { T.tensor([1, 2], { device: 'gpu' }); } catch (e) { gpuError = String(e && e.message); }
   return {
@@ -67,6 +73,7 @@ function run(T, A, P, c) {
     loss: Array.from(loss.value.toTypedArray()),
     propelGrad: Array.from(out.grad.toTypedArray()),
     adam: { before, grads, after },
+    io,
     gpuError,
   };
 }
@@ -77,6 +84,7 @@ interface RunResult {
   loss: number[];
   propelGrad: number[];
   adam: { before: number[][]; grads: number[][]; after: number[][] };
+  io: { header: Record<string, { dtype: string; shape: number[]; data_offsets: number[] }>; back: number[][]; length: number };
   gpuError: string | null;
 }
 
@@ -95,6 +103,10 @@ function checkResult(r: RunResult, where: string): void {
     const want = b.map((v, i) => v - 0.01 * Math.sign(r.adam.grads[k]![i]!));
     close(r.adam.after[k]!, want, 1e-6, `Adam step, parameter ${k}`);
   });
+  // the transpose written row-major as its values read: [[1, 3], [2, 4]], 4 float64 = 32 bytes after the header
+  expect(r.io.header.w, `${where}: safetensors header`).to.deep.equal({ dtype: 'F64', shape: [2, 2], data_offsets: [0, 32] });
+  expect(r.io.back, `${where}: safetensors round trip`).to.deep.equal([[1, 3], [2, 4]]);
+  expect(r.io.length % 8, `${where}: header padded to 8 bytes`).to.equal(0);
   expect(r.gpuError, `${where}: 'gpu' without gpu.js`).to.be.a('string').and.to.contain('npm install gpu.js');
 }
 
@@ -171,8 +183,9 @@ describe('consumer: the packed packages in an empty project', function () {
 const T = require('@propel-ts/tensor');
 const A = require('@propel-ts/autograd');
 const P = require('@propel-ts/propel');
+const IO = require('@propel-ts/io');
 ${RUN}
-console.log(JSON.stringify(run(T, A, P, require('./case.json'))));
+console.log(JSON.stringify(run(T, A, P, IO, require('./case.json'))));
 `);
     checkResult(JSON.parse(sh(process.execPath, ['main.cjs'], { cwd: app() })), 'CommonJS');
   });
@@ -182,12 +195,13 @@ console.log(JSON.stringify(run(T, A, P, require('./case.json'))));
 import { tensor, zeros, TensorError } from '@propel-ts/tensor';
 import { variable, nn, optim, mseLoss, gradcheck } from '@propel-ts/autograd';
 import { propelLoss, mixtureMean } from '@propel-ts/propel';
-for (const [name, f] of Object.entries({ tensor, zeros, TensorError, variable, mseLoss, gradcheck, propelLoss, mixtureMean, MLP: nn.MLP, Adam: optim.Adam })) {
+import { saveSafetensors, loadSafetensors, saveNpy, exportOnnx } from '@propel-ts/io';
+for (const [name, f] of Object.entries({ tensor, zeros, TensorError, variable, mseLoss, gradcheck, propelLoss, mixtureMean, MLP: nn.MLP, Adam: optim.Adam, saveSafetensors, loadSafetensors, saveNpy, exportOnnx })) {
   if (typeof f !== 'function') throw new Error(name + ' is not a named export');
 }
-const T = { tensor }, A = { variable, nn, optim, mseLoss }, P = { propelLoss };
+const T = { tensor }, A = { variable, nn, optim, mseLoss }, P = { propelLoss }, IO = { saveSafetensors, loadSafetensors };
 ${RUN}
-console.log(JSON.stringify(run(T, A, P, JSON.parse(readFileSync('./case.json', 'utf8')))));
+console.log(JSON.stringify(run(T, A, P, IO, JSON.parse(readFileSync('./case.json', 'utf8')))));
 `);
     checkResult(JSON.parse(sh(process.execPath, ['main.mjs'], { cwd: app() })), 'ESM');
   });
@@ -196,6 +210,12 @@ console.log(JSON.stringify(run(T, A, P, JSON.parse(readFileSync('./case.json', '
     const SOURCE = `import { tensor, TensorError, type Tensor } from '@propel-ts/tensor';
 import { variable, nn, optim, type Variable } from '@propel-ts/autograd';
 import { propelLoss, type PropelLossOptions } from '@propel-ts/propel';
+import { saveSafetensors, loadSafetensors } from '@propel-ts/io';
+
+const saved: Uint8Array = saveSafetensors(model0().stateTensors());
+const loaded: Record<string, Tensor> = loadSafetensors(saved);
+function model0(): nn.MLP { return new nn.MLP([2, 3, 1], { seed: 0 }); }
+void loaded;
 
 const x: Variable = variable(tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float64' }), { requiresGrad: true });
 const w: Tensor = tensor([[0.5, -1, 2], [1, 0, -0.25]], { dtype: 'float64' });
@@ -290,9 +310,10 @@ export const result: number[] = Array.from(grad.toTypedArray());
       writeFileSync(join(app(), 'bundle-entry.js'), `import * as T from '@propel-ts/tensor';
 import * as A from '@propel-ts/autograd';
 import * as P from '@propel-ts/propel';
+import * as IO from '@propel-ts/io';
 import c from './case.json';
 ${RUN}
-try { window.__result = run(T, A, P, c); } catch (e) { window.__error = String(e && e.stack || e); }
+try { window.__result = run(T, A, P, IO, c); } catch (e) { window.__error = String(e && e.stack || e); }
 `);
       const esbuild = require('esbuild') as typeof import('esbuild');
       const built = await esbuild.build({
@@ -305,7 +326,7 @@ try { window.__result = run(T, A, P, c); } catch (e) { window.__error = String(e
     });
 
     it('the plain <script type="module"> page with an import map (no bundler) runs and computes the same values', async () => {
-      const imports = Object.fromEntries(['tensor', 'autograd', 'propel'].map((p) => [`@propel-ts/${p}`, `./node_modules/@propel-ts/${p}/dist/browser/index.js`]));
+      const imports = Object.fromEntries(PACKAGES.map((p) => [`@propel-ts/${p}`, `./node_modules/@propel-ts/${p}/dist/browser/index.js`]));
       writeFileSync(join(app(), 'page.html'), `<!doctype html>
 <meta charset="utf-8"><link rel="icon" href="data:,"><title>propel-ts in a page</title>
 <script type="importmap">${JSON.stringify({ imports })}</script>
@@ -313,10 +334,11 @@ try { window.__result = run(T, A, P, c); } catch (e) { window.__error = String(e
 import * as T from '@propel-ts/tensor';
 import * as A from '@propel-ts/autograd';
 import * as P from '@propel-ts/propel';
+import * as IO from '@propel-ts/io';
 ${RUN}
 try {
   const c = await (await fetch('./case.json')).json();
-  window.__result = run(T, A, P, c);
+  window.__result = run(T, A, P, IO, c);
 } catch (e) { window.__error = String(e && e.stack || e); }
 </script>
 `);

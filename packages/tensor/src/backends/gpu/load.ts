@@ -119,7 +119,9 @@ export function loadGpuJs(): GpuJsModule {
       } catch (e) {
         const text = e instanceof Error ? e.message : String(e);
         const missing = (e as { code?: string }).code === 'MODULE_NOT_FOUND' && text.includes(`'${GPU_JS}'`);
-        loaded = { error: missing ? `gpu.js is not installed. ${HOW_TO_ADD}` : `loading it failed (${text}). ${HOW_TO_ADD}` };
+        // an ES module bundle (our browser build) has only a stand-in `require` that always throws this
+        const noRequire = /dynamic require/i.test(text);
+        loaded = { error: missing ? `gpu.js is not installed. ${HOW_TO_ADD}` : noRequire ? `gpu.js is not loaded here. ${HOW_TO_ADD}` : `loading it failed (${text}). ${HOW_TO_ADD}` };
       }
     }
   }
