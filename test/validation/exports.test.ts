@@ -57,8 +57,6 @@ const vUnary: Probe = { args: () => [v23()] };
 const vBinary: Probe = { args: () => [v23(), v23()] };
 const vReduction: Probe = { args: () => [v23(), {}], options: 1, wrong: ['axis', '1'] };
 const sq = (x: Variable) => A.sum(A.square(x));
-/** nn's constructors check their options but not yet their arity (packages/autograd/src/nn.ts, issue 13). */
-const NN_ARITY = 'the nn constructors do not call checkArity yet';
 
 const TENSOR: Record<string, Row> = {
   Tensor: { exempt: 'made by the library for every view (hot path, no checks); users call tensor(), zeros(), ...' },
@@ -156,11 +154,10 @@ const AUTOGRAD: Record<string, Row> = {
   'optim.Adam': { args: () => [[v23()], {}], options: 1, wrong: ['eps', NaN], bad: [[() => [[v23()], { betas: [0.9] }], 'betas got [0.9]']] },
   'optim.AdamW': { args: () => [[v23()], {}], options: 1, wrong: ['weightDecay', 'abc'] },
   'nn.Module': { exempt: 'the abstract base class: each module has a row' },
-  'nn.Linear': { args: () => [2, 3, {}], options: 2, wrong: ['bias', 'yes'], arityPending: NN_ARITY },
-  'nn.Tanh': { args: () => [], arityPending: NN_ARITY }, 'nn.ReLU': { args: () => [], arityPending: NN_ARITY },
-  'nn.Sigmoid': { args: () => [], arityPending: NN_ARITY },
+  'nn.Linear': { args: () => [2, 3, {}], options: 2, wrong: ['bias', 'yes'] },
+  'nn.Tanh': { args: () => [] }, 'nn.ReLU': { args: () => [] }, 'nn.Sigmoid': { args: () => [] },
   'nn.Sequential': { exempt: 'takes any number of layers (each checked to be a Module: test/autograd/nn.test.ts)' },
-  'nn.MLP': { args: () => [[2, 3, 1], {}], options: 1, wrong: ['activation', 'gelu'], arityPending: NN_ARITY },
+  'nn.MLP': { args: () => [[2, 3, 1], {}], options: 1, wrong: ['activation', 'gelu'] },
 };
 
 const out = () => T.tensor([[[0.1, 0.5]], [[0.2, 0.4]]], f64);

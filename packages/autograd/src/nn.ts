@@ -208,6 +208,7 @@ export class Linear extends Module {
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions = {}) {
     super();
+    T.checkArity('Linear', arguments, 3, 'new nn.Linear(inFeatures, outFeatures, { bias, dtype, device, seed, init })');
     for (const [arg, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new T.TensorError(`Linear: ${arg} must be a positive integer, got ${T.describeValue(v)}`);
     }
@@ -238,11 +239,20 @@ function param(t: Tensor): Variable {
 }
 
 /** tanh as a module: torch.nn.Tanh (no parameters). */
-export class Tanh extends Module { forward(x: VarLike): Variable { return tanh(x); } }
+export class Tanh extends Module {
+  constructor() { super(); T.checkArity('Tanh', arguments, 0, 'new nn.Tanh()'); }
+  forward(x: VarLike): Variable { return tanh(x); }
+}
 /** ReLU as a module: torch.nn.ReLU (no parameters). */
-export class ReLU extends Module { forward(x: VarLike): Variable { return relu(x); } }
+export class ReLU extends Module {
+  constructor() { super(); T.checkArity('ReLU', arguments, 0, 'new nn.ReLU()'); }
+  forward(x: VarLike): Variable { return relu(x); }
+}
 /** Sigmoid as a module: torch.nn.Sigmoid (no parameters). */
-export class Sigmoid extends Module { forward(x: VarLike): Variable { return sigmoid(x); } }
+export class Sigmoid extends Module {
+  constructor() { super(); T.checkArity('Sigmoid', arguments, 0, 'new nn.Sigmoid()'); }
+  forward(x: VarLike): Variable { return sigmoid(x); }
+}
 
 /**
  * Modules applied in order: torch.nn.Sequential. Its children are named by index, so the state-dict keys
@@ -288,6 +298,7 @@ const ACTIVATIONS = ['tanh', 'relu', 'sigmoid'] as const;
  */
 export class MLP extends Sequential {
   constructor(sizes: readonly number[], options: MLPOptions = {}) {
+    T.checkArity('MLP', arguments, 2, 'new nn.MLP(sizes, { activation, bias, dtype, device, seed, init })');
     if (!Array.isArray(sizes) || sizes.length < 2 || !sizes.every((d) => Number.isInteger(d) && d > 0)) {
       throw new T.TensorError(`MLP: sizes got ${T.describeValue(sizes)}, expected at least two positive integers (input, hidden..., output sizes)`);
     }
