@@ -70,6 +70,7 @@ const TENSOR: Record<string, Row> = {
   UNARY_OPS: CONSTANT, BINARY_OPS: CONSTANT, REDUCE_OPS: CONSTANT, ARG_REDUCE_OPS: CONSTANT, UNARY_SCALAR: CONSTANT,
   BINARY_SCALAR: CONSTANT, defaultGenerator: CONSTANT,
   GpuStorage: GPU, gpuInfo: GPU, setGpuMode: GPU, initGpu: GPU, runGpuKernel: GPU, onReadback: GPU, canReadSync: GPU, useGpuJs: GPU,
+  bumpVersion: { args: () => [x23()], bad: [[() => [[1, 2]], 'tensor got [1, 2]']] },
   Generator: { args: () => [1], bad: [[() => [NaN], 'seed got NaN'], [() => [1.5], 'seed got 1.5']] },
   manualSeed: { args: () => [0], noValidCall: true, bad: [[() => [NaN], 'seed got NaN'], [() => ['1'], 'seed got "1"']] },
   tensor: { args: () => [[1, 2], {}], options: 1, wrong: ['dtype', 'int8'] },

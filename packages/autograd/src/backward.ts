@@ -122,6 +122,7 @@ function run(output: Variable, dy: Tensor | undefined, options: Required<Backwar
       if (ctx === null) {
         throw new T.TensorError(`backward: the graph through '${node.name}' was already released by an earlier backward, expected backward to run once per graph (pass retainGraph: true to run it again)`);
       }
+      checkVersions(node);
       const dxs: unknown = node.backward(g, ctx);
       if (!Array.isArray(dxs) || dxs.length !== node.inputs.length) {
         const got = Array.isArray(dxs) ? `${dxs.length} gradients` : T.describeValue(dxs);
@@ -159,6 +160,25 @@ function run(output: Variable, dy: Tensor | undefined, options: Required<Backwar
   return grads;
 }
 
+/**
+ * Refuse to differentiate a node whose inputs or output changed after it ran (an optimizer step, an
+ * assignment to `value`, a loaded state dict): its backward would read the new values (as PyTorch's
+ * version counter check). Stricter than PyTorch, which checks only the tensors an op saved.
+ */
+function checkVersions(node: Node): void {
+  const n = node.inputs.length;
+  for (let i = 0; i <= n; i++) {
+    const v = i < n ? node.inputs[i]! : node.output;
+    const [assigned, stored] = [node.versions[2 * i]!, node.versions[2 * i + 1]!];
+    if (v.assignments === assigned && v.value.version === stored) continue;
+    const what = i < n ? `input ${i}` : 'the output';
+    const change = v.assignments !== assigned
+      ? `its value was reassigned (assignment ${v.assignments}, expected ${assigned})`
+      : `its storage was modified in place (version ${v.value.version}, expected ${stored})`;
+    throw new T.TensorError(`backward: ${what} of '${node.name}' (shape ${T.fmtShape(v.shape)}) changed after the forward used it: ${change}; run backward before opt.step() or any other change, or recompute the forward`);
+  }
+}
+
 /** Nodes reachable from `output`, latest first. */
 function collect(output: Variable): Node[] {
   const seen = new Set<Node>();
@@ -190,6 +210,7 @@ function onceDifferentiableResult(name: string, dx: Variable): Variable {
       throw new T.TensorError(`backward: '${name}' is once-differentiable (its backward is a fused kernel), expected no second-order gradient through it; use the composite version for higher-order derivatives`);
     },
     onceDifferentiable: true,
+    versions: [0, out.value.version],
   };
   return out;
 }

@@ -3,7 +3,7 @@
 // `createGraph` the backward is itself recorded and can be differentiated again.
 import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
-import { isRecording, newNodeId, type BackwardContext, type Node } from './tape';
+import { isRecording, newNodeId, versionsOf, type BackwardContext, type Node } from './tape';
 import { Variable, type VarLike } from './variable';
 
 /** An op: forward on tensors, backward on variables. */
@@ -94,6 +94,7 @@ export function defineOp<P = void, S = undefined>(def: OpDefinition<P, S>): Op<P
       ctx: ctx as BackwardContext<unknown, unknown>,
       backward,
       onceDifferentiable,
+      versions: versionsOf(vars, output),
     };
     output.node = node;
     return output;

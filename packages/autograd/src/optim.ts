@@ -37,7 +37,10 @@ export abstract class Optimizer {
         throw new T.TensorError(`${this.constructor.name}.step: gradient of params[${i}] has dtype ${p.grad.dtype}, expected ${p.dtype}`);
       }
       const host = hostArrays(p);
-      if (host) this.updateHost(i, host.param, host.grad);
+      if (host) {
+        this.updateHost(i, host.param, host.grad);
+        T.bumpVersion(p.value); // in place: a graph that used the old values must not be differentiated now
+      }
       else p.value = this.updateTensor(i, p.value, p.grad);
     });
   }

@@ -32,6 +32,23 @@ export interface Node {
   readonly backward: (dy: Variable, ctx: BackwardContext<unknown, unknown>) => readonly (Variable | null)[];
   /** The backward is a fused kernel: its result cannot be differentiated again. */
   readonly onceDifferentiable: boolean;
+  /**
+   * What the op saw when it ran: for each input, then the output, the Variable's `assignments` and its
+   * value's storage `version`. Backward refuses to run the node when one of them changed since.
+   */
+  readonly versions: readonly number[];
+}
+
+/** The versions a node records for its inputs and output (see `Node.versions`). */
+export function versionsOf(inputs: readonly Variable[], output: Variable): number[] {
+  const versions = new Array<number>(2 * inputs.length + 2);
+  for (let i = 0; i < inputs.length; i++) {
+    versions[2 * i] = inputs[i]!.assignments;
+    versions[2 * i + 1] = inputs[i]!.value.version;
+  }
+  versions[2 * inputs.length] = output.assignments;
+  versions[2 * inputs.length + 1] = output.value.version;
+  return versions;
 }
 
 let recording = true;

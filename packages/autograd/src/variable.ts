@@ -22,8 +22,9 @@ export class Variable {
   /** The op application that produced this value (null for leaves and constants). */
   node: Node | null;
 
-  /** The current value. Optimizers replace it (or update it in place) between steps; it is a leaf then. */
-  value: Tensor;
+  /** How many times `value` was assigned since construction (with the storage `version`, autograd's check). */
+  assignments = 0;
+  private current: Tensor;
 
   readonly requiresGrad: boolean;
 
@@ -39,9 +40,20 @@ export class Variable {
     if (node !== null && (typeof node !== 'object' || !('backward' in node))) {
       throw new T.TensorError(`Variable: node got ${T.describeValue(node)}, expected null (nodes are set by the ops that record them)`);
     }
-    this.value = value;
+    this.current = value;
     this.requiresGrad = requiresGrad;
     this.node = node;
+  }
+
+  /**
+   * The current value. Optimizers replace it (or update it in place) between steps; assigning it counts in
+   * `assignments`, so a backward through a graph that used the old value throws instead of using the new one.
+   */
+  get value(): Tensor { return this.current; }
+  set value(t: Tensor) {
+    if (!(t instanceof T.Tensor)) throw new T.TensorError(`Variable.value: got ${T.describeValue(t)}, expected a Tensor`);
+    this.current = t;
+    this.assignments++;
   }
 
   get shape(): readonly number[] { return this.value.shape; }

@@ -4,7 +4,7 @@
  *
  * @module @propel-ts/tensor
  */
-export { Tensor, type NestedArray, type ReduceOptions, type AxisArg, type ArgAxisArg } from './tensor';
+export { Tensor, bumpVersion, type NestedArray, type ReduceOptions, type AxisArg, type ArgAxisArg } from './tensor';
 export type { DType, Device, TypedArray } from './dtype';
 export { TensorError, fmtShape } from './errors';
 export {

@@ -2,7 +2,7 @@
 // Views are defined here and never copy; computing methods forward to the free functions in ops.ts.
 import type { DType, Device, TypedArray } from './dtype';
 import { fail, fmtShape } from './errors';
-import { checkArity } from './options';
+import { checkArity, describeValue } from './options';
 import {
   contiguousStrides, flattenShape, inferShape, isContiguousLayout, normalizeAxis, sizeOf, viewStrides, type Shape,
 } from './shape';
@@ -60,6 +60,14 @@ export class Tensor {
   }
   get ndim(): number {
     return this.shape.length;
+  }
+
+  /**
+   * How many times this tensor's storage was changed in place (PyTorch's `_version`), shared by all views of
+   * it. Autograd records it when an op uses the tensor and refuses a backward that finds it changed.
+   */
+  get version(): number {
+    return storageVersions.get(this.storage) ?? 0;
   }
 
   /** True when the elements are laid out row-major without gaps (offset may be non-zero). */
@@ -319,6 +327,20 @@ export class Tensor {
   matmul(other: Tensor): Tensor { checkArity('matmul', arguments, 1, 'x.matmul(other)'); return ops.matmul(this, other); }
   indexSelect(dim: number, index: Tensor | readonly number[]): Tensor { checkArity('indexSelect', arguments, 2, 'x.indexSelect(dim, index)'); return ops.indexSelect(this, dim, index); }
   gather(dim: number, index: Tensor): Tensor { checkArity('gather', arguments, 2, 'x.gather(dim, index)'); return ops.gather(this, dim, index); }
+}
+
+/** In-place versions per storage (a storage never changed in place has none). */
+const storageVersions = new WeakMap<Storage, number>();
+
+/**
+ * Record an in-place change of `t`'s storage: every view of it gets the next `version`. Whatever writes
+ * into a tensor's storage calls this (the optimizers do); writes through an array given to
+ * `fromTypedArray` cannot be seen.
+ */
+export function bumpVersion(t: Tensor): void {
+  checkArity('bumpVersion', arguments, 1, 'bumpVersion(tensor)');
+  if (!(t instanceof Tensor)) fail('bumpVersion', `tensor got ${describeValue(t)}, expected a Tensor`);
+  storageVersions.set(t.storage, t.version + 1);
 }
 
 /** Accept both `f(2, 3)` and `f([2, 3])`. */
