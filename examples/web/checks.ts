@@ -114,23 +114,24 @@ const PARITY: ParityCase[] = [
   },
 ];
 
-function runParity(c: ParityCase, seed: number): { ok: boolean; text: string; tolerance: string } {
+async function runParity(c: ParityCase, seed: number): Promise<{ ok: boolean; text: string; tolerance: string }> {
   const cpu = c.inputs(new T.Generator(seed));
   const want = c.f(...cpu);
   const got = c.f(...cpu.map((x) => x.to('gpu')));
   if (got.device !== 'gpu') return { ok: false, text: `result is on '${got.device}', expected 'gpu'`, tolerance: '' };
   if (got.shape.join(',') !== want.shape.join(',')) return { ok: false, text: `shape [${got.shape}], expected [${want.shape}]`, tolerance: '' };
-  const w = want.toTypedArray();
+  // read back with data(): the one reader every gpu.js mode has (webgpu reads only asynchronously)
+  const w = await want.data();
   if ('sumOver' in c.tol) {
     const { k, absSum } = c.tol.sumOver(...cpu);
-    const s = absSum.toTypedArray();
-    return { ...compare(got.toTypedArray(), w, (i) => 2 * k * U * s[i]! + 1e-30), tolerance: `2·k·u·Σ|terms|, k = ${k}` };
+    const s = await absSum.data();
+    return { ...compare(await got.data(), w, (i) => 2 * k * U * s[i]! + 1e-30), tolerance: `2·k·u·Σ|terms|, k = ${k}` };
   }
   const { rtol, atol } = c.tol;
-  return { ...compare(got.toTypedArray(), w, (_, v) => atol + rtol * Math.abs(v)), tolerance: tolText(c.tol) };
+  return { ...compare(await got.data(), w, (_, v) => atol + rtol * Math.abs(v)), tolerance: tolText(c.tol) };
 }
 
-function runReference(c: ReferenceCase): { ok: boolean; text: string; tolerance: string } {
+async function runReference(c: ReferenceCase): Promise<{ ok: boolean; text: string; tolerance: string }> {
   const output = variable(T.tensor(Float32Array.from(c.output), { shape: [c.B, c.I, 2 * c.n] }).to('gpu'), { requiresGrad: true });
   const target = T.tensor(Float32Array.from(c.target), { shape: [c.B, c.n] }).to('gpu');
   const loss = propelLoss(output, target, { sigma: c.sigma, reduction: c.reduction });
@@ -138,9 +139,9 @@ function runReference(c: ReferenceCase): { ok: boolean; text: string; tolerance:
   scalar.backward();
   if (loss.value.device !== 'gpu' || output.grad?.device !== 'gpu') return { ok: false, text: 'loss or gradient left the device', tolerance: '' };
   const wantLoss = c.loss === null ? c.loss_per_sample : [c.loss];
-  const l = compare(loss.value.toTypedArray(), wantLoss, (_, w) => 1e-6 + 1e-4 * Math.abs(w));
+  const l = compare(await loss.value.data(), wantLoss, (_, w) => 1e-6 + 1e-4 * Math.abs(w));
   const gScale = Math.max(1, ...c.grad_output.map(Math.abs));
-  const g = compare(output.grad.toTypedArray(), c.grad_output, (_, w) => 1e-5 * gScale + 1e-3 * Math.abs(w));
+  const g = compare(await output.grad.data(), c.grad_output, (_, w) => 1e-5 * gScale + 1e-3 * Math.abs(w));
   return {
     ok: l.ok && g.ok,
     text: `loss: ${l.text}; grad: ${g.text}`,
@@ -152,12 +153,12 @@ function runReference(c: ReferenceCase): { ok: boolean; text: string; tolerance:
 export async function runChecks(modes: readonly T.GpuMode[], onResult: (r: CheckResult) => void, yieldNow: () => Promise<void>): Promise<CheckResult[]> {
   const before = T.gpuInfo().requested;
   const results: CheckResult[] = [];
-  const record = (suite: CheckResult['suite'], mode: T.GpuMode, name: string, run: () => { ok: boolean; text: string; tolerance: string }) => {
+  const record = async (suite: CheckResult['suite'], mode: T.GpuMode, name: string, run: () => Promise<{ ok: boolean; text: string; tolerance: string }>) => {
     const started = performance.now();
     let r: CheckResult;
     try {
       T.setGpuMode(mode);
-      const { ok, text, tolerance } = run();
+      const { ok, text, tolerance } = await run();
       r = { suite, mode, name, pass: ok, tolerance, detail: text, ms: performance.now() - started };
     } catch (e) {
       r = { suite, mode, name, pass: false, tolerance: '', detail: `error: ${e instanceof Error ? e.message : String(e)}`, ms: performance.now() - started };
@@ -168,11 +169,11 @@ export async function runChecks(modes: readonly T.GpuMode[], onResult: (r: Check
   try {
     for (const mode of modes) {
       for (const [i, c] of PARITY.entries()) {
-        record('parity', mode, c.name, () => runParity(c, 1000 + i));
+        await record('parity', mode, c.name, () => runParity(c, 1000 + i));
         await yieldNow();
       }
       for (const c of fixture.cases) {
-        record('reference', mode, `PROPEL ${c.name} (B=${c.B}, I=${c.I}, n=${c.n}, ${c.reduction})`, () => runReference(c));
+        await record('reference', mode, `PROPEL ${c.name} (B=${c.B}, I=${c.I}, n=${c.n}, ${c.reduction})`, () => runReference(c));
         await yieldNow();
       }
     }

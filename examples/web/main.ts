@@ -107,11 +107,8 @@ function populateModes(): void {
   ui.gpuMode.replaceChildren(new Option('auto', 'auto'));
   ui.gpuMode.options[0]!.title = `the best available: ${availableModes[0] ?? 'none'}`;
   for (const m of availableModes) ui.gpuMode.add(new Option(m, m));
-  // headlessgl is a Node-only mode: never one a browser could offer. webgpu needs asynchronous reads, which
-  // this page's training loop does not do yet (see docs/gpu.md for webgpu in your own page).
-  const unavailable = Object.entries(info.unavailable)
-    .filter(([m]) => m !== 'headlessgl')
-    .map(([m, why]): [string, string] => [m, m === 'webgpu' ? 'not used by this playground yet (its training loop reads losses synchronously)' : why]);
+  // headlessgl is a Node-only mode: never one a browser could offer
+  const unavailable = Object.entries(info.unavailable).filter(([m]) => m !== 'headlessgl');
   for (const [m, why] of unavailable) {
     const opt = new Option(`${m} (unavailable)`, m);
     opt.disabled = true;
@@ -149,7 +146,7 @@ function readConfig(): TrainConfig {
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / (xs.length || 1);
 
-function showProgress(t: Trainer, rate: number): void {
+async function showProgress(t: Trainer, rate: number): Promise<void> {
   const p = t.propelLosses, m = t.mseLosses;
   ui.step.textContent = String(t.step);
   ui.step.dataset.step = String(t.step);
@@ -162,7 +159,7 @@ function showProgress(t: Trainer, rate: number): void {
   };
   show(ui.propelLoss, p);
   show(ui.mseLoss, m);
-  const snap = t.snapshot();
+  const snap = await t.snapshot();
   drawMixture(ui.mixture, t.test, snap);
   drawLoss(ui.propelCurve, p, t.config.steps, PROPEL_COLOR, 'PROPEL loss (log10)');
   drawLoss(ui.mseCurve, m, t.config.steps, '#111', 'MSE');
@@ -191,7 +188,7 @@ async function train(): Promise<void> {
     let lastYield = started, lastDraw = -Infinity;
     while (t.step < config.steps && !stopRequested) {
       // yield whenever 30 ms have passed, between phases of a step (the first one compiles the GPU kernels)
-      for (const _phase of t.stepPhases()) {
+      for await (const _phase of t.stepPhases()) {
         if (performance.now() - lastYield > 30) {
           await yieldToBrowser();
           lastYield = performance.now();
@@ -199,7 +196,7 @@ async function train(): Promise<void> {
       }
       const now = performance.now();
       if (now - lastDraw > 100 || t.step === config.steps) {
-        showProgress(t, t.step / ((now - started) / 1000));
+        await showProgress(t, t.step / ((now - started) / 1000));
         lastDraw = performance.now();
       }
       if (performance.now() - lastYield > 30) {
@@ -292,7 +289,7 @@ let resizeTimer: ReturnType<typeof setTimeout> | undefined;
 globalThis.addEventListener('resize', () => {
   clearTimeout(resizeTimer);
   resizeTimer = setTimeout(() => {
-    if (trainer && !training) showProgress(trainer, 0);
+    if (trainer && !training) void showProgress(trainer, 0);
     else if (!trainer) drawEmpty();
   }, 100);
 });
@@ -308,6 +305,8 @@ async function start(): Promise<void> {
   setState('loading gpu.js');
   await yieldToBrowser();
   try {
+    // initGpu probes webgpu too (asking for an adapter is asynchronous), then every other mode
+    await T.initGpu();
     populateModes();
   } catch (e) {
     ui.unavailable.textContent = `gpu.js could not start: ${e instanceof Error ? e.message : String(e)}`;

@@ -66,10 +66,10 @@ export class Trainer {
     return this.propelLosses.length;
   }
 
-  /** One Adam step of each network on the same random batch; returns the two losses. */
-  trainStep(): { propel: number; mse: number } {
+  /** One Adam step of each network on the same random batch; resolves to the two losses. */
+  async trainStep(): Promise<{ propel: number; mse: number }> {
     const phases = this.stepPhases();
-    for (let r = phases.next(); ; r = phases.next()) if (r.done) return r.value;
+    for (let r = await phases.next(); ; r = await phases.next()) if (r.done) return r.value;
   }
 
   /**
@@ -77,7 +77,7 @@ export class Trainer {
    * first step compiles every GPU kernel (seconds in software WebGL), and a caller that yields to the
    * browser between phases keeps the page responsive meanwhile.
    */
-  *stepPhases(): Generator<string, { propel: number; mse: number }> {
+  async *stepPhases(): AsyncGenerator<string, { propel: number; mse: number }> {
     const { batch, device, gaussians: I } = this.config;
     const idx = Array.from({ length: batch }, () => this.gen.int(this.train.x.length));
     const xb = T.tensor(idx.map((i) => this.train.x[i]!), { shape: [batch, 1], device });
@@ -93,7 +93,9 @@ export class Trainer {
       opt.step();
       yield 'propel update';
     }
-    const propel = loss.item(); // the first readback of a size compiles a kernel too
+    // read with data(): every mode has it, webgpu only reads asynchronously (the first readback of a size
+    // compiles a kernel too)
+    const propel = (await loss.data())[0]!;
     yield 'propel readback';
 
     for (const opt of this.mseOpts) opt.zeroGrad();
@@ -106,7 +108,7 @@ export class Trainer {
       yield 'mse update';
     }
 
-    const result = { propel, mse: mse.item() };
+    const result = { propel, mse: (await mse.data())[0]! };
     this.propelLosses.push(result.propel);
     this.mseLosses.push(result.mse);
     return result;
@@ -130,11 +132,11 @@ export class Trainer {
   }
 
   /** Both networks evaluated along the grid (two readbacks). */
-  snapshot(): Snapshot {
+  async snapshot(): Promise<Snapshot> {
     const I = this.config.gaussians;
     const G = this.grid.length;
-    const raw = noGrad(() => this.propelNet.forward(this.gridInput).value.toTypedArray());
-    const fit = noGrad(() => this.mseNet.forward(this.gridInput).value.toTypedArray());
+    const raw = await noGrad(() => this.propelNet.forward(this.gridInput).value).data();
+    const fit = await noGrad(() => this.mseNet.forward(this.gridInput).value).data();
     const mu = new Float64Array(G * I);
     const sd = new Float64Array(G * I);
     for (let g = 0; g < G; g++) {

@@ -11,7 +11,8 @@
 //   4. training on 'gpu' in webgl2 mode runs STEPS steps, shows the mode in use, makes the PROPEL loss fall
 //      (mean of the last 10 minibatch losses at least 0.1 below the mean of the first 10, log10 units) with
 //      finite MSE losses, without freezing the page (a 50 ms timer in the page never waits over 2 s) and
-//      without page errors; a screenshot goes to out/playground.png.
+//      without page errors; a screenshot goes to out/playground.png;
+//   5. training in webgpu mode (Dawn on SwiftShader, with the flags in ARGS) runs and reads back asynchronously.
 //
 // Skips with a message when /usr/bin/chromium is missing, unless PROPEL_REQUIRE_BROWSER=1 (then fails).
 // Headless Chromium with --disable-gpu renders WebGL with SwiftShader (software): ~10 steps/s in webgl2.
@@ -25,6 +26,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync',
+  // WebGPU in headless Chromium without a GPU: Dawn on SwiftShader's Vulkan
+  '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-webgpu-adapter=swiftshader', '--use-vulkan=swiftshader',
 ];
 const STEPS = 80;
 const ROOT = join(__dirname, '..', '..');
@@ -100,7 +103,7 @@ describe('browser playground (headless Chromium, e2e)', function () {
     const failures = rows.filter((r) => !r.pass).map((r) => r.text);
     expect(failures, 'failed in-page checks').to.deep.equal([]);
     expect(summary.state).to.equal('passed');
-    expect(modes).to.include.members(['webgl2', 'webasm']);
+    expect(modes).to.include.members(['webgpu', 'webgl2', 'webasm']);
     expect(rows.length).to.equal(Number(summary.total)).and.to.be.greaterThan(0);
     expect(Number(summary.passed)).to.equal(rows.length);
   });
@@ -162,5 +165,18 @@ describe('browser playground (headless Chromium, e2e)', function () {
     expect(pageErrors, 'page errors').to.deep.equal([]);
     mkdirSync(join(ROOT, 'out'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  });
+
+  it("trains in webgpu mode (asynchronous reads): the steps run, the mode is shown, the losses are finite", async () => {
+    await page.selectOption('[data-testid=device]', 'gpu');
+    await page.selectOption('[data-testid=gpu-mode]', 'webgpu');
+    await page.fill('[data-testid=steps]', '12');
+    await page.click('[data-testid=train]');
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid=train-state]')!.dataset.state !== 'training', null, { timeout: 150_000 });
+    expect(await page.locator('[data-testid=train-state]').textContent(), 'training state').to.equal('done (12 steps)');
+    expect(await page.locator('[data-testid=mode-in-use]').getAttribute('data-mode')).to.equal('webgpu');
+    const propel = await page.locator('[data-testid=propel-loss]').evaluate((el: HTMLElement) => [Number(el.dataset.first), Number(el.dataset.recent)]);
+    expect(propel.every(Number.isFinite), `PROPEL losses ${propel}`).to.equal(true);
+    expect(pageErrors, 'page errors').to.deep.equal([]);
   });
 });
