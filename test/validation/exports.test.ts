@@ -64,7 +64,7 @@ const TENSOR: Record<string, Row> = {
   fmtShape: HELPER, checkOptions: HELPER, optNumber: HELPER, optBoolean: HELPER, optOneOf: HELPER, optSeed: HELPER,
   checkArity: HELPER, axisOptions: HELPER, didYouMean: HELPER, describeValue: HELPER, checkTensor: HELPER, checkSame: HELPER,
   reduceOptions: HELPER, argReduceOptions: HELPER, axisArg: HELPER, clampBounds: HELPER, generatorFrom: HELPER,
-  addressOf: SHAPE, broadcastShapes: SHAPE, contiguousStrides: SHAPE, flattenShape: SHAPE, isContiguousLayout: SHAPE,
+  addressOf: SHAPE, broadcastShapes: SHAPE, checkSize: SHAPE, MAX_ELEMENTS: CONSTANT, contiguousStrides: SHAPE, flattenShape: SHAPE, isContiguousLayout: SHAPE,
   normalizeAxes: SHAPE, normalizeAxis: SHAPE, sizeOf: SHAPE, unravelIndex: SHAPE,
   CpuStorage: INTERNAL, backendFor: INTERNAL, recycleScope: INTERNAL, pooledBufferBytes: INTERNAL,
   UNARY_OPS: CONSTANT, BINARY_OPS: CONSTANT, REDUCE_OPS: CONSTANT, ARG_REDUCE_OPS: CONSTANT, UNARY_SCALAR: CONSTANT,

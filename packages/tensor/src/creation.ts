@@ -173,6 +173,7 @@ export function arange(start: number, end?: number | CreateOptions, step: number
   const [a, b, h] = nums as [number, number, number];
   if (h === 0) fail('arange', 'step must be non-zero, got 0');
   const n = Math.max(0, Math.ceil((b - a) / h));
+  checkShape([n], 'arange', 'the result');
   return fromFlat('arange', Array.from({ length: n }, (_, i) => a + i * h), [n], opts);
 }
 
@@ -184,6 +185,7 @@ export function linspace(start: number, end: number, steps: number, options?: Cr
     fail('linspace', `start and end must be finite numbers, got ${describeValue(start)}, ${describeValue(end)}`);
   }
   if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 0) fail('linspace', `steps must be a non-negative integer, got ${describeValue(steps)}`);
+  checkShape([steps], 'linspace', 'the result');
   const h = steps > 1 ? (end - start) / (steps - 1) : 0;
   // symmetric evaluation (as PyTorch) so both ends are exact
   const vals = Array.from({ length: steps }, (_, i) => (i < steps / 2 ? start + i * h : end - (steps - 1 - i) * h));

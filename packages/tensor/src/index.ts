@@ -12,7 +12,8 @@ export {
   type NumberRule, type AxisOptions,
 } from './options';
 export {
-  addressOf, broadcastShapes, contiguousStrides, flattenShape, isContiguousLayout, normalizeAxes, normalizeAxis, sizeOf, unravelIndex,
+  addressOf, broadcastShapes, checkSize, contiguousStrides, flattenShape, isContiguousLayout, MAX_ELEMENTS, normalizeAxes, normalizeAxis,
+  sizeOf, unravelIndex,
   type Shape,
 } from './shape';
 export type { Storage } from './storage';

@@ -7,7 +7,7 @@ import type { DType, Device, TypedArray } from './dtype';
 import { isDevice, isDType } from './dtype';
 import { describe, fail, fmtShape } from './errors';
 import { axisOptions, checkArity, checkOptions, describeValue, optBoolean, optNumber, type AxisOptions } from './options';
-import { broadcastShapes, checkShape, normalizeAxes, normalizeAxis, reducedShape, shapesEqual } from './shape';
+import { broadcastShapes, checkShape, checkSize, normalizeAxes, normalizeAxis, reducedShape, shapesEqual } from './shape';
 import { Tensor, type ArgAxisArg, type AxisArg } from './tensor';
 
 // ---- checks -----------------------------------------------------------------------------------------
@@ -43,6 +43,7 @@ function asTensor(op: string, x: Tensor | number, like: Tensor, arg: string): Te
 export function toHost(x: Tensor, op = 'toTypedArray'): TypedArray {
   checkArity('toHost', arguments, 2, 'toHost(x, op)');
   checkTensor(op, x);
+  checkSize(op, x.shape);
   return backendFor(x.device).toHost(x, op);
 }
 
@@ -57,6 +58,7 @@ export function toHostAsync(x: Tensor): Promise<TypedArray> {
 export function copy(x: Tensor): Tensor {
   checkArity('copy', arguments, 1, 'copy(x)');
   checkTensor('copy', x);
+  checkSize('copy', x.shape);
   return backendFor(x.device).copy(x);
 }
 
@@ -91,6 +93,7 @@ function unaryFn(op: UnaryOp): (x: Tensor) => Tensor {
   return function (x: Tensor): Tensor {
     checkArity(op, arguments, 1, `${op}(x)`);
     checkTensor(op, x);
+    checkSize(op, x.shape);
     return backendFor(x.device).unary(op, x);
   };
 }
@@ -128,6 +131,7 @@ function binary(op: BinaryOp, a: Tensor | number, b: Tensor | number): Tensor {
   const tb = asTensor(op, b, like, 'b');
   checkSame(op, [ta, tb], ['a', 'b']);
   const shape = broadcastShapes(op, ta.shape, tb.shape);
+  checkSize(op, shape);
   return backendFor(ta.device).binary(op, ta.expand(shape), tb.expand(shape));
 }
 
@@ -153,6 +157,7 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
   const tb = asTensor('where', b, cond, 'b');
   checkSame('where', [cond, ta, tb], ['cond', 'a', 'b']);
   const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, ta.shape), tb.shape);
+  checkSize('where', shape);
   return backendFor(cond.device).where(cond.expand(shape), ta.expand(shape), tb.expand(shape));
 }
 
@@ -199,6 +204,7 @@ export function reduceOptions(op: string, options: AxisArg | undefined): AxisOpt
 
 function reduce(op: ReduceOp, x: Tensor, options: AxisOptions): Tensor {
   checkTensor(op, x);
+  checkSize(op, x.shape, 'the input (every element is visited)');
   const axes = normalizeAxes(op, options.axis, x.ndim);
   for (const a of axes) {
     if (x.shape[a] === 0 && (op === 'max' || op === 'min')) fail(op, `cannot reduce over axis ${a} of size 0 (shape ${fmtShape(x.shape)})`);
@@ -260,6 +266,7 @@ export function logsumexp(x: Tensor, options?: AxisArg): Tensor {
 
 function argReduce(op: ArgReduceOp, x: Tensor, options: AxisOptions): Tensor {
   checkTensor(op, x);
+  checkSize(op, x.shape, 'the input (every element is visited)');
   if (options.axis === undefined) {
     if (x.size === 0) fail(op, `cannot take ${op} of an empty tensor (shape ${fmtShape(x.shape)})`);
     const flat = x.reshape([-1]);
@@ -341,6 +348,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const batch = broadcastShapes('matmul', batchA, batchB);
   const m = a2.shape[a2.ndim - 2]!;
   const n = b2.shape[b2.ndim - 1]!;
+  checkSize('matmul', [...batch, m, n]);
+  checkSize('matmul', [...batch, m, k], 'a broadcast to');
+  checkSize('matmul', [...batch, k, n], 'b broadcast to');
   let y = backendFor(a.device).matmul(a2.expand([...batch, m, k]), b2.expand([...batch, k, n]));
   if (a.ndim === 1) y = y.squeeze(-2);
   if (b.ndim === 1) y = y.squeeze(-1);
@@ -371,6 +381,7 @@ export function concat(xs: readonly Tensor[], axis: number | { axis?: number } =
     }
   });
   if (list.length === 1) return copy(first);
+  checkSize('concat', first.shape.map((d, j) => (j === ax ? list.reduce((n, x) => n + x.shape[ax]!, 0) : d)));
   return backendFor(first.device).concat(list, ax);
 }
 

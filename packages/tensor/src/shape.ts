@@ -56,7 +56,21 @@ export function isContiguousLayout(shape: Shape, strides: readonly number[]): bo
   return true;
 }
 
-/** Check that `shape` is a valid shape (non-negative integers); `op`/`arg` name the caller in errors. */
+/**
+ * The most elements one tensor (or one walk of a kernel over a view) may have: 2^31 - 1, the int32 index
+ * range of the wasm gemm and of the kernels' offsets. Beyond it a call is refused before any work.
+ */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/** Throw before any work when a tensor of `shape` would exceed MAX_ELEMENTS (`what` says which tensor). */
+export function checkSize(op: string, shape: Shape, what = 'the result'): void {
+  const n = sizeOf(shape);
+  if (n > MAX_ELEMENTS) {
+    fail(op, `${what} ${fmtShape(shape)} has ${n} elements, more than the ${MAX_ELEMENTS} a tensor can hold (int32 indices in the kernels), expected a smaller shape`);
+  }
+}
+
+/** Check that `shape` is a valid shape (non-negative integers) of at most MAX_ELEMENTS elements. */
 export function checkShape(shape: unknown, op: string, arg = 'shape'): number[] {
   if (!Array.isArray(shape)) fail(op, `${arg} must be an array of non-negative integers, got ${describeValue(shape)}`);
   for (const d of shape) {
@@ -64,6 +78,7 @@ export function checkShape(shape: unknown, op: string, arg = 'shape'): number[] 
       fail(op, `${arg} must be an array of non-negative integers, got [${shape.map(describeValue).join(',')}]`);
     }
   }
+  checkSize(op, shape as number[], arg);
   return shape.slice() as number[];
 }
 
