@@ -18,6 +18,7 @@ import { nn, optim, noGrad } from '@propel-ts/autograd';
 import { mixtureMean, mixtureModes, mixtureSample, propelLoss } from '@propel-ts/propel';
 import { loadSafetensors, saveSafetensors } from '@propel-ts/io';
 import { intFlag, parseFlags } from './cli';
+import { createProgress } from './progress';
 
 export interface OrientationOptions {
   steps: number;
@@ -78,6 +79,9 @@ export function runOrientation(o: OrientationOptions): OrientationResult {
   const losses: number[] = [];
 
   // ## 1. Train with PROPEL (sigma = 0.05 around each labelled rotation)
+  log(`training: I = ${I} Gaussians, ${o.steps} steps, batch 256; loss = PROPEL (log10 units, >= 0, lower is better)`);
+  const progress = o.verbose === false ? null : createProgress();
+  const started = Date.now();
   for (let step = 1; step <= o.steps; step++) {
     const { x, y } = makeBatch(256, gen);
     opt.zeroGrad();
@@ -85,8 +89,15 @@ export function runOrientation(o: OrientationOptions): OrientationResult {
     loss.backward();
     opt.step();
     losses.push(loss.item());
-    if (step % 250 === 0 || step === o.steps) log(`step ${String(step).padStart(5)}  loss ${loss.item().toFixed(4)}`);
+    if (progress) {
+      const rate = step / Math.max((Date.now() - started) / 1000, 1e-3);
+      const text = `step ${String(step).padStart(5)}/${o.steps}  loss ${loss.item().toFixed(4)}  ${rate.toFixed(0)} steps/s`;
+      // a line that stays at each quarter of the run; in between, a redrawn line on a terminal
+      if (step % Math.max(1, Math.round(o.steps / 4)) === 0 || step === o.steps) progress.log(text);
+      else progress.update(text);
+    }
   }
+  progress?.done();
 
   // ## 2. Save the model as safetensors and load it into a fresh network. The keys and shapes are those of
   // torch.nn.Sequential(Linear(6, 64), Tanh(), Linear(64, 64), Tanh(), Linear(64, 6 I)), so PyTorch can load
