@@ -70,6 +70,10 @@ const REFUSES: [string, () => unknown, string][] = [
   }, "backward: the backward of 'noGradients' returned 0 gradients, expected an array of 1"],
   ['argmax(x, [0, 1])', () => T.argmax(x(), [0, 1] as never), 'argmax: expected argmax(x, { axis?, keepDims? }), got argmax(x, [0, 1])'],
   ['clamp(x, NaN)', () => T.clamp(x(), NaN), 'clamp: min got NaN'],
+  ["x.reshape(3, '2')", () => x().reshape(3, '2' as never), 'reshape: shape [3,"2"] has an invalid dimension "2"'],
+  ["x.slice(0, '1')", () => x().slice(0, '1' as never), 'slice: start and end must be integers, got start="1"'],
+  ["x.squeeze('0')", () => x().squeeze('0' as never), 'squeeze: dim got "0", expected an integer or an array of integers'],
+  ["concat([x], '0')", () => T.concat([x()], '0' as never), 'concat: expected concat(tensors, { axis? }), got concat(tensors, "0")'],
   ['flatten(v, 2, 1)', () => A.flatten(A.reshape(v(), [1, 2, 3]), 2, 1), 'flatten: startDim 2 comes after endDim 1'],
 ];
 

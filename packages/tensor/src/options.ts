@@ -65,7 +65,7 @@ function guessKey(value: unknown, accepted: readonly string[]): string | undefin
     if ((value === 'float32' || value === 'float64') && has('dtype')) return 'dtype';
     if ((value === 'cpu' || value === 'gpu') && has('device')) return 'device';
     if ((value === 'mean' || value === 'sum' || value === 'none') && has('reduction')) return 'reduction';
-    return accepted.length === 1 ? accepted[0] : undefined;
+    return undefined;
   }
   if (typeof value === 'number') return ['axis', 'lr', 'seed', 'sigma'].find(has) ?? (accepted.length === 1 ? accepted[0] : undefined);
   if (typeof value === 'boolean') return ['requiresGrad', 'keepDims'].find(has);

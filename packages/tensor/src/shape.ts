@@ -177,7 +177,7 @@ export function inferShape(op: string, requested: readonly number[], size: numbe
       if (infer >= 0) fail(op, `shape [${requested.join(',')}] has more than one -1`);
       infer = i;
     } else if (!Number.isInteger(d) || d < 0) {
-      fail(op, `shape [${requested.join(',')}] has an invalid dimension ${d}, expected non-negative integers or one -1`);
+      fail(op, `shape [${requested.map(describeValue).join(',')}] has an invalid dimension ${describeValue(d)}, expected non-negative integers or one -1`);
     } else known *= d;
   });
   const out = requested.slice();

@@ -178,7 +178,7 @@ export class Tensor {
       const src = j >= 0 ? this.shape[j]! : 1;
       const want = d === -1 ? src : d;
       if (d === -1 && j < 0) fail('expand', `-1 is not allowed for the new leading dimension ${i} in ${fmtShape(target)}`);
-      if (!Number.isInteger(want) || want < 0) fail('expand', `invalid size ${d} at dimension ${i} of ${fmtShape(target)}`);
+      if (!Number.isInteger(want) || want < 0) fail('expand', `invalid size ${describeValue(d)} at dimension ${i} of [${target.map(describeValue).join(',')}]`);
       if (src !== want && src !== 1) {
         fail('expand', `cannot expand shape ${fmtShape(this.shape)} to ${fmtShape(target)}: dimension ${i} has size ${src}, expected 1 or ${want}`);
       }
@@ -201,9 +201,9 @@ export class Tensor {
     checkArity('slice', arguments, 4, 'x.slice(dim, start, end, step)');
     const d = normalizeAxis('slice', dim, this.ndim, 'dim');
     const n = this.shape[d]!;
-    if (!Number.isInteger(step) || step <= 0) fail('slice', `step must be a positive integer, got ${step}`);
+    if (!Number.isInteger(step) || step <= 0) fail('slice', `step must be a positive integer, got ${describeValue(step)}`);
     if (!Number.isInteger(start) || (end !== undefined && !Number.isInteger(end))) {
-      fail('slice', `start and end must be integers, got start=${start}, end=${String(end)}`);
+      fail('slice', `start and end must be integers, got start=${describeValue(start)}, end=${describeValue(end)}`);
     }
     const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + n : v, 0), n);
     const s = clamp(start);
@@ -235,6 +235,7 @@ export class Tensor {
   /** Remove size-1 dimensions (all of them, or the given ones, which must have size 1). */
   squeeze(dim?: number | readonly number[]): Tensor {
     checkArity('squeeze', arguments, 1, 'x.squeeze(dim)');
+    if (dim !== undefined && typeof dim !== 'number' && !Array.isArray(dim)) fail('squeeze', `dim got ${describeValue(dim)}, expected an integer or an array of integers`);
     const dims = dim === undefined
       ? this.shape.map((s, i) => (s === 1 ? i : -1)).filter((i) => i >= 0)
       : (typeof dim === 'number' ? [dim] : dim).map((d) => normalizeAxis('squeeze', d, this.ndim, 'dim'));
