@@ -15,6 +15,7 @@ const OPTIONAL: readonly [file: string, fn: string][] = [
   ['propel', 'runPropelBench'],
   ['propel-gpu', 'runPropelGpuBench'],
   ['train', 'runTrainBench'],
+  ['scale', 'runScaleBench'],
 ];
 
 async function main(): Promise<void> {

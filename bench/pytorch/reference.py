@@ -1,13 +1,29 @@
 """Optional: the same workloads in PyTorch, for a same-machine comparison (the project never needs Python).
 
-    apt-get install python3-torch && /usr/bin/python3 bench/pytorch/reference.py
+    apt-get install python3-torch libopenblas0-pthread && /usr/bin/python3 bench/pytorch/reference.py
+
+(Debian's torch calls the system BLAS: without libopenblas0-pthread that is the reference BLAS, about
+20 times slower on matmul, which would flatter every ratio.)
 
 Prints JSON lines like `npm run bench`: W1 (PROPEL forward + backward, float32, mean reduction, written in
 the stable log form with torch ops), W2 (one Adam training step of the 2-64-64-16 tanh MLP with PROPEL,
-median over steps 21..500 of 500) and W3 (matmul 512x512 float32).
+median over steps 21..500 of 500) and W3 (matmul 512x512 float32); and the scale rows of bench/scale.ts
+(matmul N = 128 .. 2048, the 2-H-H-16 MLP training step at four (B, H)) with their GFLOP/s.
+`--only PREFIX[,PREFIX]` keeps the workloads whose name starts with a prefix, as in `npm run bench`.
 """
-import json, math, time
+import json, math, sys, time
 import torch
+
+ONLY = []
+for i, arg in enumerate(sys.argv[1:]):
+    if arg == "--only" and i + 2 < len(sys.argv):
+        ONLY += [p for p in sys.argv[i + 2].split(",") if p]
+    elif arg.startswith("--only="):
+        ONLY += [p for p in arg[len("--only="):].split(",") if p]
+
+
+def wants(workload):
+    return not ONLY or any(workload.startswith(p) or p.startswith(workload) for p in ONLY)
 
 torch.manual_seed(0)
 
@@ -52,7 +68,7 @@ def report(workload, params, ms, runs):
 
 params_common = {"impl": "pytorch", "torch": torch.__version__, "threads": torch.get_num_threads()}
 
-for B, I, n in [(256, 4, 2), (4096, 8, 3), (65536, 8, 3)]:
+for B, I, n in ([(256, 4, 2), (4096, 8, 3), (65536, 8, 3)] if wants("W1") else []):
     out = torch.cat([torch.randn(B, I, n), 0.2 + torch.rand(B, I, n)], -1).requires_grad_()
     tgt = torch.randn(B, n)
 
@@ -63,21 +79,49 @@ for B, I, n in [(256, 4, 2), (4096, 8, 3), (65536, 8, 3)]:
     ms, runs = median_ms(step, runs=7 if B >= 65536 else 21)
     report("W1.propel.pytorch", {**params_common, "B": B, "I": I, "n": n, "dtype": "float32"}, ms, runs)
 
-model = torch.nn.Sequential(torch.nn.Linear(2, 64), torch.nn.Tanh(), torch.nn.Linear(64, 64), torch.nn.Tanh(), torch.nn.Linear(64, 16))
-opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-x, y = torch.randn(256, 2), torch.randn(256, 2)
-times = []
-for i in range(500):
-    t0 = time.perf_counter()
-    opt.zero_grad()
-    loss = propel(model(x).reshape(256, 4, 4), y, 0.1)
-    loss.backward()
-    opt.step()
-    loss.item()
-    times.append((time.perf_counter() - t0) * 1000)
-kept = sorted(times[20:])
-report("W2.train.pytorch", {**params_common, "steps": "21..500 of 500"}, kept[len(kept) // 2], len(kept))
+def mlp_step(B, H):
+    model = torch.nn.Sequential(torch.nn.Linear(2, H), torch.nn.Tanh(), torch.nn.Linear(H, H), torch.nn.Tanh(), torch.nn.Linear(H, 16))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x, y = torch.randn(B, 2), torch.randn(B, 2)
 
-a, b = torch.randn(512, 512), torch.randn(512, 512)
-ms, runs = median_ms(lambda: a @ b, warmup=5, runs=31)
-report("W3.matmul.pytorch", {**params_common, "M": 512, "dtype": "float32"}, ms, runs)
+    def step():
+        opt.zero_grad()
+        loss = propel(model(x).reshape(B, 4, 4), y, 0.1)
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step
+
+
+if wants("W2"):
+    step = mlp_step(256, 64)
+    times = []
+    for i in range(500):
+        t0 = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - t0) * 1000)
+    kept = sorted(times[20:])
+    report("W2.train.pytorch", {**params_common, "steps": "21..500 of 500"}, kept[len(kept) // 2], len(kept))
+
+if wants("W3"):
+    a, b = torch.randn(512, 512), torch.randn(512, 512)
+    ms, runs = median_ms(lambda: a @ b, warmup=5, runs=31)
+    report("W3.matmul.pytorch", {**params_common, "M": 512, "dtype": "float32"}, ms, runs)
+
+
+def gflops(flops, ms):
+    return round(flops / (ms * 1e6), 2)
+
+
+if wants("scale.matmul"):
+    for n in [128, 256, 512, 1024, 2048]:
+        a, b = torch.rand(n, n), torch.rand(n, n)
+        ms, runs = median_ms(lambda: a @ b, warmup=1 if n >= 1024 else 3, runs=3 if n >= 2048 else 5 if n >= 1024 else 11)
+        report("scale.matmul.pytorch", {**params_common, "n": n, "dtype": "float32", "gflops": gflops(2 * n ** 3, ms)}, ms, runs)
+
+if wants("scale.mlp"):
+    for B, H in [(256, 64), (256, 256), (1024, 256), (1024, 1024)]:
+        big = B * H * H >= 1e8
+        ms, runs = median_ms(mlp_step(B, H), warmup=3 if big else 10, runs=9 if big else 41)
+        flops = 6 * B * (2 * H + H * H + H * 16)
+        report("scale.mlp.pytorch", {**params_common, "B": B, "H": H, "layers": f"2-{H}-{H}-16", "gflops": gflops(flops, ms)}, ms, runs)

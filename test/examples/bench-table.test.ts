@@ -2,6 +2,7 @@
 // printed (wrapped onto indented lines), and the figures right-aligned.
 import { expect } from 'chai';
 import { Report } from '../../bench/harness';
+import { mlpStepFlops, MATMUL_SIZES, MLP_SHAPES } from '../../bench/scale';
 
 describe('bench: the summary table', () => {
   it('fits 100 columns and keeps every parameter', () => {
@@ -22,5 +23,12 @@ describe('bench: the summary table', () => {
     }
     expect(lines[0]).to.match(/^workload\s+median ms\s+runs\s+params$/);
     expect(lines.find((l) => l.startsWith('W2.train.step'))).to.match(/^W2\.train\.step\s+1\.760\s+480\s+B=256$/);
+  });
+
+  it("scale: the MLP step's flop count is 6·B·Σ fan_in·fan_out (by hand), and the rows are the issue's sizes", () => {
+    // B = 10, H = 3: layers 2→3, 3→3, 3→16: 6 + 9 + 48 = 63 weights; forward 2·B·63, backward 4·B·63
+    expect(mlpStepFlops(10, 3)).to.equal(6 * 10 * 63);
+    expect([...MATMUL_SIZES]).to.deep.equal([128, 256, 512, 1024, 2048]);
+    expect(MLP_SHAPES.map((s) => [...s])).to.deep.equal([[256, 64], [256, 256], [1024, 256], [1024, 1024]]);
   });
 });

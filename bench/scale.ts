@@ -1,0 +1,54 @@
+// scale: how the cost grows with the work. matmul N×N float32 at N = 128 … 2048, and one training step (forward,
+// PROPEL loss, backward, Adam) of a 2→H tanh→H tanh→16 MLP (I = 4, n = 2) at (B, H) = (256, 64), (256, 256),
+// (1024, 256), (1024, 1024). Each row carries its GFLOP/s (matmul: 2N³; the step: the three layers' forward
+// and backward products, 6·B·Σ fan_in·fan_out, which dominate). bench/pytorch/reference.py prints the same rows
+// for PyTorch (`--only scale`), so the two can be set side by side from one machine and one run:
+//
+//   npm run bench -- --only scale; /usr/bin/python3 bench/pytorch/reference.py --only scale
+import * as T from '@propel-ts/tensor';
+import * as A from '@propel-ts/autograd';
+import { propelLoss } from '@propel-ts/propel';
+import { measure, type Report } from './harness';
+
+export const MATMUL_SIZES = [128, 256, 512, 1024, 2048] as const;
+export const MLP_SHAPES: readonly (readonly [B: number, H: number])[] = [[256, 64], [256, 256], [1024, 256], [1024, 1024]];
+
+/** Floating-point operations of one training step's matrix products (forward, and both backward products). */
+export function mlpStepFlops(B: number, H: number): number {
+  const layers = [[2, H], [H, H], [H, 16]] as const;
+  return 6 * B * layers.reduce((s, [i, o]) => s + i * o, 0);
+}
+
+const gflops = (flops: number, ms: number) => Number((flops / (ms * 1e6)).toFixed(2));
+
+export function runScaleBench(report: Report): void {
+  if (report.wants('scale.matmul')) {
+    for (const n of MATMUL_SIZES) {
+      const a = T.rand([n, n], { seed: 1 });
+      const b = T.rand([n, n], { seed: 2 });
+      report.status('scale.matmul', { n });
+      const runs = n >= 2048 ? 3 : n >= 1024 ? 5 : 11;
+      const r = measure(() => T.matmul(a, b), { warmup: n >= 1024 ? 1 : 3, runs, budgetMs: 20_000 });
+      report.add({ workload: 'scale.matmul', params: { n, dtype: 'float32', gflops: gflops(2 * n ** 3, r.median_ms) }, ...r });
+    }
+  }
+  if (report.wants('scale.mlp')) {
+    for (const [B, H] of MLP_SHAPES) {
+      const model = new A.nn.MLP([2, H, H, 16], { seed: 0 });
+      const opt = new A.optim.Adam(model.parameters(), { lr: 1e-3 });
+      const x = T.randn([B, 2], { seed: 1 });
+      const y = T.randn([B, 2], { seed: 2 });
+      const step = () => {
+        opt.zeroGrad();
+        const loss = propelLoss(model.forward(x).reshape([B, 4, 4]), y, { sigma: 0.1 });
+        loss.backward();
+        opt.step();
+        return loss.item();
+      };
+      report.status('scale.mlp', { B, H });
+      const big = B * H * H >= 1e8;
+      const r = measure(step, { warmup: big ? 3 : 10, runs: big ? 9 : 41, budgetMs: 20_000 });
+      report.add({ workload: 'scale.mlp', params: { B, H, layers: `2-${H}-${H}-16`, gflops: gflops(mlpStepFlops(B, H), r.median_ms) }, ...r });
+    }
+  }
+}
