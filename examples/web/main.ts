@@ -55,6 +55,8 @@ const ui = {
   runChecks: $<HTMLButtonElement>('run-checks'),
   unavailable: $('unavailable-modes'),
   deviceReason: $('device-reason'),
+  downloadSafetensors: $<HTMLButtonElement>('download-safetensors'),
+  downloadOnnx: $<HTMLButtonElement>('download-onnx'),
   graphDraw: $<HTMLButtonElement>('graph-draw'),
   graphBack: $<HTMLButtonElement>('graph-back'),
   graphStatus: $('graph-status'),
@@ -85,6 +87,26 @@ function refreshControls(): void {
   ui.stop.disabled = !training;
   ui.runChecks.disabled = checking || availableModes.length === 0 || (training && ui.device.value === 'gpu');
   ui.graphDraw.disabled = training;
+  // the weights are read synchronously: not while training, and not from webgpu's device buffers
+  const readable = trainer !== null && !training && (trainer.config.device === 'cpu' || T.gpuInfo().syncReadback);
+  ui.downloadSafetensors.disabled = !readable;
+  ui.downloadOnnx.disabled = !readable;
+}
+
+/** Offer the trained PROPEL network as a file. */
+function download(format: 'safetensors' | 'onnx'): void {
+  if (!trainer) return;
+  try {
+    const bytes = trainer.exportModel(format);
+    const url = URL.createObjectURL(new Blob([bytes.slice()], { type: 'application/octet-stream' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `propel-playground.${format}`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  } catch (e) {
+    setState('error', `download: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 // ---- the mode in use --------------------------------------------------------------------------------
@@ -284,6 +306,8 @@ ui.stop.addEventListener('click', () => { stopRequested = true; });
 ui.runChecks.addEventListener('click', () => void checks());
 ui.device.addEventListener('change', () => { refreshControls(); ui.deviceReason.textContent = ''; });
 ui.graphDraw.addEventListener('click', () => void drawGraph());
+ui.downloadSafetensors.addEventListener('click', () => download('safetensors'));
+ui.downloadOnnx.addEventListener('click', () => download('onnx'));
 ui.graphBack.addEventListener('click', () => stepGraph());
 let resizeTimer: ReturnType<typeof setTimeout> | undefined;
 globalThis.addEventListener('resize', () => {

@@ -3,6 +3,7 @@
 import * as T from '@propel-ts/tensor';
 import { nn, optim, mseLoss, noGrad, toDot } from '@propel-ts/autograd';
 import { propelLoss, stdOf, type SigmaTransform } from '@propel-ts/propel';
+import { exportOnnx, saveSafetensors } from '@propel-ts/io';
 import { makeData, type Dataset } from '../two-branch';
 
 export interface TrainConfig {
@@ -129,6 +130,18 @@ export class Trainer {
     const dot = toDot(loss, { names: this.propelNet.namedParameters(), values: true, grads: true });
     for (const opt of this.propelOpts) opt.zeroGrad();
     return dot;
+  }
+
+  /**
+   * The PROPEL network as files: safetensors (PyTorch's `load_state_dict` takes it as it is:
+   * torch.nn.Sequential(Linear(1, 32), Tanh(), Linear(32, 32), Tanh(), Linear(32, 2I))) and ONNX (a dynamic
+   * batch of one input feature). Parameters are read synchronously: on 'cpu' or a synchronous gpu.js mode.
+   */
+  exportModel(format: 'safetensors' | 'onnx'): Uint8Array {
+    const meta = { format: 'propel-ts playground', gaussians: String(this.config.gaussians), sigmaTransform: this.config.sigmaTransform, step: String(this.step) };
+    return format === 'safetensors'
+      ? saveSafetensors(this.propelNet.stateTensors(), meta)
+      : exportOnnx(this.propelNet, { inputShape: [null, 1] });
   }
 
   /** Both networks evaluated along the grid (two readbacks). */

@@ -5,6 +5,7 @@
 // work here) with a fresh profile, and checks that:
 //   1. it starts on cpu where WebGL is a software renderer (saying why), offers no Node-only mode, and
 //      training starts before the in-page checks finish;
+//      the trained network downloads as safetensors (torch.nn names and shapes) and as ONNX;
 //   2. the in-page checks (tensor parity 'gpu' vs 'cpu', PROPEL reference cases) all pass in every gpu.js
 //      mode the browser offers, webgl2 and webasm among them;
 //   3. the graph panel draws one step and steps through backward in order;
@@ -17,7 +18,7 @@
 // Skips with a message when /usr/bin/chromium is missing, unless PROPEL_REQUIRE_BROWSER=1 (then fails).
 // Headless Chromium with --disable-gpu renders WebGL with SwiftShader (software): ~10 steps/s in webgl2.
 import { expect } from 'chai';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -57,7 +58,7 @@ describe('browser playground (headless Chromium, e2e)', function () {
     served = await serveWeb({ port: 0, quiet: true });
     profile = mkdtempSync(join(tmpdir(), 'propel-playground-'));
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 1000 },
+      executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 1000 }, acceptDownloads: true,
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -87,6 +88,23 @@ describe('browser playground (headless Chromium, e2e)', function () {
     const checksState = await page.locator('[data-testid=checks-summary]').getAttribute('data-state');
     expect(checksState, 'the in-page checks were still running when 40 training steps had finished').to.equal('running');
     expect(await page.locator('[data-testid=step]').getAttribute('data-step')).to.equal('40');
+  });
+
+  it('downloads the trained PROPEL network as a safetensors file with the torch.nn names and shapes, and as ONNX', async () => {
+    const [file] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-safetensors]')]);
+    const bytes = readFileSync((await file.path())!);
+    const headerLength = Number(bytes.readBigUInt64LE(0));
+    const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as Record<string, { dtype: string; shape: number[] }>;
+    // torch.nn.Sequential(Linear(1, 32), Tanh(), Linear(32, 32), Tanh(), Linear(32, 4)): I = 2 Gaussians in n = 1
+    const shapes = Object.fromEntries(Object.entries(header).filter(([k]) => k !== '__metadata__').map(([k, v]) => [k, [v.dtype, ...v.shape]]));
+    expect(shapes).to.deep.equal({
+      '0.weight': ['F32', 32, 1], '0.bias': ['F32', 32], '2.weight': ['F32', 32, 32], '2.bias': ['F32', 32], '4.weight': ['F32', 4, 32], '4.bias': ['F32', 4],
+    });
+    expect(bytes.length).to.equal(8 + headerLength + 4 * (32 + 32 + 32 * 32 + 32 + 4 * 32 + 4));
+    const [onnx] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-onnx]')]);
+    expect(onnx.suggestedFilename()).to.equal('propel-playground.onnx');
+    const model = readFileSync((await onnx.path())!).toString('latin1');
+    for (const op of ['MatMul', 'Add', 'Tanh']) expect(model, `the ONNX graph has ${op}`).to.contain(op);
   });
 
   it('runs the tensor parity and PROPEL reference checks in the gpu.js modes of the browser, and all pass', async () => {
