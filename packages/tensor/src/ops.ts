@@ -427,9 +427,11 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], axi
 }
 
 /** Check that every value of `index` is an integer in [0, n); CPU indices only (device indices are trusted). */
-function checkIndexValues(op: string, index: Tensor, n: number, axis: number): void {
-  if (index.device !== 'cpu') return;
-  const data = toHost(index);
+function checkIndexValues(op: string, index: Tensor | readonly number[], n: number, axis: number): void {
+  // host indices (an array, or a 'cpu' tensor) are checked; a 'gpu' index tensor is not (reading it back
+  // would cost a device round trip per call: docs/gpu.md)
+  if (index instanceof Tensor && index.device !== 'cpu') return;
+  const data: ArrayLike<number> = index instanceof Tensor ? toHost(index) : index;
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
     if (!Number.isInteger(v) || v < 0 || v >= n) {
@@ -460,6 +462,8 @@ export function indexSelect(x: Tensor, axis: number, index: Tensor | readonly nu
   checkTensor('indexSelect', x);
   if (!(index instanceof Tensor) && !Array.isArray(index)) fail('indexSelect', `index got ${describeValue(index)}, expected a Tensor or an array of integers`);
   const ax = normalizeAxis('indexSelect', axis, x.ndim);
+  // an array of indices is host data on every device: checked before it is uploaded
+  if (!(index instanceof Tensor)) checkIndexValues('indexSelect', index, x.shape[ax]!, ax);
   const idx = index instanceof Tensor ? index : backendFor(x.device).fromHost(x.dtype === 'float64' ? Float64Array.from(index) : Float32Array.from(index), [index.length], x.dtype);
   if (idx.ndim !== 1) fail('indexSelect', `index must be 1-D, got shape ${fmtShape(idx.shape)}`);
   checkIndexValues('indexSelect', idx, x.shape[ax]!, ax); // so that an error names indexSelect, not gather
