@@ -33,7 +33,7 @@ const F32_MAX = 3.4028234663852886e38;
 
 
 /** Expect `p` to reject with a message matching `re`. */
-async function rejects(p: Promise<unknown>, re: RegExp): Promise<void> {
+async function rejects(p: Promise<unknown>, re: RegExp | string): Promise<void> {
   let error: unknown;
   try {
     await p;
@@ -41,7 +41,8 @@ async function rejects(p: Promise<unknown>, re: RegExp): Promise<void> {
     error = e;
   }
   expect(error, `expected a rejection matching ${re}`).to.be.instanceOf(Error);
-  expect((error as Error).message).to.match(re);
+  if (typeof re === 'string') expect((error as Error).message).to.equal(re);
+  else expect((error as Error).message).to.match(re);
 }
 
 const maxAbs = (a: ArrayLike<number>) => Array.from(a).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
@@ -237,15 +238,40 @@ function propelGpuSuite(mode: GpuMode): void {
     expect(Number.isFinite(value)).to.equal(true);
   });
 
-  it('noGrad forward works, and a zero standard deviation is clamped (finite, never NaN)', async () => {
-    const output = gpuTensor([0.5, 0, 0.7, 0.3], [1, 2, 2]);
+  it("noGrad forward works, and a zero standard deviation is the CPU's error when the loss or the gradient is read", async () => {
+    const ok = A.noGrad(() => propelLoss(gpuTensor([0.5, 0.3, 0.7, 0.4], [1, 2, 2]), gpuTensor([0.5], [1, 1]), { sigma: 0.2 }));
+    expect(ok.requiresGrad).to.equal(false);
+    expect(Number.isFinite((await ok.data())[0]!)).to.equal(true);
+    const values = [0.5, 0, 0.7, 0.3];
+    let cpuMessage = '';
+    try { propelLoss(T.tensor(values, { shape: [1, 2, 2] }), T.tensor([[0.5]]), { sigma: 0.2 }); } catch (e) { cpuMessage = (e as Error).message; }
+    expect(cpuMessage).to.match(/^propelLoss: output standard deviation at index \[0,0,1\] is 0/);
     const target = gpuTensor([0.5], [1, 1]);
-    const l = A.noGrad(() => propelLoss(output, target, { sigma: 0.2 }));
-    expect(l.requiresGrad).to.equal(false);
-    expect(Number.isFinite((await l.data())[0]!)).to.equal(true);
-    const v = A.variable(output, { requiresGrad: true });
+    await rejects(A.noGrad(() => propelLoss(gpuTensor(values, [1, 2, 2]), target, { sigma: 0.2 })).data(), cpuMessage);
+    // reading only the gradient runs the same check
+    const v = A.variable(gpuTensor(values, [1, 2, 2]), { requiresGrad: true });
     propelLoss(v, target, { sigma: 0.2 }).backward();
-    expect(Array.from(await v.grad!.data()).every(Number.isFinite)).to.equal(true);
+    await rejects(v.grad!.data(), cpuMessage);
+  });
+
+  it("a standard deviation float32 cannot square (1e-20: the CPU gives 18.5) is an error on read, not a wrong number", async () => {
+    // (the float32 tensor holds 1e-20 as 9.9999997e-21, as the message says.) One flagged sample among many:
+    // the mean must not dilute the flag below the check
+    const B = 300;
+    const values = Array.from({ length: B * 4 }, (_, k) => (k % 2 === 0 ? 0.1 * (k % 7) : 0.5));   // [mu0, s0, mu1, s1] a sample
+    values[4 * 123 + 3] = 1e-20;
+    const target = gpuTensor(Array.from({ length: B }, () => 0.2), [B, 1]);
+    for (const reduction of ['mean', 'sum', 'none'] as const) {
+      const loss = propelLoss(gpuTensor(values, [B, 2, 2]), target, { sigma: 0.2, reduction });
+      await rejects(loss.data(), /propelLoss: output standard deviation at index \[123,1,1\] is 9\.9999\d+e-21, whose variance 9\.9999\d+e-41 is below 1e-30, the smallest the 'gpu' device \(float32\) computes with/);
+    }
+    const v = A.variable(gpuTensor(values, [B, 2, 2]), { requiresGrad: true });
+    propelLoss(v, target, { sigma: 0.2 }).backward();
+    await rejects(v.grad!.data(), /index \[123,1,1\] is 9\.9999\d+e-21/);
+    // and a NaN input: the gradient read names it as the loss read does
+    const nan = A.variable(gpuTensor([0.5, 0.3, 0.7, NaN], [1, 2, 2]), { requiresGrad: true });
+    propelLoss(nan, gpuTensor([0.5], [1, 1]), { sigma: 0.2 }).backward();
+    await rejects(nan.grad!.data(), /propelLoss: output contains NaN at index \[0,1,1\]/);
   });
 
   it('a NaN or infinity in the inputs is reported when the loss is read back, with the CPU path\'s message', async () => {

@@ -15,16 +15,26 @@
 //             The weights are a temporary of I + 1 floats per component (nothing of size B·I²·n), dropped
 //             when backward returns.
 // Differences from the CPU kernel, all because checking values at the call would need a readback: a NaN or
-// infinite input makes log T1 (so the loss) non-finite, and propel-op.ts names the input when the loss is
-// read back; a variance below 1e-30 (e.g. s = 0 with sigmaTransform 'identity', where float32 cannot hold
-// s²) is clamped to 1e-30: the loss is then large but finite, never NaN.
+// infinite input makes log T1 (so the loss) non-finite, and a variance below 1e-30 (e.g. s = 0, or s = 1e-20
+// with sigmaTransform 'identity', where float32 cannot hold s²) makes log T1 the sentinel -3e38 (so the loss
+// about 1.3e38 a sample, above GPU_FLAGGED even after a mean). propel-op.ts then checks the inputs when the loss, or the
+// gradient, is read back, and throws the CPU path's error (or, for a variance float32 cannot represent, an
+// error saying so): a wrong number never reaches the reader. Inside the kernels such a variance is clamped to
+// 1e-30 only so that nothing divides by zero on the way.
 // Imports tensor's public API and kernel.ts's types.
 import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
 import type { PropelDims, PropelMode, SigmaTransform } from './kernel';
 
-/** Variances are clamped below at this on 'gpu' (see the file header). */
+/** Variances below this cannot be computed with on 'gpu' (float32): flagged, then clamped (see the file header). */
 export const GPU_MIN_VARIANCE = 1e-30;
+/** What log T1 becomes for a sample with a variance below GPU_MIN_VARIANCE (kernel source): far beyond any real log. */
+const FLAG_LOG = '-3.0e38';
+/**
+ * A loss (or log) this large in magnitude is the kernel's flag, not a value: a flagged sample's loss is about
+ * 1.3e38, still above this after a mean over up to 1e8 samples, and a real loss is many orders smaller.
+ */
+export const GPU_FLAGGED = 1e30;
 
 /** The loss parameters the kernels need. */
 export interface PropelGpuParams {
@@ -67,9 +77,12 @@ const SCALARS = 'vg, c0, k1, k2, k3';
 
 // ---- source helpers (each returns statements as text) ------------------------------------------------
 
-/** `out` = raw standard-deviation channel value `s` turned into a variance (clamped), `dout` = dv/ds. */
-function varianceLines(tr: SigmaTransform, s: string, out: string, dout: string | null): string[] {
-  const clamp = `if (${out} < ${GPU_MIN_VARIANCE}) { ${out} = ${GPU_MIN_VARIANCE}; }`;
+/**
+ * `out` = raw standard-deviation channel value `s` turned into a variance (clamped), `dout` = dv/ds; `flag`,
+ * when given, is a statement run when the variance was below GPU_MIN_VARIANCE.
+ */
+function varianceLines(tr: SigmaTransform, s: string, out: string, dout: string | null, flag = ''): string[] {
+  const clamp = `if (${out} < ${GPU_MIN_VARIANCE}) { ${flag}${out} = ${GPU_MIN_VARIANCE}; }`;
   switch (tr) {
     case 'identity':                  // v = s², dv/ds = 2s
       return [`let ${out} = ${s} * ${s};`, clamp, ...(dout ? [`let ${dout} = 2 * ${s};`] : [])];
@@ -140,6 +153,7 @@ function forwardSource(dims: PropelDims, tr: SigmaTransform, L: Layout): string 
     'let s = 0;',
     'let bad = 0;',
     'let badv = 0;',
+    'let tiny = 0;',
     `for (let i = 0; i < ${I}; i++) {`,
     '  let a = 0;',
     `  for (let d = 0; d < ${n}; d++) {`,
@@ -149,7 +163,7 @@ function forwardSource(dims: PropelDims, tr: SigmaTransform, L: Layout): string 
     '    if (!(tv === tv) || Math.abs(tv) > 3.0e38) { bad = 1; badv = tv; }',
     '    if (!(mv === mv) || Math.abs(mv) > 3.0e38) { bad = 1; badv = mv; }',
     '    if (!(sv === sv) || Math.abs(sv) > 3.0e38) { bad = 1; badv = sv; }',
-    ...indent(varianceLines(tr, 'sv', 'v', null), '    '),
+    ...indent(varianceLines(tr, 'sv', 'v', null, 'tiny = 1; '), '    '),
     '    let e = tv - mv;',
     '    let S = vg + v;',
     '    a = a - 0.5 * (e * e / S + Math.log(S));',
@@ -159,6 +173,7 @@ function forwardSource(dims: PropelDims, tr: SigmaTransform, L: Layout): string 
     '  }',
     '}',
     'if (bad > 0) { return badv; }',
+    `if (tiny > 0) { return ${FLAG_LOG}; }`,
     'return k1 + m + Math.log(s);',
   ];
   const t2 = [

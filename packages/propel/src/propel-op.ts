@@ -7,10 +7,10 @@ import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
 import { defineOp, Variable, type VarLike } from '@propel-ts/autograd';
 import {
-  checkPropelInputs, propelBackward, propelDimsFromShapes, propelForward, readKernelOptions,
+  checkPropelInputs, propelBackward, propelDimsFromShapes, propelForward, readKernelOptions, varianceOf,
   type FloatArray, type PropelMode, type PropelSaved, type SigmaTransform,
 } from './kernel';
-import { propelGpuBackward, propelGpuForward, type PropelGpuSaved } from './gpu-kernel';
+import { GPU_FLAGGED, GPU_MIN_VARIANCE, propelGpuBackward, propelGpuForward, type PropelGpuSaved } from './gpu-kernel';
 
 /** How per-sample losses are combined: their mean (default), their sum, or none (shape `[B]`). */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -57,17 +57,35 @@ function gpuForward(output: Tensor, target: Tensor, p: Params, needsGrad: boolea
   const { lossPerSample, saved } = propelGpuForward(output, target, dims, kernelOptions(p));
   const out = p.reduction === 'none' ? lossPerSample : p.reduction === 'sum' ? T.sum(lossPerSample) : T.div(T.sum(lossPerSample), dims.B);
   // inputs are validated when the loss is read back, not per call (that would cost a readback a step): the
-  // kernel makes the loss non-finite for a non-finite input, which the CPU validation then names with its index
+  // kernel makes the loss non-finite for a non-finite input, or flags a variance float32 cannot hold
   T.onReadback(out, (values) => {
-    if (values.every(Number.isFinite)) return;
-    const check = (o: FloatArray, t: FloatArray): void => {
-      checkPropelInputs(output.shape, target.shape, kernelOptions(p), { output: o, target: t });
-    };
-    // webgpu reads back asynchronously: the check then waits for the inputs, and the loss's data() rejects
-    if (!T.canReadSync(output)) return Promise.all([output.data(), target.data()]).then(([o, t]) => check(o, t));
-    check(output.toTypedArray(), target.toTypedArray());
+    if (values.every((v) => Math.abs(v) < GPU_FLAGGED)) return;
+    return checkGpuInputs(output, target, p);
   });
   return { out, saved: needsGrad ? saved : undefined };
+}
+
+/**
+ * The checks the CPU path makes at the call, made on the 'gpu' inputs once a read-back showed the kernel could
+ * not compute with them: the CPU's errors (non-finite values, a zero variance), then a variance too small for
+ * float32. Asynchronous where the device reads back asynchronously (webgpu).
+ */
+function checkGpuInputs(output: Tensor, target: Tensor, p: Params): void | Promise<void> {
+  const check = (o: FloatArray, t: FloatArray): void => {
+    const dims = checkPropelInputs(output.shape, target.shape, kernelOptions(p), { output: o, target: t });
+    for (let k = 0; k < o.length; k++) {
+      if (k % (2 * dims.n) < dims.n) continue;
+      const v = Math.fround(varianceOf(o[k]!, p.sigmaTransform));
+      if (v < GPU_MIN_VARIANCE) {
+        const idx = [Math.floor(k / (dims.I * 2 * dims.n)), Math.floor(k / (2 * dims.n)) % dims.I, k % (2 * dims.n)];
+        throw new T.TensorError(`propelLoss: output standard deviation at index ${T.fmtShape(idx)} is ${o[k]}, whose variance ${varianceOf(o[k]!, p.sigmaTransform)} is below ${GPU_MIN_VARIANCE}, the smallest the 'gpu' device (float32) computes with; expected a variance of at least ${GPU_MIN_VARIANCE} on 'gpu' (or compute on 'cpu', in float64)`);
+      }
+    }
+    throw new T.TensorError("propelLoss: the 'gpu' kernel flagged a sample it could not compute with, but the inputs pass every check; expected this never to happen (please report it)");
+  };
+  // webgpu reads back asynchronously: the check then waits for the inputs, and the reader's data() rejects
+  if (!T.canReadSync(output)) return Promise.all([output.data(), target.data()]).then(([o, t]) => check(o, t));
+  check(output.toTypedArray(), target.toTypedArray());
 }
 
 const isGpuSaved = (s: PropelSaved | PropelGpuSaved): s is PropelGpuSaved => 'device' in s && s.device === 'gpu';
@@ -94,7 +112,17 @@ const propelOp = defineOp<Params, PropelSaved | PropelGpuSaved>({
   // dL/d output from the fused kernel; the target is data (no gradient)
   backward: (dy, { saved, params: p }) => {
     // gpu: the upstream gradient stays on the device (a scalar times 1/B or 1, or one value a sample)
-    if (isGpuSaved(saved)) return [propelGpuBackward(saved, dy.value, p.reduction === 'mean' ? 1 / saved.dims.B : 1), null];
+    if (isGpuSaved(saved)) {
+      const grad = propelGpuBackward(saved, dy.value, p.reduction === 'mean' ? 1 / saved.dims.B : 1);
+      // reading the gradient checks the inputs as reading the loss does: the saved logs (2 floats a sample)
+      // are read back only then, and carry the kernel's flags
+      const flagged = (logs: ArrayLike<number>) => !Array.from(logs).every((v) => Math.abs(v) < GPU_FLAGGED);
+      T.onReadback(grad, () => {
+        if (!T.canReadSync(saved.logT)) return saved.logT.data().then((logs) => (flagged(logs) ? checkGpuInputs(saved.output, saved.target, p) : undefined));
+        return flagged(saved.logT.toTypedArray()) ? checkGpuInputs(saved.output, saved.target, p) : undefined;
+      });
+      return [grad, null];
+    }
     const B = saved.dims.B;
     const up = dy.value.toTypedArray();
     const perSample = p.reduction === 'none' ? up : p.reduction === 'mean' ? up[0]! / B : up[0]!;
