@@ -5,8 +5,8 @@
 // output like a tensor op does (`out=fresh`); `out=reused` writes into one preallocated array, which shows
 // what a fresh allocation costs on this machine.
 import { add, matmul, rand, sum, exp, type Tensor } from '@propel-ts/tensor';
-import { gemmJs, setWasmGemm } from '../packages/tensor/src/backends/cpu/gemm';
-import { gemmWasm } from '../packages/tensor/src/backends/cpu/gemm-wasm';
+import { gemmJs, setWasmGemm } from '@propel-ts/tensor/internal/backends/cpu/gemm';
+import { gemmWasm } from '@propel-ts/tensor/internal/backends/cpu/gemm-wasm';
 import type { Report } from './harness';
 
 type DT = 'float32' | 'float64';

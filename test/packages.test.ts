@@ -49,8 +49,8 @@ describe('packages: browser-safe imports and layering', () => {
     });
   }
 
-  it('examples import the packages by name, never by a relative path into packages/', () => {
-    const files = ['examples'].flatMap((d) => sources(join(ROOT, d)));
+  it('examples, tests and benchmarks import the packages by name, never by a relative path into packages/', () => {
+    const files = ['examples', 'test', 'bench'].flatMap((d) => sources(join(ROOT, d)));
     expect(files.length).to.be.above(0);
     for (const file of files) {
       for (const spec of specifiers(readFileSync(file, 'utf8'))) {

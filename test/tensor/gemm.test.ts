@@ -7,8 +7,8 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { expect } from 'chai';
 import { matmul, tensor, type TypedArray } from '@propel-ts/tensor';
-import { gemm, gemmJs, gemmStrided, setWasmGemm, WASM_MIN_WORK } from '../../packages/tensor/src/backends/cpu/gemm';
-import { gemmWasm, wasmGemmAvailable } from '../../packages/tensor/src/backends/cpu/gemm-wasm';
+import { gemm, gemmJs, gemmStrided, setWasmGemm, WASM_MIN_WORK } from '@propel-ts/tensor/internal/backends/cpu/gemm';
+import { gemmWasm, wasmGemmAvailable } from '@propel-ts/tensor/internal/backends/cpu/gemm-wasm';
 import { mulberry32 } from '../helpers/naive';
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;

@@ -8,7 +8,7 @@ import {
   TensorError, unravelIndex,
 } from '@propel-ts/tensor';
 // viewStrides is internal to the package (Tensor.view/reshape use it); tested here directly
-import { viewStrides } from '../../packages/tensor/src/shape';
+import { viewStrides } from '@propel-ts/tensor/internal/shape';
 import {
   affineStrides, allIndices, arbShape, CaseCounter, checkProperty, flatOf, naiveBroadcastShapes, numel,
   randomShapeOfSize, unflat,
