@@ -190,6 +190,11 @@ console.log(JSON.stringify(run(T, A, P, IO, require('./case.json'))));
     checkResult(JSON.parse(sh(process.execPath, ['main.cjs'], { cwd: app() })), 'CommonJS');
   });
 
+  it("the repository's source-only subpaths are not importable by a user", () => {
+    const out = sh(process.execPath, ['-e', `try { require('@propel-ts/tensor/internal/shape'); console.log('imported'); } catch (e) { console.log(e.code); }`], { cwd: app() });
+    expect(out.trim()).to.equal('ERR_PACKAGE_PATH_NOT_EXPORTED');
+  });
+
   it('ES module: named imports work (Node imports the CommonJS build with its named exports)', () => {
     writeFileSync(join(app(), 'main.mjs'), `import { readFileSync } from 'node:fs';
 import { tensor, zeros, TensorError } from '@propel-ts/tensor';
