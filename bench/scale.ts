@@ -2,10 +2,11 @@
 // PROPEL loss, backward, Adam) of a 2→H tanh→H tanh→16 MLP (I = 4, n = 2) at (B, H) = (256, 64), (256, 256),
 // (1024, 256), (1024, 1024). Each row carries its GFLOP/s (matmul: 2N³; the step: the three layers' forward
 // and backward products, 6·B·Σ fan_in·fan_out, which dominate). bench/pytorch/reference.py prints the same rows
-// for PyTorch (`--only scale`), so the two can be set side by side from one machine and one run:
+// for PyTorch (`--only scale`), so the two can be set side by side from one machine and one run. Each row
+// runs on one thread and then on every core (worker threads through '@propel-ts/tensor/node'):
 //
 //   npm run bench -- --only scale; /usr/bin/python3 bench/pytorch/reference.py --only scale
-import * as T from '@propel-ts/tensor';
+import * as T from '@propel-ts/tensor/node';
 import * as A from '@propel-ts/autograd';
 import { propelLoss } from '@propel-ts/propel';
 import { measure, type Report } from './harness';
@@ -21,7 +22,18 @@ export function mlpStepFlops(B: number, H: number): number {
 
 const gflops = (flops: number, ms: number) => Number((flops / (ms * 1e6)).toFixed(2));
 
-export function runScaleBench(report: Report): void {
+/** Every row on one thread, then on all cores (the Node entry's worker threads; results are bit-identical). */
+export async function runScaleBench(report: Report): Promise<void> {
+  const cores = T.cpuInfo().cores;
+  for (const threads of [...new Set([1, cores])]) {
+    T.setNumThreads(threads);
+    for (let i = 0; i < 500 && T.cpuInfo().ready < T.cpuInfo().workers; i++) await new Promise((r) => setTimeout(r, 10));
+    runRows(report, threads);
+  }
+  T.setNumThreads(1);
+}
+
+function runRows(report: Report, threads: number): void {
   if (report.wants('scale.matmul')) {
     for (const n of MATMUL_SIZES) {
       const a = T.rand([n, n], { seed: 1 });
@@ -29,7 +41,7 @@ export function runScaleBench(report: Report): void {
       report.status('scale.matmul', { n });
       const runs = n >= 2048 ? 3 : n >= 1024 ? 5 : 11;
       const r = measure(() => T.matmul(a, b), { warmup: n >= 1024 ? 1 : 3, runs, budgetMs: 20_000 });
-      report.add({ workload: 'scale.matmul', params: { n, dtype: 'float32', gflops: gflops(2 * n ** 3, r.median_ms) }, ...r });
+      report.add({ workload: 'scale.matmul', params: { n, dtype: 'float32', threads, gflops: gflops(2 * n ** 3, r.median_ms) }, ...r });
     }
   }
   if (report.wants('scale.mlp')) {
@@ -48,7 +60,7 @@ export function runScaleBench(report: Report): void {
       report.status('scale.mlp', { B, H });
       const big = B * H * H >= 1e8;
       const r = measure(step, { warmup: big ? 3 : 10, runs: big ? 9 : 41, budgetMs: 20_000 });
-      report.add({ workload: 'scale.mlp', params: { B, H, layers: `2-${H}-${H}-16`, gflops: gflops(mlpStepFlops(B, H), r.median_ms) }, ...r });
+      report.add({ workload: 'scale.mlp', params: { B, H, layers: `2-${H}-${H}-16`, threads, gflops: gflops(mlpStepFlops(B, H), r.median_ms) }, ...r });
     }
   }
 }

@@ -14,6 +14,9 @@ const ALLOWED: Record<(typeof PACKAGES)[number], string[]> = {
   io: ['@propel-ts/tensor', '@propel-ts/autograd', 'fflate', 'protobufjs'],
 };
 
+/** Node-only entry points: may import Node built-ins (by 'node:' name); no other source imports them. */
+const NODE_ENTRY = new Set(['packages/tensor/src/node.ts']);
+
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
     const p = join(dir, f);
@@ -42,6 +45,8 @@ describe('packages: browser-safe imports and layering', () => {
             expect(target.startsWith('..'), `${where}: a relative import out of the package (import '@propel-ts/...' instead)`).to.equal(false);
             continue;
           }
+          // the one exception: @propel-ts/tensor's Node entry (node.ts), which the main entry never imports
+          if (NODE_ENTRY.has(relative(ROOT, file)) && spec.startsWith('node:')) continue;
           expect(spec.startsWith('node:') || builtinModules.includes(spec), `${where}: a Node built-in`).to.equal(false);
           expect(ALLOWED[pkg], `${where}: not an allowed dependency`).to.include(spec);
         }
@@ -63,6 +68,16 @@ describe('packages: browser-safe imports and layering', () => {
     const entries: [string, string][] = [...PACKAGES.map((p): [string, string] => [`packages/${p}/src/index.ts`, `@propel-ts/${p}`]), ['packages/autograd/src/chai.ts', '@propel-ts/autograd/chai']];
     for (const [file, name] of entries) {
       expect(readFileSync(join(ROOT, file), 'utf8'), file).to.match(new RegExp(`^/\\*\\*[^]*?@module ${name.replace('/', '\\/')}\\n[^]*?\\*/`, 'm'));
+    }
+  });
+
+  it("no package source imports a Node-only entry (the main entries stay browser-safe)", () => {
+    for (const pkg of PACKAGES) {
+      for (const file of sources(join(ROOT, 'packages', pkg, 'src'))) {
+        for (const spec of specifiers(readFileSync(file, 'utf8'))) {
+          expect(/(^|\/)node$/.test(spec) && spec !== 'node', `${relative(ROOT, file)} imports '${spec}'`).to.equal(false);
+        }
+      }
     }
   });
 });

@@ -190,6 +190,29 @@ console.log(JSON.stringify(run(T, A, P, IO, require('./case.json'))));
     checkResult(JSON.parse(sh(process.execPath, ['main.cjs'], { cwd: app() })), 'CommonJS');
   });
 
+  it("the Node entry '@propel-ts/tensor/node' adds worker threads to the same package (one instance), bit-identical", () => {
+    writeFileSync(join(app(), 'threads.cjs'), `'use strict';
+const T = require('@propel-ts/tensor');
+const TN = require('@propel-ts/tensor/node');
+const { availableParallelism } = require('node:os');
+const a = T.rand([300, 256], { seed: 1 }), b = T.rand([256, 300], { seed: 2 });
+const one = T.matmul(a, b).toTypedArray();
+(async () => {
+  for (let i = 0; i < 500 && TN.cpuInfo().ready < TN.cpuInfo().workers; i++) await new Promise((r) => setTimeout(r, 10));
+  const many = TN.matmul(a, b).toTypedArray();
+  console.log(JSON.stringify({
+    same: TN.tensor === T.tensor, threads: TN.cpuInfo().threads, cores: availableParallelism(),
+    identical: one.every((v, i) => Object.is(v, many[i])), parallel: TN.cpuInfo().parallelProducts,
+  }));
+})();
+`);
+    const r = JSON.parse(sh(process.execPath, ['threads.cjs'], { cwd: app() }));
+    expect(r.same, 'one module instance').to.equal(true);
+    expect(r.threads).to.equal(Math.min(r.cores, 32));
+    expect(r.identical).to.equal(true);
+    if (r.cores > 1) expect(r.parallel, 'the product ran on the threads').to.equal(1);
+  });
+
   it("the repository's source-only subpaths are not importable by a user", () => {
     const out = sh(process.execPath, ['-e', `try { require('@propel-ts/tensor/internal/shape'); console.log('imported'); } catch (e) { console.log(e.code); }`], { cwd: app() });
     expect(out.trim()).to.equal('ERR_PACKAGE_PATH_NOT_EXPORTED');

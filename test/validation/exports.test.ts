@@ -67,6 +67,8 @@ const TENSOR: Record<string, Row> = {
   addressOf: SHAPE, broadcastShapes: SHAPE, checkSize: SHAPE, MAX_ELEMENTS: CONSTANT, contiguousStrides: SHAPE, flattenShape: SHAPE, isContiguousLayout: SHAPE,
   normalizeAxes: SHAPE, normalizeAxis: SHAPE, sizeOf: SHAPE, unravelIndex: SHAPE,
   CpuStorage: INTERNAL, backendFor: INTERNAL, recycleScope: INTERNAL, pooledBufferBytes: INTERNAL,
+  setNumThreads: { args: () => [1], bad: [[() => [0], 'setNumThreads: n got 0, expected an integer from 1 to 32'], [() => ['2'], 'setNumThreads: n got "2"']] },
+  cpuInfo: { args: () => [] },
   UNARY_OPS: CONSTANT, BINARY_OPS: CONSTANT, REDUCE_OPS: CONSTANT, ARG_REDUCE_OPS: CONSTANT, UNARY_SCALAR: CONSTANT,
   BINARY_SCALAR: CONSTANT, defaultGenerator: CONSTANT,
   GpuStorage: GPU, gpuInfo: GPU, setGpuMode: GPU, initGpu: GPU, runGpuKernel: GPU, onReadback: GPU, canReadSync: GPU, useGpuJs: GPU,

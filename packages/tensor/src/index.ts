@@ -24,6 +24,7 @@ export {
 } from './backend';
 export { backendFor } from './backends';
 export { recycleScope, pooledBufferBytes } from './backends/cpu/pool';
+export { setNumThreads, cpuInfo, type CpuInfo } from './backends/cpu/threads';
 export { UNARY_SCALAR, BINARY_SCALAR } from './backends/cpu/kernels';
 export { Generator, manualSeed, defaultGenerator } from './random';
 export {

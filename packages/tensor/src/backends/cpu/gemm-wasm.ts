@@ -15,9 +15,8 @@ const MC = 64;
 const MAX_BYTES = 256 * 2 ** 20;
 /** After a call that needed more than this, the memory is dropped (a fresh instance next time). */
 const KEEP_BYTES = 32 * 2 ** 20;
-const PAGE = 65536;
 
-type GemmFn = (m: number, n: number, k: number, a: number, ars: number, acs: number,
+export type GemmFn = (m: number, n: number, k: number, a: number, ars: number, acs: number,
   b: number, brs: number, bcs: number, c: number, wa: number, wb: number, kcBlock: number, mcBlock: number) => void;
 
 interface Instance {
@@ -63,24 +62,12 @@ export function wasmGemmAvailable(): boolean {
   return getInstance() !== null;
 }
 
-const align = (bytes: number) => (bytes + 15) & ~15;
-
-/**
- * Copy an m x n strided operand into the wasm memory at element index `dst` of `heap`; returns the
- * strides it has there. A dense enough span (a row-major or transposed matrix) is copied as one block,
- * keeping its strides; a sparse one (a strided slice) is gathered row-major.
- */
-function copyIn(heap: TypedArray, dst: number, X: TypedArray, off: number, rs: number, cs: number,
-  rows: number, cols: number, span: number): [number, number] {
-  if (span <= 2 * rows * cols + 64) {
-    heap.set(X.subarray(off, off + span), dst);
-    return [rs, cs];
-  }
-  for (let i = 0; i < rows; i++) {
-    const s = off + i * rs, d = dst + i * cols;
-    for (let j = 0; j < cols; j++) heap[d + j] = X[s + j * cs]!;
-  }
-  return [cols, 1];
+/** What `gemmInMemory` needs of an instance of the compiled module (gemm.wat's exports). */
+export interface GemmExports {
+  /** The instance's WebAssembly.Memory (typed by what is used: the declarations need no WebAssembly lib). */
+  readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  readonly gemm_f32: GemmFn;
+  readonly gemm_f64: GemmFn;
 }
 
 /**
@@ -94,28 +81,66 @@ export function gemmWasm(
   B: TypedArray, bOff: number, brs: number, bcs: number,
   C: TypedArray, cOff: number, ldc: number,
 ): boolean {
-  const f64 = C instanceof Float64Array;
-  if ((A instanceof Float64Array) !== f64 || (B instanceof Float64Array) !== f64) return false;
-  if (ars < 0 || acs < 0 || brs < 0 || bcs < 0 || m < 1 || n < 1 || k < 1) return false;
   const inst = getInstance();
   if (inst === null) return false;
+  const used = gemmInMemory({ memory: inst.memory, gemm_f32: inst.f32, gemm_f64: inst.f64 }, m, n, k, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, ldc, GEMM_LAYOUT);
+  if (used > KEEP_BYTES) instance = null; // let a big memory be collected; the compiled module is kept
+  return used > 0;
+}
+
+/** The block sizes gemm.wat was written for (MR must match it), and the largest memory a call may use. */
+export const GEMM_LAYOUT = { MR, KC, MC, MAX_BYTES } as const;
+
+/**
+ * The body of `gemmWasm` on a given instance: copy A and B into its memory, run the kernel, copy C out.
+ * Returns the bytes of memory it used, or 0 when it could not run (mixed types, negative strides, empty
+ * sizes, more than `layout.MAX_BYTES`). Self-contained (it refers to nothing outside itself), because the
+ * worker threads of threads.ts run it from its source text.
+ */
+export function gemmInMemory(
+  ex: GemmExports,
+  m: number, n: number, k: number,
+  A: TypedArray, aOff: number, ars: number, acs: number,
+  B: TypedArray, bOff: number, brs: number, bcs: number,
+  C: TypedArray, cOff: number, ldc: number,
+  layout: { readonly MR: number; readonly KC: number; readonly MC: number; readonly MAX_BYTES: number },
+): number {
+  const f64 = C instanceof Float64Array;
+  if ((A instanceof Float64Array) !== f64 || (B instanceof Float64Array) !== f64) return 0;
+  if (ars < 0 || acs < 0 || brs < 0 || bcs < 0 || m < 1 || n < 1 || k < 1) return 0;
+  const align = (bytes: number) => (bytes + 15) & ~15;
+  // Copy an m x n strided operand to element `dst` of `heap`; returns its strides there. A dense enough
+  // span (a row-major or transposed matrix) is copied as one block, keeping its strides; a sparse one (a
+  // strided slice) is gathered row-major.
+  const copyIn = (heap: TypedArray, dst: number, X: TypedArray, off: number, rs: number, cs: number,
+    rows: number, cols: number, span: number): [number, number] => {
+    if (span <= 2 * rows * cols + 64) {
+      heap.set(X.subarray(off, off + span), dst);
+      return [rs, cs];
+    }
+    for (let i = 0; i < rows; i++) {
+      const s = off + i * rs, d = dst + i * cols;
+      for (let j = 0; j < cols; j++) heap[d + j] = X[s + j * cs]!;
+    }
+    return [cols, 1];
+  };
+  const { MR: mr, KC: kc, MC: mc } = layout;
   const es = f64 ? 8 : 4, nr = f64 ? 4 : 8;
-  const np = Math.ceil(n / nr) * nr, mp = Math.ceil(m / MR) * MR;
+  const np = Math.ceil(n / nr) * nr, mp = Math.ceil(m / mr) * mr;
   const aSpan = (m - 1) * ars + (k - 1) * acs + 1, bSpan = (k - 1) * brs + (n - 1) * bcs + 1;
   const aBytes = align(Math.max(aSpan, m * k) * es), bBytes = align(Math.max(bSpan, k * n) * es);
-  const cBytes = align(mp * np * es), waBytes = align(MC * Math.min(k, KC) * es), wbBytes = align(Math.min(k, KC) * np * es);
+  const cBytes = align(mp * np * es), waBytes = align(mc * Math.min(k, kc) * es), wbBytes = align(Math.min(k, kc) * np * es);
   const total = aBytes + bBytes + cBytes + waBytes + wbBytes;
-  if (total > MAX_BYTES) return false;
-  const { memory } = inst;
-  if (memory.buffer.byteLength < total) memory.grow(Math.ceil((total - memory.buffer.byteLength) / PAGE));
+  if (total > layout.MAX_BYTES) return 0;
+  const { memory } = ex;
+  if (memory.buffer.byteLength < total) memory.grow(Math.ceil((total - memory.buffer.byteLength) / 65536));
   const heap = f64 ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
   const a = 0, b = a + aBytes, c = b + bBytes, wa = c + cBytes, wb = wa + waBytes;
   const [ars2, acs2] = copyIn(heap, a / es, A, aOff, ars, acs, m, k, aSpan);
   const [brs2, bcs2] = copyIn(heap, b / es, B, bOff, brs, bcs, k, n, bSpan);
-  (f64 ? inst.f64 : inst.f32)(m, n, k, a, ars2, acs2, b, brs2, bcs2, c, wa, wb, KC, MC);
+  (f64 ? ex.gemm_f64 : ex.gemm_f32)(m, n, k, a, ars2, acs2, b, brs2, bcs2, c, wa, wb, kc, mc);
   const c0 = c / es;
   if (np === n && ldc === n) C.set(heap.subarray(c0, c0 + m * n), cOff);
   else for (let i = 0; i < m; i++) C.set(heap.subarray(c0 + i * np, c0 + i * np + n), cOff + i * ldc);
-  if (total > KEEP_BYTES) instance = null; // let a big memory be collected; the compiled module is kept
-  return true;
+  return total;
 }

@@ -4,7 +4,8 @@
 // four rows of A at a time so each loaded B element feeds four multiply-adds. Imports only types and
 // gemm-wasm.ts.
 import type { TypedArray } from '../../dtype';
-import { gemmWasm } from './gemm-wasm';
+import { gemmWasm, wasmGemmAvailable } from './gemm-wasm';
+import { PARALLEL_MIN_WORK, parallelGemm } from './threads';
 
 const KB = 128; // rows of B per panel
 const JB = 512; // columns of B per panel
@@ -57,6 +58,10 @@ export function gemmStrided(
     for (let i = 0; i < m; i++) C.fill(0, cOff + i * ldc, cOff + i * ldc + n);
     return;
   }
+  // large products over the threads (threads.ts; bit-identical to one thread), each block by the wasm gemm
+  if (wasmEnabled && m * n * k >= PARALLEL_MIN_WORK && wasmGemmAvailable() &&
+    parallelGemm(m, n, k, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, ldc,
+      (rows, A0, a0, C0, c0) => gemmWasm(rows, n, k, A0, a0, ars, acs, B, bOff, brs, bcs, C0, c0, ldc))) return;
   if (wasmEnabled && m * n * k >= WASM_MIN_WORK &&
     gemmWasm(m, n, k, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, ldc)) return;
   // the JS kernel wants unit column strides: pack the others (small matrices, so a fresh buffer is fine)

@@ -1,0 +1,2 @@
+// For resolvers that ignore package.json "exports" (TypeScript's node10 resolution): see node.js.
+export * from './dist/node';

@@ -1,0 +1,230 @@
+// Layer: tensor/backends/cpu. The CPU backend's threads, all in this file: large matrix products (matmul's
+// forward and both backward products go through gemm) are split by rows over worker threads, each running
+// the same WebAssembly gemm (gemm-wasm.ts's `gemmInMemory`, sent as source text) on its block.
+//
+// Bit-identical whatever the thread count: a C element is computed by the same kernel with the same order of
+// operations in whichever block its row falls (rows are independent in the kernel; blocks only choose which
+// rows a thread does), so 1, 2 or 8 threads give the same bits (test/tensor/threads.test.ts checks it).
+//
+// Synchronous like every op: the calling thread copies A and B into one shared buffer, wakes the workers
+// (Atomics.notify), computes the first block itself, then waits for the others (Atomics.wait) and copies
+// their rows of C out. Small products (under PARALLEL_MIN_WORK multiply-adds) stay on the calling thread.
+//
+// No Node built-in here: the package's Node entry (`@propel-ts/tensor/node`, node.ts) gives a worker factory
+// (worker_threads) and the core count. Until a factory is given, or while the workers start, everything runs
+// on the calling thread. Browsers (Web Workers, which need crossOriginIsolated for shared memory and cannot
+// block the main thread in Atomics.wait) are not wired up yet. Imports the wasm module, the gemm driver and the error helpers.
+import type { TypedArray } from '../../dtype';
+import { TensorError } from '../../errors';
+import { checkArity, describeValue } from '../../options';
+import { GEMM_LAYOUT, gemmInMemory } from './gemm-wasm';
+import { GEMM_WASM_BASE64 } from './gemm-wasm.generated';
+
+/** A started worker: enough to stop it. */
+export interface WorkerHandle {
+  terminate(): unknown;
+}
+
+/**
+ * Start a worker running `source` (a JavaScript function expression) on `data` (structured-cloned; holds
+ * SharedArrayBuffers). node.ts gives `(source, data) => new Worker(`(${source})(workerData)`, ...)`.
+ */
+export type WorkerFactory = (source: string, data: WorkerData) => WorkerHandle;
+
+/** What each worker gets. */
+export interface WorkerData {
+  readonly index: number;
+  readonly ctrl: SharedArrayBuffer;
+  readonly data: SharedArrayBuffer;
+  readonly wasm: string;
+  readonly gemmSource: string;
+  readonly layout: typeof GEMM_LAYOUT;
+  readonly slots: typeof SLOTS;
+}
+
+/** Below this many multiply-adds (m·n·k) a product stays on the calling thread (W2's layers: 16k to 1M). */
+export const PARALLEL_MIN_WORK = 2 ** 22;
+/** Most workers a pool starts (the calling thread is one more thread). */
+const MAX_WORKERS = 31;
+/** The largest shared buffer for operands (A, B, C of one product): beyond it, one thread. */
+const MAX_SHARED_BYTES = 512 * 2 ** 20;
+
+/**
+ * The Int32Array slots of the control buffer: the generation (bumped per product), how many workers finished
+ * it, quit, the product's m, n, k, dtype, where B and C start in the data buffer, the block boundaries (one
+ * more than the threads), and one ready flag per worker.
+ */
+const SLOTS = { GEN: 0, DONE: 1, QUIT: 2, M: 3, N: 4, K: 5, F64: 6, B_AT: 7, C_AT: 8, ROWS: 9, READY: 9 + MAX_WORKERS + 2 } as const;
+const { GEN, DONE, QUIT, M, N, K, F64, B_AT, C_AT, ROWS, READY } = SLOTS;
+const CTRL_INTS = READY + MAX_WORKERS;
+
+let factory: WorkerFactory | null = null;
+let cores = 1;
+let requested: number | null = null;
+let pool: { ctrl: Int32Array; data: SharedArrayBuffer; workers: WorkerHandle[] } | null = null;
+
+/** Give the CPU backend a way to start worker threads, and the number of cores (node.ts does). */
+export function useWorkerThreads(make: WorkerFactory, coreCount: number): void {
+  factory = make;
+  cores = Math.max(1, Math.floor(coreCount));
+  restart();
+}
+
+/**
+ * Use `n` threads for large CPU products (the calling thread and n - 1 workers). Default: the number of cores
+ * once `@propel-ts/tensor/node` is loaded, else 1. Results are bit-identical whatever `n`.
+ */
+export function setNumThreads(n: number): void {
+  checkArity('setNumThreads', arguments, 1, 'setNumThreads(n)');
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS + 1) {
+    throw new TensorError(`setNumThreads: n got ${describeValue(n)}, expected an integer from 1 to ${MAX_WORKERS + 1}`);
+  }
+  requested = n;
+  restart();
+}
+
+/** The CPU backend's threading: threads in use, workers started and ready, and why there are none. */
+export interface CpuInfo {
+  /** Threads large products use (1: the calling thread only). */
+  threads: number;
+  /** Worker threads started, and how many have finished starting. */
+  workers: number;
+  ready: number;
+  /** Cores reported by the platform (1 until node.ts says otherwise). */
+  cores: number;
+  /** Products at or above this many multiply-adds are split over the threads. */
+  parallelMinWork: number;
+  /** Why only the calling thread is used, when it is. */
+  reason: string | null;
+  /** Products split over the threads so far (in this process). */
+  parallelProducts: number;
+}
+
+let parallelProducts = 0;
+
+export function cpuInfo(): CpuInfo {
+  checkArity('cpuInfo', arguments, 0, 'cpuInfo()');
+  const workers = pool?.workers.length ?? 0;
+  let ready = 0;
+  for (let i = 0; i < workers; i++) ready += Atomics.load(pool!.ctrl, READY + i);
+  const reason = factory === null
+    ? "no worker factory: import '@propel-ts/tensor/node' in Node (browsers: not yet)"
+    : typeof SharedArrayBuffer !== 'function' ? 'no SharedArrayBuffer here' : threadsWanted() === 1 ? 'one thread requested' : null;
+  return { threads: 1 + workers, workers, ready, cores, parallelMinWork: PARALLEL_MIN_WORK, reason, parallelProducts };
+}
+
+const threadsWanted = () => Math.min(requested ?? cores, MAX_WORKERS + 1);
+
+function stop(): void {
+  if (!pool) return;
+  Atomics.store(pool.ctrl, QUIT, 1);
+  Atomics.add(pool.ctrl, GEN, 1);
+  Atomics.notify(pool.ctrl, GEN);
+  for (const w of pool.workers) w.terminate();
+  pool = null;
+}
+
+function restart(dataBytes = 64 * 2 ** 20): void {
+  stop();
+  const want = threadsWanted() - 1;
+  if (factory === null || want < 1 || typeof SharedArrayBuffer !== 'function') return;
+  const ctrl = new Int32Array(new SharedArrayBuffer(CTRL_INTS * 4));
+  const data = new SharedArrayBuffer(dataBytes);
+  const make = factory;
+  const workers = Array.from({ length: want }, (_, index) => make(`(${workerMain.toString()})`, {
+    index, ctrl: ctrl.buffer as SharedArrayBuffer, data, wasm: GEMM_WASM_BASE64, gemmSource: gemmInMemory.toString(), layout: GEMM_LAYOUT, slots: SLOTS,
+  }));
+  pool = { ctrl, data, workers };
+}
+
+/**
+ * A worker's life, run from its source text (so it refers to nothing outside itself): compile the gemm, say
+ * it is ready, then for each generation compute its block of rows of C from the shared A and B.
+ */
+function workerMain(d: WorkerData): void {
+  const { GEN, DONE, QUIT, M, N, K, F64, B_AT, C_AT, ROWS, READY } = d.slots;
+  const ctrl = new Int32Array(d.ctrl);
+  const bin = atob(d.wasm);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
+  const ex = { memory: inst['memory'] as WebAssembly.Memory, gemm_f32: inst['gemm_f32'], gemm_f64: inst['gemm_f64'] };
+  // eslint-disable-next-line no-new-func
+  const gemm = new Function(`return (${d.gemmSource});`)() as (...args: unknown[]) => number;
+  // the generation to wait past is read before saying ready: no product runs until every worker is ready
+  let gen = Atomics.load(ctrl, GEN);
+  Atomics.store(ctrl, READY + d.index, 1);
+  for (;;) {
+    Atomics.wait(ctrl, GEN, gen);
+    gen = Atomics.load(ctrl, GEN);
+    if (Atomics.load(ctrl, QUIT) === 1) return;
+    const m = ctrl[M]!, n = ctrl[N]!, k = ctrl[K]!, f64 = ctrl[F64] === 1;
+    const r0 = ctrl[ROWS + 1 + d.index]!, r1 = ctrl[ROWS + 2 + d.index]!;
+    if (r1 > r0) {
+      // views of the shared operands (byte offsets of B and C in the control buffer)
+      const view = (at: number, length: number) => (f64 ? new Float64Array(d.data, at, length) : new Float32Array(d.data, at, length));
+      const A = view(0, m * k), B = view(ctrl[B_AT]!, k * n), C = view(ctrl[C_AT]!, m * n);
+      gemm(ex, r1 - r0, n, k, A, r0 * k, k, 1, B, 0, n, 1, C, r0 * n, n, d.layout);
+    }
+    Atomics.add(ctrl, DONE, 1);
+    Atomics.notify(ctrl, DONE);
+  }
+}
+
+/**
+ * C = A·B over the threads (same contract as gemmWasm); false, having done nothing, when this product
+ * stays on the calling thread (too small, no ready workers, too large for the shared buffer).
+ */
+export function parallelGemm(
+  m: number, n: number, k: number,
+  A: TypedArray, aOff: number, ars: number, acs: number,
+  B: TypedArray, bOff: number, brs: number, bcs: number,
+  C: TypedArray, cOff: number, ldc: number,
+  single: (m: number, A: TypedArray, aOff: number, C: TypedArray, cOff: number) => boolean,
+): boolean {
+  if (pool === null || m * n * k < PARALLEL_MIN_WORK || m < 4 * GEMM_LAYOUT.MR) return false;
+  const { ctrl } = pool;
+  const workers = pool.workers.length;
+  // all or none: every worker takes part in every product once all have started (then each one sees each
+  // generation exactly once); until then the calling thread does it alone
+  for (let w = 0; w < workers; w++) if (Atomics.load(ctrl, READY + w) !== 1) return false;
+  const f64 = C instanceof Float64Array;
+  if ((A instanceof Float64Array) !== f64 || (B instanceof Float64Array) !== f64 || ars < 0 || acs < 0 || brs < 0 || bcs < 0) return false;
+  const es = f64 ? 8 : 4;
+  const align = (x: number) => (x + 63) & ~63;
+  const bAt = align(m * k * es), cAt = bAt + align(k * n * es), bytes = cAt + align(m * n * es);
+  // a product the single-threaded wasm gemm would refuse as a whole (it goes to the JS gemm, other bits)
+  // stays on the calling thread too
+  if (bytes > MAX_SHARED_BYTES || 1.25 * bytes + 8 * 2 ** 20 > GEMM_LAYOUT.MAX_BYTES) return false;
+  if (bytes > pool.data.byteLength) {
+    // a bigger buffer needs new workers (they see the buffer they were started with): this product runs
+    // on the calling thread while they start
+    restart(Math.min(MAX_SHARED_BYTES, Math.max(bytes, 2 * pool.data.byteLength)));
+    return false;
+  }
+  // blocks of whole MR-row tiles, the calling thread first
+  const parts = workers + 1;
+  const tile = GEMM_LAYOUT.MR;
+  const per = Math.ceil(m / parts / tile) * tile;
+  const view = (at: number, length: number) => (f64 ? new Float64Array(pool!.data, at, length) : new Float32Array(pool!.data, at, length));
+  const As = view(0, m * k), Bs = view(bAt, k * n), Cs = view(cAt, m * n);
+  const r0 = Math.min(m, per);
+  // workers read A's rows from r0 on, and all of B, row-major
+  for (let i = r0; i < m; i++) for (let p = 0; p < k; p++) As[i * k + p] = A[aOff + i * ars + p * acs]!;
+  if (bcs === 1) for (let p = 0; p < k; p++) Bs.set(B.subarray(bOff + p * brs, bOff + p * brs + n), p * n);
+  else for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) Bs[p * n + j] = B[bOff + p * brs + j * bcs]!;
+  ctrl[M] = m; ctrl[N] = n; ctrl[K] = k; ctrl[F64] = f64 ? 1 : 0; ctrl[B_AT] = bAt; ctrl[C_AT] = cAt;
+  for (let w = 0; w <= workers; w++) ctrl[ROWS + 1 + w] = Math.min(m, r0 + w * per);
+  Atomics.store(ctrl, DONE, 0);
+  Atomics.add(ctrl, GEN, 1);
+  Atomics.notify(ctrl, GEN);
+  // the calling thread's block, from the operands as they are
+  const ok = single(r0, A, aOff, C, cOff);
+  for (let done = Atomics.load(ctrl, DONE); done < workers; done = Atomics.load(ctrl, DONE)) {
+    if (Atomics.wait(ctrl, DONE, done, 60_000) === 'timed-out') throw new Error('internal: a gemm worker did not finish within 60 s');
+  }
+  if (!ok) throw new Error('internal: the calling thread could not run its gemm block');
+  for (let i = r0; i < m; i++) C.set(Cs.subarray(i * n, i * n + n), cOff + i * ldc);
+  parallelProducts++;
+  return true;
+}
