@@ -54,8 +54,11 @@ const MAX_SHARED_BYTES = 512 * 2 ** 20;
  * it, quit, the product's m, n, k, dtype, where B and C start in the data buffer, the block boundaries (one
  * more than the threads), and one ready flag per worker.
  */
-const SLOTS = { GEN: 0, DONE: 1, QUIT: 2, M: 3, N: 4, K: 5, F64: 6, B_AT: 7, C_AT: 8, ROWS: 9, READY: 9 + MAX_WORKERS + 2 } as const;
-const { GEN, DONE, QUIT, M, N, K, F64, B_AT, C_AT, ROWS, READY } = SLOTS;
+const SLOTS = {
+  GEN: 0, DONE: 1, QUIT: 2, M: 3, N: 4, K: 5, F64: 6, B_AT: 7, C_AT: 8, ARS: 9, ACS: 10, BRS: 11, BCS: 12, A_LEN: 13, B_LEN: 14,
+  ROWS: 15, READY: 15 + MAX_WORKERS + 2,
+} as const;
+const { GEN, DONE, QUIT, M, N, K, F64, B_AT, C_AT, ARS, ACS, BRS, BCS, A_LEN, B_LEN, ROWS, READY } = SLOTS;
 const CTRL_INTS = READY + MAX_WORKERS;
 
 let factory: WorkerFactory | null = null;
@@ -142,7 +145,7 @@ function restart(dataBytes = 64 * 2 ** 20): void {
  * it is ready, then for each generation compute its block of rows of C from the shared A and B.
  */
 function workerMain(d: WorkerData): void {
-  const { GEN, DONE, QUIT, M, N, K, F64, B_AT, C_AT, ROWS, READY } = d.slots;
+  const { GEN, DONE, QUIT, M, N, K, F64, B_AT, C_AT, ARS, ACS, BRS, BCS, A_LEN, B_LEN, ROWS, READY } = d.slots;
   const ctrl = new Int32Array(d.ctrl);
   const bin = atob(d.wasm);
   const bytes = new Uint8Array(bin.length);
@@ -163,8 +166,9 @@ function workerMain(d: WorkerData): void {
     if (r1 > r0) {
       // views of the shared operands (byte offsets of B and C in the control buffer)
       const view = (at: number, length: number) => (f64 ? new Float64Array(d.data, at, length) : new Float32Array(d.data, at, length));
-      const A = view(0, m * k), B = view(ctrl[B_AT]!, k * n), C = view(ctrl[C_AT]!, m * n);
-      gemm(ex, r1 - r0, n, k, A, r0 * k, k, 1, B, 0, n, 1, C, r0 * n, n, d.layout);
+      const A = view(0, ctrl[A_LEN]!), B = view(ctrl[B_AT]!, ctrl[B_LEN]!), C = view(ctrl[C_AT]!, m * n);
+      const ars = ctrl[ARS]!;
+      gemm(ex, r1 - r0, n, k, A, r0 * ars, ars, ctrl[ACS]!, B, 0, ctrl[BRS]!, ctrl[BCS]!, C, r0 * n, n, d.layout);
     }
     Atomics.add(ctrl, DONE, 1);
     Atomics.notify(ctrl, DONE);
@@ -192,7 +196,12 @@ export function parallelGemm(
   if ((A instanceof Float64Array) !== f64 || (B instanceof Float64Array) !== f64 || ars < 0 || acs < 0 || brs < 0 || bcs < 0) return false;
   const es = f64 ? 8 : 4;
   const align = (x: number) => (x + 63) & ~63;
-  const bAt = align(m * k * es), cAt = bAt + align(k * n * es), bytes = cAt + align(m * n * es);
+  // an operand goes to the shared buffer as it is laid out (one copy of its span: a transposed matrix stays
+  // transposed) when the span is dense, else gathered row-major; the kernel reads it through its strides
+  const aSpan = (m - 1) * ars + (k - 1) * acs + 1, bSpan = (k - 1) * brs + (n - 1) * bcs + 1;
+  const aDense = aSpan <= 2 * m * k + 64, bDense = bSpan <= 2 * k * n + 64;
+  const aLen = aDense ? aSpan : m * k, bLen = bDense ? bSpan : k * n;
+  const bAt = align(aLen * es), cAt = bAt + align(bLen * es), bytes = cAt + align(m * n * es);
   // a product the single-threaded wasm gemm would refuse as a whole (it goes to the JS gemm, other bits)
   // stays on the calling thread too
   if (bytes > MAX_SHARED_BYTES || 1.25 * bytes + 8 * 2 ** 20 > GEMM_LAYOUT.MAX_BYTES) return false;
@@ -207,21 +216,34 @@ export function parallelGemm(
   const tile = GEMM_LAYOUT.MR;
   const per = Math.ceil(m / parts / tile) * tile;
   const view = (at: number, length: number) => (f64 ? new Float64Array(pool!.data, at, length) : new Float32Array(pool!.data, at, length));
-  const As = view(0, m * k), Bs = view(bAt, k * n), Cs = view(cAt, m * n);
+  const As = view(0, aLen), Bs = view(bAt, bLen), Cs = view(cAt, m * n);
   const r0 = Math.min(m, per);
-  // workers read A's rows from r0 on, and all of B, row-major
-  for (let i = r0; i < m; i++) for (let p = 0; p < k; p++) As[i * k + p] = A[aOff + i * ars + p * acs]!;
-  if (bcs === 1) for (let p = 0; p < k; p++) Bs.set(B.subarray(bOff + p * brs, bOff + p * brs + n), p * n);
-  else for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) Bs[p * n + j] = B[bOff + p * brs + j * bcs]!;
+  let [ars2, acs2, brs2, bcs2] = [ars, acs, brs, bcs];
+  if (aDense) As.set(A.subarray(aOff, aOff + aSpan));
+  else {
+    for (let i = r0; i < m; i++) for (let p = 0; p < k; p++) As[i * k + p] = A[aOff + i * ars + p * acs]!;
+    [ars2, acs2] = [k, 1];
+  }
+  if (bDense) Bs.set(B.subarray(bOff, bOff + bSpan));
+  else {
+    for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) Bs[p * n + j] = B[bOff + p * brs + j * bcs]!;
+    [brs2, bcs2] = [n, 1];
+  }
+  ctrl[ARS] = ars2; ctrl[ACS] = acs2; ctrl[BRS] = brs2; ctrl[BCS] = bcs2; ctrl[A_LEN] = aLen; ctrl[B_LEN] = bLen;
   ctrl[M] = m; ctrl[N] = n; ctrl[K] = k; ctrl[F64] = f64 ? 1 : 0; ctrl[B_AT] = bAt; ctrl[C_AT] = cAt;
   for (let w = 0; w <= workers; w++) ctrl[ROWS + 1 + w] = Math.min(m, r0 + w * per);
   Atomics.store(ctrl, DONE, 0);
   Atomics.add(ctrl, GEN, 1);
   Atomics.notify(ctrl, GEN);
-  // the calling thread's block, from the operands as they are
-  const ok = single(r0, A, aOff, C, cOff);
-  for (let done = Atomics.load(ctrl, DONE); done < workers; done = Atomics.load(ctrl, DONE)) {
-    if (Atomics.wait(ctrl, DONE, done, 60_000) === 'timed-out') throw new Error('internal: a gemm worker did not finish within 60 s');
+  // the calling thread's block, from the operands as they are; whatever happens to it, the workers are
+  // waited for before this returns (the next product must not start while one of them still runs)
+  let ok = false;
+  try {
+    ok = single(r0, A, aOff, C, cOff);
+  } finally {
+    for (let done = Atomics.load(ctrl, DONE); done < workers; done = Atomics.load(ctrl, DONE)) {
+      if (Atomics.wait(ctrl, DONE, done, 60_000) === 'timed-out') throw new Error('internal: a gemm worker did not finish within 60 s');
+    }
   }
   if (!ok) throw new Error('internal: the calling thread could not run its gemm block');
   for (let i = r0; i < m; i++) C.set(Cs.subarray(i * n, i * n + n), cOff + i * ldc);
