@@ -35,8 +35,8 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-function getInstance(): Instance | null {
-  if (instance !== null) return instance;
+/** The compiled gemm module (compiled once), or null where WebAssembly or SIMD is missing. */
+export function gemmWasmModule(): WebAssembly.Module | null {
   if (compiled === undefined) {
     compiled = null;
     try {
@@ -47,6 +47,12 @@ function getInstance(): Instance | null {
       compiled = null;
     }
   }
+  return compiled;
+}
+
+function getInstance(): Instance | null {
+  if (instance !== null) return instance;
+  const compiled = gemmWasmModule();
   if (compiled === null) return null;
   const ex = new WebAssembly.Instance(compiled, {}).exports;
   instance = {

@@ -1,6 +1,7 @@
 // Layer: tensor/backends/cpu. The CPU backend's threads, all in this file: large matrix products (matmul's
 // forward and both backward products go through gemm) are split by rows over worker threads, each running
-// the same WebAssembly gemm (gemm-wasm.ts's `gemmInMemory`, sent as source text) on its block.
+// the same WebAssembly gemm (the compiled module, and gemm-wasm.ts's `gemmInMemory` sent as source text) on
+// its block.
 //
 // Bit-identical whatever the thread count: a C element is computed by the same kernel with the same order of
 // operations in whichever block its row falls (rows are independent in the kernel; blocks only choose which
@@ -13,12 +14,11 @@
 // No Node built-in here: the package's Node entry (`@propel-ts/tensor/node`, node.ts) gives a worker factory
 // (worker_threads) and the core count. Until a factory is given, or while the workers start, everything runs
 // on the calling thread. Browsers (Web Workers, which need crossOriginIsolated for shared memory and cannot
-// block the main thread in Atomics.wait) are not wired up yet. Imports the wasm module, the gemm driver and the error helpers.
+// block the main thread in Atomics.wait) are not wired up yet. Imports the gemm driver and the error helpers.
 import type { TypedArray } from '../../dtype';
 import { TensorError } from '../../errors';
 import { checkArity, describeValue } from '../../options';
-import { GEMM_LAYOUT, gemmInMemory } from './gemm-wasm';
-import { GEMM_WASM_BASE64 } from './gemm-wasm.generated';
+import { GEMM_LAYOUT, gemmInMemory, gemmWasmModule } from './gemm-wasm';
 
 /** A started worker: enough to stop it. */
 export interface WorkerHandle {
@@ -36,7 +36,11 @@ export interface WorkerData {
   readonly index: number;
   readonly ctrl: SharedArrayBuffer;
   readonly data: SharedArrayBuffer;
-  readonly wasm: string;
+  /**
+   * The compiled gemm, a WebAssembly.Module (structured-cloned to a worker without recompiling). Typed
+   * `unknown` so that the declarations need no WebAssembly lib.
+   */
+  readonly module: unknown;
   readonly gemmSource: string;
   readonly layout: typeof GEMM_LAYOUT;
   readonly slots: typeof SLOTS;
@@ -112,7 +116,9 @@ export function cpuInfo(): CpuInfo {
   for (let i = 0; i < workers; i++) ready += Atomics.load(pool!.ctrl, READY + i);
   const reason = factory === null
     ? "no worker factory: import '@propel-ts/tensor/node' in Node (browsers: not yet)"
-    : typeof SharedArrayBuffer !== 'function' ? 'no SharedArrayBuffer here' : threadsWanted() === 1 ? 'one thread requested' : null;
+    : typeof SharedArrayBuffer !== 'function' ? 'no SharedArrayBuffer here'
+      : gemmWasmModule() === null ? 'no WebAssembly SIMD here (the JS gemm runs on the calling thread)'
+        : threadsWanted() === 1 ? 'one thread requested' : null;
   return { threads: 1 + workers, workers, ready, cores, parallelMinWork: PARALLEL_MIN_WORK, reason, parallelProducts };
 }
 
@@ -130,27 +136,25 @@ function stop(): void {
 function restart(dataBytes = 64 * 2 ** 20): void {
   stop();
   const want = threadsWanted() - 1;
-  if (factory === null || want < 1 || typeof SharedArrayBuffer !== 'function') return;
+  const module = gemmWasmModule();
+  if (factory === null || want < 1 || typeof SharedArrayBuffer !== 'function' || module === null) return;
   const ctrl = new Int32Array(new SharedArrayBuffer(CTRL_INTS * 4));
   const data = new SharedArrayBuffer(dataBytes);
   const make = factory;
   const workers = Array.from({ length: want }, (_, index) => make(`(${workerMain.toString()})`, {
-    index, ctrl: ctrl.buffer as SharedArrayBuffer, data, wasm: GEMM_WASM_BASE64, gemmSource: gemmInMemory.toString(), layout: GEMM_LAYOUT, slots: SLOTS,
+    index, ctrl: ctrl.buffer as SharedArrayBuffer, data, module, gemmSource: gemmInMemory.toString(), layout: GEMM_LAYOUT, slots: SLOTS,
   }));
   pool = { ctrl, data, workers };
 }
 
 /**
- * A worker's life, run from its source text (so it refers to nothing outside itself): compile the gemm, say
+ * A worker's life, run from its source text (so it refers to nothing outside itself): instantiate the gemm, say
  * it is ready, then for each generation compute its block of rows of C from the shared A and B.
  */
 function workerMain(d: WorkerData): void {
   const { GEN, DONE, QUIT, M, N, K, F64, B_AT, C_AT, ARS, ACS, BRS, BCS, A_LEN, B_LEN, ROWS, READY } = d.slots;
   const ctrl = new Int32Array(d.ctrl);
-  const bin = atob(d.wasm);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
+  const inst = new WebAssembly.Instance(d.module as WebAssembly.Module, {}).exports;
   const ex = { memory: inst['memory'] as WebAssembly.Memory, gemm_f32: inst['gemm_f32'], gemm_f64: inst['gemm_f64'] };
   // eslint-disable-next-line no-new-func
   const gemm = new Function(`return (${d.gemmSource});`)() as (...args: unknown[]) => number;
