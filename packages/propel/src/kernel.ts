@@ -215,10 +215,15 @@ export function checkPropelInputs(
   return dims;
 }
 
-function failVariance(output: ArrayLike<number>, k: number, dims: PropelDims, tr: SigmaTransform): never {
+/** The `[b, i, c]` index of flat element `k` of a `[B, I, 2n]` output (for error messages). */
+export function outputIndex(k: number, dims: PropelDims): [number, number, number] {
   const { I, n } = dims;
+  return [Math.floor(k / (I * 2 * n)), Math.floor(k / (2 * n)) % I, k % (2 * n)];
+}
+
+function failVariance(output: ArrayLike<number>, k: number, dims: PropelDims, tr: SigmaTransform): never {
   const s = output[k]!;
-  const idx = [Math.floor(k / (I * 2 * n)), Math.floor(k / (2 * n)) % I, k % (2 * n)];
+  const idx = outputIndex(k, dims);
   const v = varianceOf(s, tr);
   if (tr === 'identity') {
     err(`output standard deviation at index ${fmtShape(idx)} is ${s}, whose variance s² ${v === 0 ? 'is 0' : 'overflows'}; expected a non-zero standard deviation with |s| in about [1e-150, 1e150] (sigmaTransform 'identity' squares s; use 'softplus' or 'exp' to keep it positive)`);

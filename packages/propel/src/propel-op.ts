@@ -7,7 +7,7 @@ import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
 import { defineOp, Variable, type VarLike } from '@propel-ts/autograd';
 import {
-  checkPropelInputs, propelBackward, propelDimsFromShapes, propelForward, readKernelOptions, varianceOf,
+  checkPropelInputs, outputIndex, propelBackward, propelDimsFromShapes, propelForward, readKernelOptions, varianceOf,
   type FloatArray, type PropelMode, type PropelSaved, type SigmaTransform,
 } from './kernel';
 import { GPU_FLAGGED, GPU_MIN_VARIANCE, propelGpuBackward, propelGpuForward, type PropelGpuSaved } from './gpu-kernel';
@@ -58,11 +58,14 @@ function gpuForward(output: Tensor, target: Tensor, p: Params, needsGrad: boolea
   const out = p.reduction === 'none' ? lossPerSample : p.reduction === 'sum' ? T.sum(lossPerSample) : T.div(T.sum(lossPerSample), dims.B);
   // inputs are validated when the loss is read back, not per call (that would cost a readback a step): the
   // kernel makes the loss non-finite for a non-finite input, or flags a variance float32 cannot hold
-  T.onReadback(out, (values) => {
-    if (values.every((v) => Math.abs(v) < GPU_FLAGGED)) return;
-    return checkGpuInputs(output, target, p);
-  });
+  T.onReadback(out, (values) => (flagged(values) ? checkGpuInputs(output, target, p) : undefined));
   return { out, saved: needsGrad ? saved : undefined };
+}
+
+/** Whether read-back values (a loss, or the saved logs) carry the 'gpu' kernel's flag, or are not finite. */
+function flagged(values: ArrayLike<number>): boolean {
+  for (let i = 0; i < values.length; i++) if (!(Math.abs(values[i]!) < GPU_FLAGGED)) return true;
+  return false;
 }
 
 /**
@@ -77,8 +80,7 @@ function checkGpuInputs(output: Tensor, target: Tensor, p: Params): void | Promi
       if (k % (2 * dims.n) < dims.n) continue;
       const v = Math.fround(varianceOf(o[k]!, p.sigmaTransform));
       if (v < GPU_MIN_VARIANCE) {
-        const idx = [Math.floor(k / (dims.I * 2 * dims.n)), Math.floor(k / (2 * dims.n)) % dims.I, k % (2 * dims.n)];
-        throw new T.TensorError(`propelLoss: output standard deviation at index ${T.fmtShape(idx)} is ${o[k]}, whose variance ${varianceOf(o[k]!, p.sigmaTransform)} is below ${GPU_MIN_VARIANCE}, the smallest the 'gpu' device (float32) computes with; expected a variance of at least ${GPU_MIN_VARIANCE} on 'gpu' (or compute on 'cpu', in float64)`);
+        throw new T.TensorError(`propelLoss: output standard deviation at index ${T.fmtShape(outputIndex(k, dims))} is ${o[k]}, whose variance ${varianceOf(o[k]!, p.sigmaTransform)} is below ${GPU_MIN_VARIANCE}, the smallest the 'gpu' device (float32) computes with; expected a variance of at least ${GPU_MIN_VARIANCE} on 'gpu' (or compute on 'cpu', in float64)`);
       }
     }
     throw new T.TensorError("propelLoss: the 'gpu' kernel flagged a sample it could not compute with, but the inputs pass every check; expected this never to happen (please report it)");
@@ -116,7 +118,6 @@ const propelOp = defineOp<Params, PropelSaved | PropelGpuSaved>({
       const grad = propelGpuBackward(saved, dy.value, p.reduction === 'mean' ? 1 / saved.dims.B : 1);
       // reading the gradient checks the inputs as reading the loss does: the saved logs (2 floats a sample)
       // are read back only then, and carry the kernel's flags
-      const flagged = (logs: ArrayLike<number>) => !Array.from(logs).every((v) => Math.abs(v) < GPU_FLAGGED);
       T.onReadback(grad, () => {
         if (!T.canReadSync(saved.logT)) return saved.logT.data().then((logs) => (flagged(logs) ? checkGpuInputs(saved.output, saved.target, p) : undefined));
         return flagged(saved.logT.toTypedArray()) ? checkGpuInputs(saved.output, saved.target, p) : undefined;
