@@ -15,7 +15,7 @@ import * as T from '@propel-ts/tensor';
 import { nn, optim, mseLoss, noGrad, toDot, type Variable } from '@propel-ts/autograd';
 import { propelLoss, unpackPrediction } from '@propel-ts/propel';
 import { intFlag, parseFlags, usageError } from './cli';
-import { createProgress } from './progress';
+import { createStepProgress } from './progress';
 import { svgPlot, type Series } from './plot';
 import { makeData } from './two-branch';
 
@@ -77,8 +77,7 @@ export function runDemo(o: DemoOptions): DemoResult {
   log('  propel: the PROPEL loss of the predicted mixture against the target (log10 units, >= 0, 0 only for a perfect match)');
   log('  mse:    the mean squared error of the single MSE prediction (units of y squared)');
   log('  The two measure different things: compare each with itself over the run, not with each other.');
-  const progress = o.verbose === false ? null : createProgress();
-  const started = Date.now();
+  const progress = o.verbose === false ? null : createStepProgress(o.steps);
   let graphDot: string | undefined;
   for (let step = 1; step <= o.steps; step++) {
     const idx = Array.from({ length: batch }, () => gen.int(train.x.length));
@@ -100,13 +99,7 @@ export function runDemo(o: DemoOptions): DemoResult {
 
     propelLosses.push(loss.item());
     mseLosses.push(mse.item());
-    if (progress) {
-      const rate = step / Math.max((Date.now() - started) / 1000, 1e-3);
-      const text = `step ${String(step).padStart(5)}/${o.steps}  propel ${loss.item().toFixed(4)}  mse ${mse.item().toFixed(4)}  ${rate.toFixed(0)} steps/s`;
-      // a line that stays at each quarter of the run; in between, a redrawn line on a terminal
-      if (step % Math.max(1, Math.round(o.steps / 4)) === 0 || step === o.steps) progress.log(text);
-      else progress.update(text);
-    }
+    progress?.step(step, `propel ${loss.item().toFixed(4)}  mse ${mse.item().toFixed(4)}`);
   }
   progress?.done();
 

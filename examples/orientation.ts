@@ -18,7 +18,7 @@ import { nn, optim, noGrad } from '@propel-ts/autograd';
 import { mixtureMean, mixtureModes, mixtureSample, propelLoss } from '@propel-ts/propel';
 import { loadSafetensors, saveSafetensors } from '@propel-ts/io';
 import { intFlag, parseFlags } from './cli';
-import { createProgress } from './progress';
+import { createStepProgress } from './progress';
 
 export interface OrientationOptions {
   steps: number;
@@ -80,8 +80,7 @@ export function runOrientation(o: OrientationOptions): OrientationResult {
 
   // ## 1. Train with PROPEL (sigma = 0.05 around each labelled rotation)
   log(`training: I = ${I} Gaussians, ${o.steps} steps, batch 256; loss = PROPEL (log10 units, >= 0, lower is better)`);
-  const progress = o.verbose === false ? null : createProgress();
-  const started = Date.now();
+  const progress = o.verbose === false ? null : createStepProgress(o.steps);
   for (let step = 1; step <= o.steps; step++) {
     const { x, y } = makeBatch(256, gen);
     opt.zeroGrad();
@@ -89,13 +88,7 @@ export function runOrientation(o: OrientationOptions): OrientationResult {
     loss.backward();
     opt.step();
     losses.push(loss.item());
-    if (progress) {
-      const rate = step / Math.max((Date.now() - started) / 1000, 1e-3);
-      const text = `step ${String(step).padStart(5)}/${o.steps}  loss ${loss.item().toFixed(4)}  ${rate.toFixed(0)} steps/s`;
-      // a line that stays at each quarter of the run; in between, a redrawn line on a terminal
-      if (step % Math.max(1, Math.round(o.steps / 4)) === 0 || step === o.steps) progress.log(text);
-      else progress.update(text);
-    }
+    progress?.step(step, `loss ${loss.item().toFixed(4)}`);
   }
   progress?.done();
 

@@ -67,3 +67,30 @@ export function createProgress(options: ProgressOptions = {}): Progress {
     },
   };
 }
+
+/** Progress of a training loop of `total` steps, built on `createProgress`. */
+export interface StepProgress {
+  /** Report step `step` (1-based) with `detail` (e.g. the losses): "step   300/1500  <detail>  210 steps/s". */
+  step(step: number, detail: string): void;
+  done(): void;
+}
+
+/**
+ * A line that stays at each quarter of the run (and the last step), a redrawn line in between on a terminal;
+ * the rate counts from the call.
+ */
+export function createStepProgress(total: number, options: ProgressOptions = {}): StepProgress {
+  const progress = createProgress(options);
+  const now = options.now ?? Date.now;
+  const started = now();
+  const quarter = Math.max(1, Math.round(total / 4));
+  return {
+    step(step, detail) {
+      const rate = step / Math.max((now() - started) / 1000, 1e-3);
+      const text = `step ${String(step).padStart(5)}/${total}  ${detail}  ${rate.toFixed(0)} steps/s`;
+      if (step % quarter === 0 || step === total) progress.log(text);
+      else progress.update(text);
+    },
+    done: () => progress.done(),
+  };
+}
