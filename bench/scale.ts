@@ -7,9 +7,8 @@
 //
 //   npm run bench -- --only scale; /usr/bin/python3 bench/pytorch/reference.py --only scale
 import * as T from '@propel-ts/tensor/node';
-import * as A from '@propel-ts/autograd';
-import { propelLoss } from '@propel-ts/propel';
 import { measure, type Report } from './harness';
+import { setup } from './train';
 
 export const MATMUL_SIZES = [128, 256, 512, 1024, 2048] as const;
 export const MLP_SHAPES: readonly (readonly [B: number, H: number])[] = [[256, 64], [256, 256], [1024, 256], [1024, 1024]];
@@ -46,17 +45,7 @@ function runRows(report: Report, threads: number): void {
   }
   if (report.wants('scale.mlp')) {
     for (const [B, H] of MLP_SHAPES) {
-      const model = new A.nn.MLP([2, H, H, 16], { seed: 0 });
-      const opt = new A.optim.Adam(model.parameters(), { lr: 1e-3 });
-      const x = T.randn([B, 2], { seed: 1 });
-      const y = T.randn([B, 2], { seed: 2 });
-      const step = () => {
-        opt.zeroGrad();
-        const loss = propelLoss(model.forward(x).reshape([B, 4, 4]), y, { sigma: 0.1 });
-        loss.backward();
-        opt.step();
-        return loss.item();
-      };
+      const step = setup('cpu', B, H);
       report.status('scale.mlp', { B, H });
       const big = B * H * H >= 1e8;
       const r = measure(step, { warmup: big ? 3 : 10, runs: big ? 9 : 41, budgetMs: 20_000 });

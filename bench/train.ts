@@ -8,14 +8,15 @@ import { execFileSync } from 'child_process';
 import { join } from 'path';
 import type { Measurement, Report } from './harness';
 
-export function setup(device: T.Device = 'cpu') {
-  const model = new A.nn.MLP([2, 64, 64, 16], { seed: 0, device });
+/** One W2 training step of a 2→H→H→16 MLP on a batch of B (W2 itself: B = 256, H = 64; bench/scale.ts varies them). */
+export function setup(device: T.Device = 'cpu', B = 256, H = 64) {
+  const model = new A.nn.MLP([2, H, H, 16], { seed: 0, device });
   const opt = new A.optim.Adam(model.parameters(), { lr: 1e-3 });
-  const x = T.randn([256, 2], { seed: 1 }).to(device);
-  const y = T.randn([256, 2], { seed: 2 }).to(device);
+  const x = T.randn([B, 2], { seed: 1 }).to(device);
+  const y = T.randn([B, 2], { seed: 2 }).to(device);
   const step = (): number => {
     opt.zeroGrad();
-    const loss = propelLoss(model.forward(x).reshape([256, 4, 4]), y, { sigma: 0.1 });
+    const loss = propelLoss(model.forward(x).reshape([B, 4, 4]), y, { sigma: 0.1 });
     loss.backward();
     opt.step();
     return loss.item();
