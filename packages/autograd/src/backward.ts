@@ -179,8 +179,8 @@ function checkVersions(node: Node): void {
   }
 }
 
-/** Nodes reachable from `output`, latest first. */
-function collect(output: Variable): Node[] {
+/** Nodes reachable from `output`, latest first (backward's order; toDot draws them in reverse). */
+export function collect(output: Variable): Node[] {
   const seen = new Set<Node>();
   const stack: Variable[] = [output];
   while (stack.length > 0) {

@@ -1,10 +1,10 @@
 // Layer: autograd. A picture of the tape: `toDot(output)` writes the graph that produced a Variable as
 // Graphviz DOT text (no dependency; render it with any Graphviz, e.g. @viz-js/viz in the examples). One box
 // per recorded op, one ellipse per leaf; edges go from each value to the ops that read it, in the order of
-// the ops' inputs. Imports tensor and the Variable and Node types.
+// the ops' inputs. Imports tensor, Variable, and backward's walk of the graph.
 import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
-import type { Node } from './tape';
+import { collect } from './backward';
 import { Variable } from './variable';
 
 /** What `toDot` draws besides names, shapes and dtypes. */
@@ -78,24 +78,8 @@ export function toDot(output: Variable, options: ToDotOptions = {}): string {
   const showGrads = T.optBoolean('toDot', 'grads', o.grads, false);
   const names = namesOf(o.names as ToDotOptions['names']);
 
-  // every node and leaf reachable from the output
-  const nodes = new Map<number, Node>();
-  const leaves: Variable[] = [];
-  const seenLeaves = new Set<Variable>();
-  const stack: Variable[] = [output];
-  while (stack.length > 0) {
-    const v = stack.pop()!;
-    if (v.node === null) {
-      if (!seenLeaves.has(v)) {
-        seenLeaves.add(v);
-        leaves.push(v);
-      }
-    } else if (!nodes.has(v.node.id)) {
-      nodes.set(v.node.id, v.node);
-      for (let i = v.node.inputs.length - 1; i >= 0; i--) stack.push(v.node.inputs[i]!);
-    }
-  }
-  const ordered = [...nodes.values()].sort((a, b) => a.id - b.id);
+  // the recorded ops reachable from the output, in recording order
+  const ordered = collect(output).reverse();
 
   const ids = new Map<Variable, string>();
   const lines = ['digraph tape {', '  rankdir=LR;', '  node [fontname="Helvetica", fontsize=11];'];
