@@ -35,8 +35,15 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** The compiled gemm module (compiled once), or null where WebAssembly or SIMD is missing. */
-export function gemmWasmModule(): WebAssembly.Module | null {
+/**
+ * The compiled gemm module (compiled once), or null where WebAssembly or SIMD is missing; what threads.ts
+ * sends its workers. Typed `object` so that the declarations need no WebAssembly lib.
+ */
+export function gemmWasmModule(): object | null {
+  return compileGemm();
+}
+
+function compileGemm(): WebAssembly.Module | null {
   if (compiled === undefined) {
     compiled = null;
     try {
@@ -52,7 +59,7 @@ export function gemmWasmModule(): WebAssembly.Module | null {
 
 function getInstance(): Instance | null {
   if (instance !== null) return instance;
-  const compiled = gemmWasmModule();
+  const compiled = compileGemm();
   if (compiled === null) return null;
   const ex = new WebAssembly.Instance(compiled, {}).exports;
   instance = {
