@@ -5,11 +5,13 @@
 // TensorError that names the function (and the key). An export that cannot be probed this way has an
 // `exempt` row saying why.
 //
-// TO ADD A ROW (everyone adding an export, e.g. gradcheck's, nn's and io's owners): find your package in
-// TABLE below and add `name: { args: () => [...a valid call's arguments, every positional one given] }`,
+// TO ADD A ROW (everyone adding an export): put it in your area's file in ./rows/ (a file exporting
+// `rows: { '@propel-ts/tensor': { ... }, ... }`, see test/helpers/export-rows.ts), or in TABLE below; add `name: { args: () => [...a valid call's arguments, every positional one given] }`,
 // plus `options: i` (the index of the options argument in args) and `wrong: ['key', badValue]` when the
 // function takes an options object, or `bad: [[() => args, 'text the message must contain']]` for other
 // refusals. A class is constructed with `new`. Namespaces (nn, optim) have rows 'nn.Linear', ...
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import * as T from '@propel-ts/tensor';
 import * as A from '@propel-ts/autograd';
@@ -17,46 +19,10 @@ import * as P from '@propel-ts/propel';
 import * as IO from '@propel-ts/io';
 import type { Variable } from '@propel-ts/autograd';
 
-/** A probe of one export. */
-interface Probe {
-  /** The arguments of a valid call (a fresh set per call: some calls consume them, e.g. a graph). */
-  args: () => unknown[];
-  /** Index in `args` of the options object, when the export takes one. */
-  options?: number;
-  /** An option key and a value of the wrong type or range for it. */
-  wrong?: [string, unknown];
-  /** More refused calls: arguments and a text the message must contain. */
-  bad?: [() => unknown[], string][];
-  /** The name the messages use, when not the export's own (e.g. 'Variable'). */
-  mentions?: string;
-  /** Skip the valid call (it has a global side effect). */
-  noValidCall?: true;
-  /** Why the extra-argument probe is not run yet (a known gap, shown as a pending test). */
-  arityPending?: string;
-}
-type Row = Probe | { exempt: string };
-
-const f64 = { dtype: 'float64' } as const;
-const x23 = () => T.tensor([[1, 2, 3], [4, 5, 6]], f64);
-const v23 = () => A.variable(x23(), { requiresGrad: true });
-const idx = () => T.tensor([[0], [1]], f64);
-const EXTRA = 'an extra argument';
-
-const CONSTANT = { exempt: 'a constant, not callable' };
-const ERROR_CLASS = { exempt: 'an Error class: its one argument is the message' };
-const HELPER = { exempt: 'a validation helper itself (tested in test/validation/options.test.ts and test/tensor/errors.test.ts)' };
-const SHAPE = { exempt: 'shape arithmetic on plain arrays, inside every op (no options; tested in test/tensor/shape.test.ts)' };
-const INTERNAL = { exempt: 'backend machinery used by the packages themselves (no options)' };
-const GPU = { exempt: "the 'gpu' backend (packages/tensor/src/backends/gpu): not covered by this table yet, see docs/pytorch.md" };
-const PER_ELEMENT = { exempt: 'a scalar helper called once per element inside the kernels: checks there would cost per element' };
-
-const unary: Probe = { args: () => [x23()] };
-const binary: Probe = { args: () => [x23(), x23()] };
-const reduction: Probe = { args: () => [x23(), {}], options: 1, wrong: ['keepDims', 'yes'] };
-const vUnary: Probe = { args: () => [v23()] };
-const vBinary: Probe = { args: () => [v23(), v23()] };
-const vReduction: Probe = { args: () => [v23(), {}], options: 1, wrong: ['axis', '1'] };
-const sq = (x: Variable) => A.sum(A.square(x));
+import {
+  type Probe, type Row, f64, x23, v23, idx, EXTRA, CONSTANT, ERROR_CLASS, HELPER, SHAPE, INTERNAL, GPU, PER_ELEMENT, unary, binary, reduction, vUnary, vBinary, vReduction, sq,
+  type RowFile,
+} from '../helpers/export-rows';
 
 const TENSOR: Record<string, Row> = {
   Tensor: { exempt: 'made by the library for every view (hot path, no checks); users call tensor(), zeros(), ...' },
@@ -209,6 +175,18 @@ const TABLE: Record<string, { module: object; rows: Record<string, Row> }> = {
   '@propel-ts/propel': { module: P, rows: PROPEL },
   '@propel-ts/io': { module: IO, rows: IO_ROWS },
 };
+
+// the row files of ./rows/ (one per area), merged into TABLE; a name given twice is an error
+for (const f of readdirSync(join(__dirname, 'rows')).filter((name) => name.endsWith('.ts')).sort()) {
+  const { rows } = require(join(__dirname, 'rows', f)) as RowFile;
+  for (const [pkg, more] of Object.entries(rows)) {
+    const into = TABLE[pkg]!.rows;
+    for (const [name, row] of Object.entries(more!)) {
+      if (name in into) throw new Error(`test/validation/rows/${f}: a second row for ${pkg}'s ${name}`);
+      into[name] = row;
+    }
+  }
+}
 
 /** The exports that are namespaces of further exports (`export * as nn`). */
 const NAMESPACES = new Set(['nn', 'optim']);
