@@ -9,7 +9,8 @@ import { Tensor } from '../../tensor';
 import { gemmStrided } from './gemm';
 import { newStorage, takeArray } from './pool';
 import { BINARY_ROW, REDUCE_ROW, UNARY_ROW } from './kernels';
-import { planWalk, walkRows } from './walk';
+import { planWalk } from '../../layout';
+import { walkRows } from './walk';
 
 /** The typed array behind a CPU tensor. */
 export function cpuData(x: Tensor): TypedArray {

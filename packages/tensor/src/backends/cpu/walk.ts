@@ -1,42 +1,8 @@
 // Layer: tensor/backends/cpu. The strided walk every CPU kernel uses: operands with their own strides
 // over one shape are visited row by row in row-major order, advancing each operand's address like an
-// odometer. Dimensions that are contiguous for every operand are merged first, so a contiguous tensor
-// is one row (the flat fast path falls out of the general one). Imports nothing.
-
-/** A walk over `shape` for several operands; `strides[k]` are operand k's strides. */
-export interface WalkPlan {
-  /** Merged shape, at least one dimension. */
-  readonly shape: number[];
-  /** Per operand, merged strides. */
-  readonly strides: number[][];
-}
-
-/** Merge dimensions that every operand walks contiguously, and drop size-1 dimensions. */
-export function planWalk(shape: readonly number[], strides: readonly (readonly number[])[]): WalkPlan {
-  const dims: number[] = [];
-  const outStrides: number[][] = strides.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    const n = shape[d]!;
-    if (n === 1) continue;
-    const last = dims.length - 1;
-    let mergeable = last >= 0;
-    for (let k = 0; k < strides.length && mergeable; k++) {
-      mergeable = outStrides[k]![last] === strides[k]![d]! * n;
-    }
-    if (mergeable) {
-      dims[last] = dims[last]! * n;
-      for (let k = 0; k < strides.length; k++) outStrides[k]![last] = strides[k]![d]!;
-    } else {
-      dims.push(n);
-      for (let k = 0; k < strides.length; k++) outStrides[k]!.push(strides[k]![d]!);
-    }
-  }
-  if (dims.length === 0 || shape.some((d) => d === 0)) {
-    const empty = shape.some((d) => d === 0);
-    return { shape: [empty ? 0 : 1], strides: strides.map(() => [1]) };
-  }
-  return { shape: dims, strides: outStrides };
-}
+// odometer. Callers merge the dimensions first with layout.ts's planWalk, so a contiguous tensor is one
+// row (the flat fast path falls out of the general one). Imports only a type.
+import type { WalkPlan } from '../../layout';
 
 /**
  * Call `row(pos)` once per innermost row of `plan`; `pos[k]` is operand k's address of the row's first

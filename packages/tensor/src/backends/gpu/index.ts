@@ -9,6 +9,7 @@ import { contiguousStrides, sizeOf } from '../../shape';
 import type { Storage } from '../../storage';
 import { Tensor } from '../../tensor';
 import { CpuStorage } from '../../storage';
+import { planWalk } from '../../layout';
 import { cpuBackend } from '../cpu';
 import {
   activeEngine, activeModeIfChosen, availableModes, counters, fallbacks, probeWebGpu, readResult, readResultAsync,
@@ -214,7 +215,7 @@ function reduce(op: ReduceOp, x: Tensor, axes: readonly number[]): Tensor {
   if (sizeOf(outShape) === 0) return empty(engine, outShape);
   if (n === 0) return full(outShape, K.REDUCE_SRC[op].init === 'first' ? (op === 'max' ? -Infinity : Infinity) : Number(K.REDUCE_SRC[op].init), 'float32');
   // a long reduction along one (collapsible) run: partial results first, so no thread loops over everything
-  const red = K.collapse(axes.map((a) => x.shape[a]!), [axes.map((a) => x.strides[a]!)]);
+  const red = planWalk(axes.map((a) => x.shape[a]!), [axes.map((a) => x.strides[a]!)]);
   if (n > TWO_PASS_OVER && red.shape.length === 1) {
     const chunks = Math.ceil(n / CHUNK);
     const partial = launch(engine, K.reduce(op, x.shape, operand(x), axes, chunks), [x], [...outShape, chunks]);

@@ -3,8 +3,10 @@
 // with its shapes and strides as literals and its offsets as arguments: one flat output index
 // `this.thread.x` is split into a multi-index, and every input is read at `offset + sum(index * stride)`,
 // which is how views (permuted, sliced, broadcast) are read in place, without a copy.
-// Op tables are typed so that a new op name fails to compile until it has a GPU kernel. Imports only types.
+// Op tables are typed so that a new op name fails to compile until it has a GPU kernel. Imports types and
+// layout.ts (the dimension merging the CPU walk uses too).
 import type { BinaryOp, ReduceOp, UnaryOp } from '../../backend';
+import { planWalk } from '../../layout';
 
 /** One generated kernel: the cache key, its source, the output length and the real loop bound. */
 export interface KernelSpec {
@@ -174,29 +176,6 @@ export const REDUCE_SRC = {
 
 // ---- layout helpers ---------------------------------------------------------------------------------
 
-/**
- * Drop size-1 dimensions and merge neighbours that every operand walks as one (stride[i] equals
- * stride[i+1] * shape[i+1] for all): a contiguous tensor becomes one dimension. Never returns rank 0.
- */
-export function collapse(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
-  const keep = shape.map((_, d) => d).filter((d) => shape[d] !== 1);
-  const outShape: number[] = [];
-  const outStrides: number[][] = strides.map(() => []);
-  for (const d of keep) {
-    const last = outShape.length - 1;
-    const mergeable = last >= 0 && strides.every((s, j) => outStrides[j]![last] === s[d]! * shape[d]!);
-    if (mergeable) {
-      outShape[last] = outShape[last]! * shape[d]!;
-      strides.forEach((s, j) => { outStrides[j]![last] = s[d]!; });
-    } else {
-      outShape.push(shape[d]!);
-      strides.forEach((s, j) => outStrides[j]!.push(s[d]!));
-    }
-  }
-  if (outShape.length === 0) return { shape: [1], strides: strides.map(() => [0]) };
-  return { shape: outShape, strides: outStrides };
-}
-
 /** Row-major strides of `shape`. */
 function rowMajor(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length).fill(1);
@@ -252,7 +231,7 @@ const key = (...parts: readonly unknown[]) => parts.map((p) => (Array.isArray(p)
  */
 export function elementwise(op: string, body: string, vars: readonly string[], shape: readonly number[], inputs: readonly Operand[]): KernelSpec {
   const size = shape.reduce((a, b) => a * b, 1);
-  const c = collapse(shape, [...inputs.map((x) => x.strides), rowMajor(shape)]);
+  const c = planWalk(shape, [...inputs.map((x) => x.strides), rowMajor(shape)]);
   const p = names('p', c.shape.length);
   const lines = [...splitIndex('this.thread.x', p, c.shape)];
   vars.forEach((v, j) => lines.push(`let ${v} = x${j}[${address(`o${j}`, p, c.strides[j]!)}];`));
@@ -281,8 +260,8 @@ export function fill(size: number): KernelSpec {
 export function reduce(op: ReduceOp, shape: readonly number[], x: Operand, reduced: readonly number[], chunks = 1): KernelSpec {
   const keptDims = shape.map((_, d) => d).filter((d) => !reduced.includes(d));
   const keptShape = keptDims.map((d) => shape[d]!);
-  const kept = collapse(keptShape, [keptDims.map((d) => x.strides[d]!), rowMajor(keptShape)]);
-  const red = collapse(reduced.map((d) => shape[d]!), [reduced.map((d) => x.strides[d]!)]);
+  const kept = planWalk(keptShape, [keptDims.map((d) => x.strides[d]!), rowMajor(keptShape)]);
+  const red = planWalk(reduced.map((d) => shape[d]!), [reduced.map((d) => x.strides[d]!)]);
   const src = REDUCE_SRC[op];
   const p = names('p', kept.shape.length);
   const outShape = chunks > 1 ? [...kept.shape, chunks] : kept.shape;
@@ -325,7 +304,7 @@ export function reduce(op: ReduceOp, shape: readonly number[], x: Operand, reduc
 /** Index of the max/min of `x` (arguments x0, o0) along `axis`: first occurrence, NaN counts as the extreme. */
 export function argReduce(op: 'argmax' | 'argmin', shape: readonly number[], x: Operand, axis: number): KernelSpec {
   const keptShape = shape.filter((_, d) => d !== axis);
-  const kept = collapse(keptShape, [x.strides.filter((_, d) => d !== axis), rowMajor(keptShape)]);
+  const kept = planWalk(keptShape, [x.strides.filter((_, d) => d !== axis), rowMajor(keptShape)]);
   const n = shape[axis]!, s = x.strides[axis]!;
   const cmp = op === 'argmax' ? '>' : '<';
   const p = names('p', kept.shape.length);
@@ -350,7 +329,7 @@ export function matmul(shapeA: readonly number[], a: Operand, b: Operand, n: num
   const nd = shapeA.length;
   const m = shapeA[nd - 2]!, k = shapeA[nd - 1]!;
   const batchShape = shapeA.slice(0, nd - 2);
-  const batch = collapse(batchShape, [a.strides.slice(0, nd - 2), b.strides.slice(0, nd - 2), rowMajor(batchShape)]);
+  const batch = planWalk(batchShape, [a.strides.slice(0, nd - 2), b.strides.slice(0, nd - 2), rowMajor(batchShape)]);
   const bn = names('b', batch.shape.length);
   const sam = a.strides[nd - 2]!, sak = a.strides[nd - 1]!, sbk = b.strides[nd - 2]!, sbn = b.strides[nd - 1]!;
   const lines = [
