@@ -1,0 +1,68 @@
+// Layer: autograd/nn. Containers: Sequential (children named by index, as torch.nn.Sequential) and MLP.
+import * as T from '@propel-ts/tensor';
+import { toVariables } from '../define-op';
+import type { Variable, VarLike } from '../variable';
+import { Module } from './module';
+import { Linear, type LinearOptions } from './layers';
+import { linearOptions } from './params';
+import { ReLU, Sigmoid, Tanh } from './activations';
+
+/**
+ * Modules applied in order: torch.nn.Sequential. Its children are named by index, so the state-dict keys
+ * are `0.weight`, `0.bias`, `2.weight`... exactly as PyTorch's.
+ *
+ * ```ts
+ * import { nn } from '@propel-ts/autograd';
+ * const model = new nn.Sequential(new nn.Linear(2, 4), new nn.Tanh(), new nn.Linear(4, 1));
+ * model.namedParameters().map(([name]) => name);   // ['0.weight', '0.bias', '2.weight', '2.bias']
+ * ```
+ */
+export class Sequential extends Module {
+  readonly layers: Module[];
+  constructor(...layers: Module[]) {
+    super();
+    layers.forEach((layer, i) => {
+      if (!(layer instanceof Module)) throw new T.TensorError(`Sequential: layer ${i} got ${T.describeValue(layer)}, expected a Module (new nn.Linear(...), new nn.Tanh(), ...)`);
+    });
+    this.layers = layers;
+  }
+  protected override members(): [string, unknown][] {
+    return this.layers.map((layer, i) => [String(i), layer]);
+  }
+  forward(x: VarLike): Variable {
+    let y = toVariables('Sequential', [x])[0]!;
+    for (const layer of this.layers) y = layer.forward(y);
+    return y;
+  }
+}
+
+/** Options of MLP. */
+export interface MLPOptions extends LinearOptions {
+  /** Hidden activation. Default 'tanh'. */
+  activation?: 'tanh' | 'relu' | 'sigmoid';
+}
+const ACTIVATIONS = ['tanh', 'relu', 'sigmoid'] as const;
+
+/**
+ * A multilayer perceptron: `new MLP([2, 64, 64, 16])` is Linear(2,64), tanh, Linear(64,64), tanh,
+ * Linear(64,16), a Sequential: the same modules, parameter names (`0.weight` ... `4.bias`) and shapes as
+ * `torch.nn.Sequential(nn.Linear(2, 64), nn.Tanh(), nn.Linear(64, 64), nn.Tanh(), nn.Linear(64, 16))`.
+ * Each layer is seeded from `seed` so the whole model is reproducible.
+ */
+export class MLP extends Sequential {
+  constructor(sizes: readonly number[], options: MLPOptions = {}) {
+    T.checkArity('MLP', arguments, 2, 'new nn.MLP(sizes, { activation, bias, dtype, device, seed, init })');
+    if (!Array.isArray(sizes) || sizes.length < 2 || !sizes.every((d) => Number.isInteger(d) && d > 0)) {
+      throw new T.TensorError(`MLP: sizes got ${T.describeValue(sizes)}, expected at least two positive integers (input, hidden..., output sizes)`);
+    }
+    const { activation, ...linear } = options ?? {};
+    const o = linearOptions('MLP', options, ['activation']);
+    const Act = { tanh: Tanh, relu: ReLU, sigmoid: Sigmoid }[T.optOneOf('MLP', 'activation', activation, ACTIVATIONS, 'tanh')];
+    const layers: Module[] = [];
+    for (let i = 0; i + 1 < sizes.length; i++) {
+      layers.push(new Linear(sizes[i]!, sizes[i + 1]!, { ...linear, seed: o.seed * 1000 + i }));
+      if (i + 2 < sizes.length) layers.push(new Act());
+    }
+    super(...layers);
+  }
+}
