@@ -1,0 +1,67 @@
+// Layer: autograd. The methods of Variable (declared in variable.ts as VariableMethods), installed on
+// Variable.prototype here, the one file that imports both the class and the ops: the ops construct
+// Variables, so variable.ts cannot import them (an import cycle). The package entry imports this file, and
+// package.json lists it under "sideEffects" so that bundlers keep it. Imports variable, backward, the ops
+// and the composites.
+import * as T from '@propel-ts/tensor';
+import type { Tensor } from '@propel-ts/tensor';
+import { backward } from './backward';
+import * as ops from './ops';
+import * as composites from './composites';
+import { Variable, type VariableMethods } from './variable';
+
+/** `[3, 2]` from both `reshape(3, 2)` and `reshape([3, 2])`. */
+function flat(args: number[] | [readonly number[]]): number[] {
+  const first = args[0];
+  if (args.length === 1 && Array.isArray(first)) return first.slice();
+  return (args as number[]).slice();
+}
+
+// typed against VariableMethods, so a method declared there and missing here fails to compile
+const methods: VariableMethods & ThisType<Variable> = {
+  backward(dy, options) {
+    T.checkArity('backward', arguments, 2, 'y.backward(dy, { retainGraph, createGraph })');
+    // y.backward({ retainGraph: true }): the options in dy's place
+    if (dy !== undefined && !(dy instanceof T.Tensor) && typeof dy === 'object' && dy !== null && Object.getPrototypeOf(dy) === Object.prototype) {
+      if (arguments.length > 1) throw new T.TensorError('backward: options given twice, expected y.backward(dy, options) or y.backward(options)');
+      backward(this, undefined, dy);
+      return;
+    }
+    backward(this, dy as Tensor | undefined, options);
+  },
+  add(b) { T.checkArity('add', arguments, 1, 'y.add(b)'); return ops.add(this, b); },
+  sub(b) { T.checkArity('sub', arguments, 1, 'y.sub(b)'); return ops.sub(this, b); },
+  mul(b) { T.checkArity('mul', arguments, 1, 'y.mul(b)'); return ops.mul(this, b); },
+  div(b) { T.checkArity('div', arguments, 1, 'y.div(b)'); return ops.div(this, b); },
+  pow(b) { T.checkArity('pow', arguments, 1, 'y.pow(b)'); return ops.pow(this, b); },
+  neg() { T.checkArity('neg', arguments, 0, 'y.neg()'); return ops.neg(this); },
+  exp() { T.checkArity('exp', arguments, 0, 'y.exp()'); return ops.exp(this); },
+  log() { T.checkArity('log', arguments, 0, 'y.log()'); return ops.log(this); },
+  sqrt() { T.checkArity('sqrt', arguments, 0, 'y.sqrt()'); return ops.sqrt(this); },
+  square() { T.checkArity('square', arguments, 0, 'y.square()'); return ops.square(this); },
+  tanh() { T.checkArity('tanh', arguments, 0, 'y.tanh()'); return ops.tanh(this); },
+  sigmoid() { T.checkArity('sigmoid', arguments, 0, 'y.sigmoid()'); return ops.sigmoid(this); },
+  relu() { T.checkArity('relu', arguments, 0, 'y.relu()'); return ops.relu(this); },
+  abs() { T.checkArity('abs', arguments, 0, 'y.abs()'); return ops.abs(this); },
+  sum(options) { T.checkArity('sum', arguments, 1, 'y.sum(axis) or y.sum({ axis, keepDims })'); return ops.sum(this, options); },
+  mean(options) { T.checkArity('mean', arguments, 1, 'y.mean(axis) or y.mean({ axis, keepDims })'); return composites.mean(this, options); },
+  max(options) { T.checkArity('max', arguments, 1, 'y.max(axis) or y.max({ axis, keepDims })'); return ops.max(this, options); },
+  min(options) { T.checkArity('min', arguments, 1, 'y.min(axis) or y.min({ axis, keepDims })'); return ops.min(this, options); },
+  logsumexp(options) { T.checkArity('logsumexp', arguments, 1, 'y.logsumexp(axis) or y.logsumexp({ axis, keepDims })'); return composites.logsumexp(this, options); },
+  matmul(b) { T.checkArity('matmul', arguments, 1, 'y.matmul(b)'); return ops.matmul(this, b); },
+  reshape(...shape) { return ops.reshape(this, flat(shape)); },
+  view(...shape) { return ops.reshape(this, flat(shape)); },
+  permute(...dims) { return ops.permute(this, flat(dims)); },
+  transpose(dim0 = -2, dim1 = -1) { T.checkArity('transpose', arguments, 2, 'y.transpose(dim0, dim1)'); return ops.transpose(this, dim0, dim1); },
+  expand(...shape) { return ops.expand(this, flat(shape)); },
+  slice(dim, start = 0, end, step = 1) { T.checkArity('slice', arguments, 4, 'y.slice(dim, start, end, step)'); return ops.slice(this, dim, start, end, step); },
+  select(dim, index) { T.checkArity('select', arguments, 2, 'y.select(dim, index)'); return ops.select(this, dim, index); },
+  squeeze(dim) { T.checkArity('squeeze', arguments, 1, 'y.squeeze(dim)'); return ops.squeeze(this, dim); },
+  unsqueeze(dim) { T.checkArity('unsqueeze', arguments, 1, 'y.unsqueeze(dim)'); return ops.unsqueeze(this, dim); },
+  flatten(startDim = 0, endDim = -1) { T.checkArity('flatten', arguments, 2, 'y.flatten(startDim, endDim)'); return ops.flatten(this, startDim, endDim); },
+};
+
+// non-enumerable, as methods written in a class body are
+for (const [name, fn] of Object.entries(methods)) {
+  Object.defineProperty(Variable.prototype, name, { value: fn, writable: true, configurable: true, enumerable: false });
+}
