@@ -39,7 +39,9 @@ export {
   matmul, concat, stack, split, gather, indexSelect, scatterAdd, allClose, checkTensor, checkSame,
   reduceOptions, argReduceOptions, axisArg, clampBounds,
 } from './ops';
+export { flip, roll, pad, tile, triu, tril, oneHot, type AxesArg } from './shape-ops';
 export {
   GpuStorage, gpuInfo, setGpuMode, initGpu, runGpuKernel, onReadback, canReadSync, useGpuJs,
   type GpuInfo, type GpuMode, type GpuKernelCall, type ReadbackCheck,
 } from './backends/gpu';
+export { gpuSource } from './backends/gpu/codegen';
