@@ -10,7 +10,7 @@ import { grads } from './backward';
 import { opDefinition, type Op, type OpDefinition } from './define-op';
 import { enableGrad, noGrad } from './tape';
 import { Variable } from './variable';
-import { concat } from './ops/indexing';
+import { concat } from './ops/join';
 import { reshape } from './ops/views';
 import {
   COMMON_KEYS, compare, dot64, failed, finish, merge, normals, readSettings,

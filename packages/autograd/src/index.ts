@@ -4,11 +4,14 @@
  *
  * @module @propel-ts/autograd
  */
-export { Variable, variable, type VarLike, type VariableOptions } from './variable';
+// installs Variable's methods (y.add(b), y.sum(), y.backward(), ...) on its prototype: see variable-methods.ts
+import './variable-methods';
+export { Variable, variable, type VarLike, type VariableOptions, type VariableMethods } from './variable';
 export { defineOp, type OpDefinition, type Op } from './define-op';
 export { noGrad, enableGrad, isRecording, type BackwardContext } from './tape';
 export { backward, grads, grad, type BackwardOptions } from './backward';
 export * from './ops';
+export * from './composites';
 export { gradcheck, gradgradcheck, type OpGradcheckOptions } from './gradcheck';
 export {
   GradcheckError, type GradcheckOptions, type GradcheckReport, type GradcheckRow, type NondifferentiableAt,

@@ -1,10 +1,60 @@
 // Layer: autograd. Variable: a Tensor plus what reverse mode needs (grad, requiresGrad, the node that
-// made it). Computing methods forward to the differentiable ops. Imports tensor, tape, backward, ops.
+// made it). Imports only the tensor package. The computing methods (y.add(b), y.sum(1), y.backward(), ...)
+// are declared here, in VariableMethods, and installed on the prototype by variable-methods.ts: they call
+// the ops, and every op constructs Variables, so this file importing the ops would be an import cycle.
 import * as T from '@propel-ts/tensor';
 import type { DType, Device, NestedArray, Tensor, TypedArray } from '@propel-ts/tensor';
 import type { Node } from './tape';
-import { backward, type BackwardOptions } from './backward';
-import * as ops from './ops';
+import type { BackwardOptions } from './backward';
+
+/**
+ * The differentiable methods of a Variable: each is the function of the same name with the Variable as its
+ * first argument (`y.add(b)` is `add(y, b)`, `y.backward()` is `backward(y)`). Declared here so the class
+ * reads complete; the bodies are in variable-methods.ts, which the package entry loads.
+ */
+export interface VariableMethods {
+  /**
+   * Reverse-mode differentiation from this value: accumulates d(this)/d(leaf) into every leaf's `grad`.
+   * Scalars need no `dy`; other shapes take an explicit upstream gradient `dy` of this shape.
+   */
+  backward(dy?: Tensor | BackwardOptions, options?: BackwardOptions): void;
+  add(b: VarLike): Variable;
+  sub(b: VarLike): Variable;
+  mul(b: VarLike): Variable;
+  div(b: VarLike): Variable;
+  pow(b: VarLike): Variable;
+  neg(): Variable;
+  exp(): Variable;
+  log(): Variable;
+  sqrt(): Variable;
+  square(): Variable;
+  tanh(): Variable;
+  sigmoid(): Variable;
+  relu(): Variable;
+  abs(): Variable;
+  // reductions take PyTorch's positional axis too: y.sum(1), y.max(-1)
+  sum(options?: T.AxisArg): Variable;
+  mean(options?: T.AxisArg): Variable;
+  max(options?: T.AxisArg): Variable;
+  min(options?: T.AxisArg): Variable;
+  logsumexp(options?: T.AxisArg): Variable;
+  matmul(b: VarLike): Variable;
+  /** `y.reshape(3, 2)` or `y.reshape([3, 2])`. */
+  reshape(...shape: number[] | [readonly number[]]): Variable;
+  /** The same as reshape (PyTorch's name). */
+  view(...shape: number[] | [readonly number[]]): Variable;
+  permute(...dims: number[] | [readonly number[]]): Variable;
+  transpose(dim0?: number, dim1?: number): Variable;
+  expand(...shape: number[] | [readonly number[]]): Variable;
+  slice(dim: number, start?: number, end?: number, step?: number): Variable;
+  select(dim: number, index: number): Variable;
+  squeeze(dim?: number | readonly number[]): Variable;
+  unsqueeze(dim: number): Variable;
+  flatten(startDim?: number, endDim?: number): Variable;
+}
+
+// declaration merging: the class Variable below gets the types of the methods variable-methods.ts installs
+export interface Variable extends VariableMethods {}
 
 /**
  * A tensor value in the autograd graph.
@@ -64,20 +114,6 @@ export class Variable {
   /** True for a user-created variable (not the output of a recorded op). */
   get isLeaf(): boolean { return this.node === null; }
 
-  /**
-   * Reverse-mode differentiation from this value: accumulates d(this)/d(leaf) into every leaf's `grad`.
-   * Scalars need no `dy`; other shapes take an explicit upstream gradient `dy` of this shape.
-   */
-  backward(dy?: Tensor | BackwardOptions, options?: BackwardOptions): void {
-    T.checkArity('backward', arguments, 2, 'y.backward(dy, { retainGraph, createGraph })');
-    if (dy !== undefined && !(dy instanceof T.Tensor) && typeof dy === 'object' && dy !== null && Object.getPrototypeOf(dy) === Object.prototype) {
-      if (arguments.length > 1) throw new T.TensorError('backward: options given twice, expected y.backward(dy, options) or y.backward(options)');
-      backward(this, undefined, dy);
-      return;
-    }
-    backward(this, dy as Tensor | undefined, options);
-  }
-
   /** The same value cut off from the graph (no gradient flows through it). */
   detach(): Variable {
     T.checkArity('detach', arguments, 0, 'y.detach()');
@@ -97,39 +133,6 @@ export class Variable {
   /** `toArray()`, asynchronously: `Tensor.array()`. */
   array(): Promise<NestedArray> { T.checkArity('array', arguments, 0, 'y.array()'); return this.value.array(); }
   toString(): string { return `Variable(${this.value.toString()}${this.requiresGrad ? ', requiresGrad' : ''})`; }
-
-  // ---- differentiable methods (see ops/ for the definitions) -------------------------------------
-  add(b: VarLike): Variable { T.checkArity('add', arguments, 1, 'y.add(b)'); return ops.add(this, b); }
-  sub(b: VarLike): Variable { T.checkArity('sub', arguments, 1, 'y.sub(b)'); return ops.sub(this, b); }
-  mul(b: VarLike): Variable { T.checkArity('mul', arguments, 1, 'y.mul(b)'); return ops.mul(this, b); }
-  div(b: VarLike): Variable { T.checkArity('div', arguments, 1, 'y.div(b)'); return ops.div(this, b); }
-  pow(b: VarLike): Variable { T.checkArity('pow', arguments, 1, 'y.pow(b)'); return ops.pow(this, b); }
-  neg(): Variable { T.checkArity('neg', arguments, 0, 'y.neg()'); return ops.neg(this); }
-  exp(): Variable { T.checkArity('exp', arguments, 0, 'y.exp()'); return ops.exp(this); }
-  log(): Variable { T.checkArity('log', arguments, 0, 'y.log()'); return ops.log(this); }
-  sqrt(): Variable { T.checkArity('sqrt', arguments, 0, 'y.sqrt()'); return ops.sqrt(this); }
-  square(): Variable { T.checkArity('square', arguments, 0, 'y.square()'); return ops.square(this); }
-  tanh(): Variable { T.checkArity('tanh', arguments, 0, 'y.tanh()'); return ops.tanh(this); }
-  sigmoid(): Variable { T.checkArity('sigmoid', arguments, 0, 'y.sigmoid()'); return ops.sigmoid(this); }
-  relu(): Variable { T.checkArity('relu', arguments, 0, 'y.relu()'); return ops.relu(this); }
-  abs(): Variable { T.checkArity('abs', arguments, 0, 'y.abs()'); return ops.abs(this); }
-  // reductions take PyTorch's positional axis too: y.sum(1), y.max(-1)
-  sum(options?: T.AxisArg): Variable { T.checkArity('sum', arguments, 1, 'y.sum(axis) or y.sum({ axis, keepDims })'); return ops.sum(this, options); }
-  mean(options?: T.AxisArg): Variable { T.checkArity('mean', arguments, 1, 'y.mean(axis) or y.mean({ axis, keepDims })'); return ops.mean(this, options); }
-  max(options?: T.AxisArg): Variable { T.checkArity('max', arguments, 1, 'y.max(axis) or y.max({ axis, keepDims })'); return ops.max(this, options); }
-  min(options?: T.AxisArg): Variable { T.checkArity('min', arguments, 1, 'y.min(axis) or y.min({ axis, keepDims })'); return ops.min(this, options); }
-  logsumexp(options?: T.AxisArg): Variable { T.checkArity('logsumexp', arguments, 1, 'y.logsumexp(axis) or y.logsumexp({ axis, keepDims })'); return ops.logsumexp(this, options); }
-  matmul(b: VarLike): Variable { T.checkArity('matmul', arguments, 1, 'y.matmul(b)'); return ops.matmul(this, b); }
-  reshape(...shape: number[] | [readonly number[]]): Variable { return ops.reshape(this, flat(shape)); }
-  view(...shape: number[] | [readonly number[]]): Variable { return ops.reshape(this, flat(shape)); }
-  permute(...dims: number[] | [readonly number[]]): Variable { return ops.permute(this, flat(dims)); }
-  transpose(dim0 = -2, dim1 = -1): Variable { T.checkArity('transpose', arguments, 2, 'y.transpose(dim0, dim1)'); return ops.transpose(this, dim0, dim1); }
-  expand(...shape: number[] | [readonly number[]]): Variable { return ops.expand(this, flat(shape)); }
-  slice(dim: number, start = 0, end?: number, step = 1): Variable { T.checkArity('slice', arguments, 4, 'y.slice(dim, start, end, step)'); return ops.slice(this, dim, start, end, step); }
-  select(dim: number, index: number): Variable { T.checkArity('select', arguments, 2, 'y.select(dim, index)'); return ops.select(this, dim, index); }
-  squeeze(dim?: number | readonly number[]): Variable { T.checkArity('squeeze', arguments, 1, 'y.squeeze(dim)'); return ops.squeeze(this, dim); }
-  unsqueeze(dim: number): Variable { T.checkArity('unsqueeze', arguments, 1, 'y.unsqueeze(dim)'); return ops.unsqueeze(this, dim); }
-  flatten(startDim = 0, endDim = -1): Variable { T.checkArity('flatten', arguments, 2, 'y.flatten(startDim, endDim)'); return ops.flatten(this, startDim, endDim); }
 }
 
 /** What differentiable ops accept: a Variable, a Tensor (a constant) or a number (a scalar constant). */
@@ -152,10 +155,4 @@ export function variable(value: Tensor, options?: VariableOptions): Variable {
   T.checkArity('variable', arguments, 2, 'variable(value, { requiresGrad })');
   const o = T.checkOptions('variable', options, ['requiresGrad'], 'variable(value, OPTIONS)');
   return new Variable(value, T.optBoolean('variable', 'requiresGrad', o.requiresGrad, false));
-}
-
-function flat(args: number[] | [readonly number[]]): number[] {
-  const first = args[0];
-  if (args.length === 1 && Array.isArray(first)) return first.slice();
-  return (args as number[]).slice();
 }

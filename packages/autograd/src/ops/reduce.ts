@@ -1,11 +1,13 @@
-// Layer: autograd/ops. Reductions. sum is the primitive (backward: expand back); max/min route the
-// gradient to the arg-extremes (split evenly between ties); mean and logsumexp are composites.
+// Layer: autograd/ops. Reductions with their own backward: max/min route the gradient to the
+// arg-extremes (split evenly between ties), prod's is the product of the others; argmax/argmin have no
+// gradient. sum, the adjoint of expand, is in views.ts; mean and logsumexp are composites
+// (composites/reductions.ts). Imports define-op, elementwise and views.
 import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
 import { defineOp, toVariables, type Op } from '../define-op';
 import { Variable, type VarLike } from '../variable';
-import { add, div, exp, log, mul, sub, where } from './elementwise';
-import { expand, reshape } from './views';
+import { div, mul, sub, where } from './elementwise';
+import { expand, reshape, sum } from './views';
 
 /** The kept-dims shape of a reduction, for reshaping a gradient before expanding it. */
 function keptShape(shape: readonly number[], options: T.AxisOptions): number[] {
@@ -22,24 +24,6 @@ function reduceFn(name: string, op: Op<T.AxisOptions>): (x: VarLike, options?: T
     T.checkArity(name, arguments, 2, `${name}(x, axis) or ${name}(x, { axis, keepDims })`);
     return op([x], T.reduceOptions(name, options));
   };
-}
-
-const sumOp = defineOp<T.AxisOptions>({
-  name: 'sum', forward: ([x], o) => ({ out: T.sum(x!, o) }),
-  // d sum(x) = broadcast of dy back over the summed axes
-  backward: (dy, { inputs: [x], params }) => [spread(dy, x!, params)],
-});
-/** Sum over `axis` (all by default): `sum(x, 1)`, `sum(x, [0, 1])` (PyTorch's positional dim) or `sum(x, { axis, keepDims })`. */
-export const sum = reduceFn('sum', sumOp);
-
-/** Mean over `axis` (all by default): `mean(x, 1)` or `mean(x, { axis, keepDims })`. */
-export function mean(x: VarLike, options?: T.AxisArg): Variable {
-  T.checkArity('mean', arguments, 2, 'mean(x, axis) or mean(x, { axis, keepDims })');
-  const o = T.reduceOptions('mean', options);
-  const [v] = toVariables('mean', [x]);
-  const axes = T.normalizeAxes('mean', o.axis, v!.ndim);
-  const count = axes.reduce((n, a) => n * v!.shape[a]!, 1);
-  return div(sumOp([v!], o), count);
 }
 
 /** 1 where x is NaN, else 0. */
@@ -76,7 +60,7 @@ const prodOp = defineOp<T.AxisOptions>({
     const isZero = T.eq(x!.value, 0);
     const zeros = T.sum(isZero, kept).expand(x!.shape);
     const safe = where(isZero, 1, x!);
-    const otherZero = sub(expand(sumOp([where(isZero, x!, 0)], kept), x!.shape), x!);
+    const otherZero = sub(expand(sum(where(isZero, x!, 0), kept), x!.shape), x!);
     const zeroFactor = where(T.eq(zeros, 1), 1, where(T.eq(zeros, 2), otherZero, 0));
     const atZero = mul(expand(prodOp([safe], kept), x!.shape), zeroFactor);
     const others = where(isZero, atZero, div(spread(output, x!, params), safe));
@@ -85,24 +69,6 @@ const prodOp = defineOp<T.AxisOptions>({
 });
 /** Product over `axis`: `prod(x, 1)` or `prod(x, { axis, keepDims })`; its gradient is the product of the others (zeros included). */
 export const prod = reduceFn('prod', prodOp);
-
-/**
- * log(sum(exp(x))) over `axis` (`logsumexp(x, 1)` or `{ axis, keepDims }`), stable: shifted by the
- * (constant) max, so the gradient is softmax(x). Over an empty axis it is -inf (as PyTorch).
- */
-export function logsumexp(x: VarLike, options?: T.AxisArg): Variable {
-  T.checkArity('logsumexp', arguments, 2, 'logsumexp(x, axis) or logsumexp(x, { axis, keepDims })');
-  const o = T.reduceOptions('logsumexp', options);
-  const [v] = toVariables('logsumexp', [x]);
-  const axes = T.normalizeAxes('logsumexp', o.axis, v!.ndim);
-  const kept = { axis: axes, keepDims: true };
-  // an empty axis has no max: the shift is 0 there, and log(sum of nothing) = log 0 = -inf
-  const empty = axes.some((a) => v!.shape[a] === 0);
-  const m = empty ? T.zeros(keptShape(v!.shape, kept), { dtype: v!.dtype, device: v!.device }) : T.max(v!.value, kept);
-  const shift = new Variable(T.where(T.eq(T.abs(m), Infinity), 0, m));
-  const y = add(log(sumOp([exp(sub(v!, shift))], kept)), shift);
-  return o.keepDims ? y : reshape(y, v!.shape.filter((_, i) => !axes.includes(i)));
-}
 
 /** Index of the max along `axis`: `argmax(x, 1)` or `argmax(x, { axis, keepDims })` (no gradient; ties: the first). */
 export function argmax(x: VarLike, options?: T.ArgAxisArg): Variable {

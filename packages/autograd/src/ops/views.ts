@@ -1,10 +1,11 @@
 // Layer: autograd/ops. View ops: zero-copy in forward; backward maps the gradient back to the input's
 // layout. expand's backward (sum back to the input shape) is the single place where broadcast
-// gradients are reduced.
+// gradients are reduced. sum is defined here too, not in reduce.ts: expand's backward is a sum and sum's
+// backward is an expand (broadcasting and summing are adjoint), so in two files each would import the
+// other. Imports define-op and indexing (slice's backward scatters).
 import * as T from '@propel-ts/tensor';
 import { defineOp, toVariables } from '../define-op';
 import type { Variable, VarLike } from '../variable';
-import { sum } from './reduce';
 import { scatterAdd } from './indexing';
 
 const reshapeOp = defineOp<readonly number[]>({
@@ -51,6 +52,20 @@ const expandOp = defineOp<readonly number[]>({
 export function expand(x: VarLike, shape: readonly number[]): Variable {
   T.checkArity('expand', arguments, 2, 'expand(x, shape)');
   return expandOp([x], shape);
+}
+
+const sumOp = defineOp<T.AxisOptions>({
+  name: 'sum', forward: ([x], o) => ({ out: T.sum(x!, o) }),
+  // d sum(x) = dy broadcast back over the summed axes (reshaped to keep them as size 1 first)
+  backward: (dy, { inputs: [x], params }) => {
+    const axes = T.normalizeAxes('sum', params.axis, x!.ndim);
+    return [expand(reshape(dy, x!.shape.map((d, i) => (axes.includes(i) ? 1 : d))), x!.shape)];
+  },
+});
+/** Sum over `axis` (all by default): `sum(x, 1)`, `sum(x, [0, 1])` (PyTorch's positional dim) or `sum(x, { axis, keepDims })`. */
+export function sum(x: VarLike, options?: T.AxisArg): Variable {
+  T.checkArity('sum', arguments, 2, 'sum(x, axis) or sum(x, { axis, keepDims })');
+  return sumOp([x], T.reduceOptions('sum', options));
 }
 
 /** Sum `x` down to `shape` (the adjoint of expanding `shape` to x.shape). */
