@@ -5,7 +5,7 @@
 import * as T from '@propel-ts/tensor';
 import * as A from '@propel-ts/autograd';
 import type { Variable, VarLike } from '@propel-ts/autograd';
-import { propelDimsFromShapes } from './kernel';
+import { propelDimsFromShapes } from './inputs';
 import { resolveLossOptions, type PropelLossOptions } from './propel-op';
 
 const LN10 = Math.log(10);

@@ -24,7 +24,7 @@
 // Imports tensor's public API and kernel.ts's types.
 import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
-import type { PropelDims, PropelMode, SigmaTransform } from './kernel';
+import type { PropelDims, PropelMode, SigmaTransform } from './inputs';
 
 /** Variances below this cannot be computed with on 'gpu' (float32): flagged, then clamped (see the file header). */
 export const GPU_MIN_VARIANCE = 1e-30;

@@ -7,8 +7,10 @@
 export { propelLoss, PropelLoss, type PropelLossOptions, type Reduction } from './propel-op';
 export { propelLossComposite } from './composite';
 export {
-  propelForward, propelBackward, checkPropelInputs, propelDimsFromShapes, resolvePropelOptions, stdOf, varianceOf,
-  type PropelMode, type SigmaTransform, type FloatArray, type PropelDims, type PropelKernelOptions, type PropelSaved,
-  type PropelForwardResult, type PropelForwardOptions,
+  propelForward, propelBackward, type PropelSaved, type PropelForwardResult, type PropelForwardOptions,
 } from './kernel';
+export {
+  checkPropelInputs, propelDimsFromShapes, resolvePropelOptions, stdOf, varianceOf,
+  type PropelMode, type SigmaTransform, type FloatArray, type PropelDims, type PropelKernelOptions,
+} from './inputs';
 export * from './mixture';

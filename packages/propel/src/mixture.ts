@@ -1,11 +1,11 @@
 // Layer: propel. Helpers that read a PROPEL prediction `[B, I, 2n]` as what it is, an equally weighted
 // mixture of I diagonal Gaussians per sample: unpack, mean, variance, log-density, sampling, modes.
 // Tensors in, tensors out (dtype and device of the prediction); the arithmetic runs on host arrays in
-// float64. Imports '@propel-ts/tensor' and kernel.ts (for the standard-deviation transforms).
+// float64. Imports '@propel-ts/tensor' and inputs.ts (for the standard-deviation transforms).
 import {
   TensorError, checkArity, checkOptions, describeValue, fmtShape, generatorFrom, optNumber, optOneOf, tensor, Tensor, type Generator,
 } from '@propel-ts/tensor';
-import { stdOf, type SigmaTransform } from './kernel';
+import { stdOf, type SigmaTransform } from './inputs';
 
 /** Options shared by the helpers: how raw standard-deviation channels map to standard deviations. */
 export interface MixtureOptions {

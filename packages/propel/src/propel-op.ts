@@ -1,15 +1,16 @@
 // Layer: propel. The PROPEL loss as ONE autograd op made with defineOp: forward and backward are the
-// fused kernels of kernel.ts (log space, hand-derived gradient), so a training step records one node
+// fused kernels of kernel.ts and loss-jacobian.ts (log space, hand-derived gradient), so a training step records one node
 // and keeps one gradient per sample for backward (the output's size; nothing per pair). On device 'gpu' the
 // same op runs the gpu.js kernels of gpu-kernel.ts on the device-resident tensors (no readback).
-// Imports tensor, autograd, kernel.ts and gpu-kernel.ts.
+// Imports tensor, autograd, inputs.ts, kernel.ts and gpu-kernel.ts.
 import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
 import { defineOp, Variable, type VarLike } from '@propel-ts/autograd';
 import {
-  checkPropelInputs, outputIndex, propelBackward, propelDimsFromShapes, propelForward, readKernelOptions, varianceOf,
-  type FloatArray, type PropelMode, type PropelSaved, type SigmaTransform,
-} from './kernel';
+  checkPropelInputs, outputIndex, propelDimsFromShapes, readKernelOptions, varianceOf,
+  type FloatArray, type PropelMode, type SigmaTransform,
+} from './inputs';
+import { propelBackward, propelForward, type PropelSaved } from './kernel';
 import { GPU_FLAGGED, GPU_MIN_VARIANCE, propelGpuBackward, propelGpuForward, type PropelGpuSaved } from './gpu-kernel';
 
 /** How per-sample losses are combined: their mean (default), their sum, or none (shape `[B]`). */

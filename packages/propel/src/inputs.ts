@@ -1,0 +1,238 @@
+// Layer: propel. The inputs of the PROPEL loss: the option and shape types, their checks (shapes, sigma,
+// mode, sigmaTransform, finite values, non-zero variances) with errors naming the op, the argument, got and
+// expected, and the standard-deviation transforms. Shared by the CPU kernel (kernel.ts, loss-jacobian.ts),
+// the gpu kernels, the op, the composite and the mixture helpers. Imports only '@propel-ts/tensor'.
+import { TensorError, checkArity, checkOptions, describeValue, fmtShape } from '@propel-ts/tensor';
+
+/** The name errors carry: these checks guard the user-facing `propelLoss` op. */
+const OP = 'propelLoss';
+
+/**
+ * 'paper': the equations with the n-dimensional H(P_gt) (a perfect prediction gives L = 0).
+ * 'torchpropel': H(P_gt) in the 1-D form `1/(2 sqrt(pi) sigma)` whatever n, as the original code computes
+ * it, to reproduce its numbers (identical to 'paper' when n = 1).
+ */
+export type PropelMode = 'paper' | 'torchpropel';
+
+/**
+ * How a raw standard-deviation channel `s` becomes a standard deviation:
+ * 'identity' (the reference's behaviour): std = s (its sign does not matter), variance = s²;
+ * 'softplus': std = log(1 + e^s); 'exp': std = e^s.
+ * With 'identity' the loss has a 1/|s| singularity that makes training spike when an output nears 0; the
+ * transforms keep the standard deviation positive and smooth.
+ */
+export type SigmaTransform = 'identity' | 'softplus' | 'exp';
+
+/** The float arrays the kernel reads and writes. */
+export type FloatArray = Float32Array | Float64Array;
+
+/** Sizes: B samples, I mixture components, n output dimensions (the output is `[B, I, 2n]`). */
+export interface PropelDims {
+  B: number;
+  I: number;
+  n: number;
+}
+
+/** Options of the kernel. */
+export interface PropelKernelOptions {
+  /** Ground-truth standard deviation (a finite number > 0). */
+  sigma: number;
+  /** Default 'paper'. */
+  mode?: PropelMode;
+  /** Default 'identity'. */
+  sigmaTransform?: SigmaTransform;
+}
+
+// ---- validation --------------------------------------------------------------------------------------
+
+function err(message: string): never {
+  throw new TensorError(`${OP}: ${message}`);
+}
+
+function isPositiveInt(x: unknown): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x > 0;
+}
+
+/** Check and default the options (sigma finite and > 0, known mode and transform). */
+export function resolvePropelOptions(opts: PropelKernelOptions): Required<PropelKernelOptions> {
+  checkArity('resolvePropelOptions', arguments, 1, 'resolvePropelOptions({ sigma, mode, sigmaTransform })');
+  return readKernelOptions('resolvePropelOptions', opts);
+}
+
+/** `resolvePropelOptions` under the name of its caller `fn` (propelLoss, propelForward, ...), for its errors. */
+export function readKernelOptions(fn: string, opts: PropelKernelOptions): Required<PropelKernelOptions> {
+  const fail = (message: string): never => { throw new TensorError(`${fn}: ${message}`); };
+  if (opts === null || typeof opts !== 'object') fail(`options must be an object with sigma, got ${describeValue(opts)}`);
+  checkOptions(fn, opts, ['sigma', 'mode', 'sigmaTransform']);
+  const { sigma } = opts;
+  const mode = opts.mode ?? 'paper';
+  const sigmaTransform = opts.sigmaTransform ?? 'identity';
+  if (typeof sigma !== 'number' || !Number.isFinite(sigma) || !(sigma > 0)) {
+    fail(`sigma (the ground-truth standard deviation) must be a finite number > 0, got ${describeValue(sigma)}`);
+  }
+  if (mode !== 'paper' && mode !== 'torchpropel') fail(`mode must be 'paper' or 'torchpropel', got ${describeValue(mode)}`);
+  if (sigmaTransform !== 'identity' && sigmaTransform !== 'softplus' && sigmaTransform !== 'exp') {
+    fail(`sigmaTransform must be 'identity', 'softplus' or 'exp', got ${describeValue(sigmaTransform)}`);
+  }
+  return { sigma, mode, sigmaTransform };
+}
+
+/**
+ * Check the shapes of a PROPEL call and return its sizes: `output` `[B, I, 2n]` (means then standard
+ * deviations), `target` `[B, n]`.
+ *
+ * ```ts
+ * propelDimsFromShapes([16, 4, 6], [16, 3]);   // { B: 16, I: 4, n: 3 }
+ * propelDimsFromShapes([16, 4, 5], [16, 3]);   // propelLoss: output's last dimension must be even (2n) ...
+ * ```
+ */
+export function propelDimsFromShapes(outputShape: readonly number[], targetShape: readonly number[]): PropelDims {
+  checkArity('propelDimsFromShapes', arguments, 2, 'propelDimsFromShapes(outputShape, targetShape)');
+  if (outputShape.length !== 3) {
+    err(`output must have rank 3, shape [B, I, 2n] (n means then n standard deviations per component), got shape ${fmtShape(outputShape)}`);
+  }
+  const [B, I, twoN] = outputShape as [number, number, number];
+  if (twoN % 2 !== 0) err(`output's last dimension must be even (2n: n means then n standard deviations), got shape ${fmtShape(outputShape)}`);
+  const n = twoN / 2;
+  if (I < 1 || n < 1) err(`output must have at least one component and one dimension, got shape ${fmtShape(outputShape)}`);
+  if (targetShape.length !== 2) err(`target must have rank 2, shape [B, n] = ${fmtShape([B, n])}, got shape ${fmtShape(targetShape)}`);
+  if (targetShape[0] !== B) err(`target has batch size ${targetShape[0]}, expected ${B} (output's B); target shape ${fmtShape(targetShape)}, output shape ${fmtShape(outputShape)}`);
+  if (targetShape[1] !== n) err(`target has n = ${targetShape[1]} dimensions, expected ${n} (output's last dimension ${twoN} / 2); target shape ${fmtShape(targetShape)}, output shape ${fmtShape(outputShape)}`);
+  return { B, I, n };
+}
+
+/** Check the flat arrays of a `propelForward` call: Float32Array or Float64Array, lengths matching `dims`. */
+export function checkDims(output: FloatArray, target: FloatArray, dims: PropelDims): void {
+  if (!(output instanceof Float32Array || output instanceof Float64Array)) err(`output must be a Float32Array or Float64Array, got ${describeArray(output)}`);
+  if (!(target instanceof Float32Array || target instanceof Float64Array)) err(`target must be a Float32Array or Float64Array, got ${describeArray(target)}`);
+  const { B, I, n } = dims;
+  if (!(Number.isInteger(B) && B >= 0) || !isPositiveInt(I) || !isPositiveInt(n)) {
+    err(`dims must be integers with B >= 0, I >= 1, n >= 1, got { B: ${B}, I: ${I}, n: ${n} }`);
+  }
+  if (output.length !== B * I * 2 * n) err(`output has ${output.length} elements, expected B*I*2n = ${B * I * 2 * n} for shape ${fmtShape([B, I, 2 * n])}`);
+  if (target.length !== B * n) err(`target has ${target.length} elements, expected B*n = ${B * n} for shape ${fmtShape([B, n])}`);
+}
+
+function describeArray(x: unknown): string {
+  if (x === null || typeof x !== 'object') return String(x);
+  return (x as object).constructor?.name ?? 'object';
+}
+
+/** Throw naming the argument and the first non-finite element (multi-index and flat index), if any. */
+function scanFinite(name: string, data: ArrayLike<number>, shape: readonly number[]): void {
+  for (let k = 0; k < data.length; k++) {
+    const x = data[k]!;
+    if (!Number.isFinite(x)) {
+      const idx: number[] = [];
+      let rest = k;
+      for (let d = shape.length - 1; d >= 0; d--) {
+        const s = shape[d]!;
+        idx.unshift(rest % s);
+        rest = Math.floor(rest / s);
+      }
+      err(`${name} contains ${Number.isNaN(x) ? 'NaN' : x} at index ${fmtShape(idx)} (flat ${k}), expected finite values`);
+    }
+  }
+}
+
+/**
+ * Validate a PROPEL call: shapes (`output` `[B, I, 2n]`, `target` `[B, n]`), options (sigma finite > 0, mode,
+ * sigmaTransform) and, when `values` are given, that every element is finite and every predicted standard
+ * deviation is non-zero after the transform. Errors name the op ('propelLoss'), the argument, got and expected:
+ *
+ *     propelLoss: target has n = 2 dimensions, expected 3 (output's last dimension 6 / 2); ...
+ *     propelLoss: output contains NaN at index [0,2,5] (flat 17), expected finite values
+ *
+ * `propelForward` performs the same value checks fused into its loop (at no measurable cost), so calling
+ * this first is only needed for early, shape-level errors.
+ */
+export function checkPropelInputs(
+  outputShape: readonly number[],
+  targetShape: readonly number[],
+  opts: PropelKernelOptions,
+  values?: { output: ArrayLike<number>; target: ArrayLike<number> },
+): PropelDims {
+  checkArity('checkPropelInputs', arguments, 4, 'checkPropelInputs(outputShape, targetShape, { sigma, mode, sigmaTransform }, values)');
+  const dims = propelDimsFromShapes(outputShape, targetShape);
+  const o = readKernelOptions('checkPropelInputs', opts);
+  if (values) {
+    const { B, I, n } = dims;
+    if (values.output.length !== B * I * 2 * n) err(`output has ${values.output.length} elements, expected ${B * I * 2 * n} for shape ${fmtShape(outputShape)}`);
+    if (values.target.length !== B * n) err(`target has ${values.target.length} elements, expected ${B * n} for shape ${fmtShape(targetShape)}`);
+    scanFinite('output', values.output, outputShape);
+    scanFinite('target', values.target, targetShape);
+    for (let k = 0; k < values.output.length; k++) {
+      if (k % (2 * n) >= n) {
+        const v = varianceOf(values.output[k]!, o.sigmaTransform);
+        if (!(v > 0 && v < Infinity)) failVariance(values.output, k, dims, o.sigmaTransform);
+      }
+    }
+  }
+  return dims;
+}
+
+/** The `[b, i, c]` index of flat element `k` of a `[B, I, 2n]` output (for error messages). */
+export function outputIndex(k: number, dims: PropelDims): [number, number, number] {
+  const { I, n } = dims;
+  return [Math.floor(k / (I * 2 * n)), Math.floor(k / (2 * n)) % I, k % (2 * n)];
+}
+
+function failVariance(output: ArrayLike<number>, k: number, dims: PropelDims, tr: SigmaTransform): never {
+  const s = output[k]!;
+  const idx = outputIndex(k, dims);
+  const v = varianceOf(s, tr);
+  if (tr === 'identity') {
+    err(`output standard deviation at index ${fmtShape(idx)} is ${s}, whose variance s² ${v === 0 ? 'is 0' : 'overflows'}; expected a non-zero standard deviation with |s| in about [1e-150, 1e150] (sigmaTransform 'identity' squares s; use 'softplus' or 'exp' to keep it positive)`);
+  }
+  err(`output standard deviation at index ${fmtShape(idx)}: sigmaTransform '${tr}' of ${s} gives variance ${v}, expected a finite variance > 0 (the raw value is too ${v === 0 ? 'negative' : 'large'})`);
+}
+
+/** Throw the error that explains why `lossAndJacobian` (loss-jacobian.ts) stopped at sample b. */
+export function diagnoseSample(output: FloatArray, target: FloatArray, dims: PropelDims, tr: SigmaTransform, b: number, logT1: Float64Array, logT2: Float64Array): never {
+  const { B, I, n } = dims;
+  scanFinite('output', output, [B, I, 2 * n]);
+  scanFinite('target', target, [B, n]);
+  const row = 2 * n;
+  for (let k = b * I * row; k < (b + 1) * I * row; k++) {
+    if (k % row >= n) {
+      const v = varianceOf(output[k]!, tr);
+      if (!(v > 0 && v < Infinity)) failVariance(output, k, dims, tr);
+    }
+  }
+  err(`the loss of sample ${b} is not finite: the prediction and target are beyond float64's range (log T1 = ${logT1[b]}, log T2 = ${logT2[b]}), expected squared distances over variances below ~1e300`);
+}
+
+// ---- standard-deviation transforms -------------------------------------------------------------------
+
+/** softplus(s) = log(1 + e^s), without overflow. */
+function softplus(s: number): number {
+  return s > 0 ? s + Math.log1p(Math.exp(-s)) : Math.log1p(Math.exp(s));
+}
+
+/**
+ * The standard deviation a raw channel value `s` encodes under `transform`
+ * ('identity': |s|; 'softplus': log(1+e^s); 'exp': e^s).
+ */
+export function stdOf(s: number, transform: SigmaTransform = 'identity'): number {
+  switch (transform) {
+    case 'identity': return Math.abs(s);
+    case 'softplus': return softplus(s);
+    case 'exp': return Math.exp(s);
+    default: return exhaustive(transform);
+  }
+}
+
+/** The variance a raw channel value `s` encodes under `transform` (`stdOf(s)²`). */
+export function varianceOf(s: number, transform: SigmaTransform = 'identity'): number {
+  switch (transform) {
+    case 'identity': return s * s;
+    case 'softplus': { const sd = softplus(s); return sd * sd; }
+    case 'exp': return Math.exp(2 * s);
+    default: return exhaustive(transform);
+  }
+}
+
+/** For switches over a union: a compile error when a case is missing, a throw if one slips through at run time. */
+export function exhaustive(x: never): never {
+  throw new Error(`internal: unhandled case ${String(x)}`);
+}
