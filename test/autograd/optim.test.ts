@@ -398,7 +398,8 @@ describe('optim: RMSprop and Adagrad give the numbers of the torch.optim pseudo-
     expect(() => new optim.Adagrad([p], { lrDecay: -1 })).to.throw('Adagrad: lrDecay got -1, expected a finite number >= 0');
     expect(() => new optim.Adagrad([p], { initialAccumulatorValue: NaN })).to.throw('Adagrad: initialAccumulatorValue got NaN, expected a finite number >= 0');
     expect(() => new optim.Adagrad([p], { eps: Infinity })).to.throw('Adagrad: eps got Infinity, expected a finite number >= 0');
-    expect(() => new optim.Adagrad([p], 0.1, {} as never)).to.throw('Adagrad: got 3 arguments, expected at most 2');
+    const Adagrad = optim.Adagrad as unknown as new (...args: unknown[]) => optim.Adagrad;
+    expect(() => new Adagrad([p], 0.1, {})).to.throw('Adagrad: got 3 arguments, expected at most 2');
   });
 });
 

@@ -50,10 +50,11 @@ export interface StepLROptions { stepSize: number; gamma?: number }
 export class StepLR extends LRScheduler {
   readonly stepSize: number;
   readonly gamma: number;
-  constructor(optimizer: Optimizer, options: StepLROptions) {
+  /** `new StepLR(opt, 30)` is `new StepLR(opt, { stepSize: 30 })` (PyTorch's positional step_size). */
+  constructor(optimizer: Optimizer, options: StepLROptions | number) {
     T.checkArity('StepLR', arguments, 2, 'new StepLR(optimizer, { stepSize, gamma })');
     super(optimizer);
-    const o = T.checkOptions('StepLR', options, ['stepSize', 'gamma'], 'new StepLR(optimizer, OPTIONS)');
+    const o = typeof options === 'number' ? { stepSize: options } : T.checkOptions('StepLR', options, ['stepSize', 'gamma'], 'new StepLR(optimizer, OPTIONS)');
     if (o.stepSize === undefined) throw new T.TensorError('StepLR: stepSize is required, expected new StepLR(optimizer, { stepSize: 30, gamma: 0.1 })');
     this.stepSize = T.optNumber('StepLR', 'stepSize', o.stepSize, 1, { integer: true, min: 1 });
     this.gamma = T.optNumber('StepLR', 'gamma', o.gamma, 0.1, { min: 0, minExclusive: true });
@@ -74,10 +75,11 @@ export interface CosineAnnealingLROptions { tMax: number; etaMin?: number }
 export class CosineAnnealingLR extends LRScheduler {
   readonly tMax: number;
   readonly etaMin: number;
-  constructor(optimizer: Optimizer, options: CosineAnnealingLROptions) {
+  /** `new CosineAnnealingLR(opt, 100)` is `new CosineAnnealingLR(opt, { tMax: 100 })` (PyTorch's positional T_max). */
+  constructor(optimizer: Optimizer, options: CosineAnnealingLROptions | number) {
     T.checkArity('CosineAnnealingLR', arguments, 2, 'new CosineAnnealingLR(optimizer, { tMax, etaMin })');
     super(optimizer);
-    const o = T.checkOptions('CosineAnnealingLR', options, ['tMax', 'etaMin'], 'new CosineAnnealingLR(optimizer, OPTIONS)');
+    const o = typeof options === 'number' ? { tMax: options } : T.checkOptions('CosineAnnealingLR', options, ['tMax', 'etaMin'], 'new CosineAnnealingLR(optimizer, OPTIONS)');
     if (o.tMax === undefined) throw new T.TensorError('CosineAnnealingLR: tMax is required, expected new CosineAnnealingLR(optimizer, { tMax: 100, etaMin: 0 })');
     this.tMax = T.optNumber('CosineAnnealingLR', 'tMax', o.tMax, 1, { integer: true, min: 1 });
     this.etaMin = T.optNumber('CosineAnnealingLR', 'etaMin', o.etaMin, 0, { min: 0 });
