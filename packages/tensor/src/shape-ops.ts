@@ -1,12 +1,12 @@
 // Layer: tensor. Shape ops (issue #12): flip, roll, pad, tile, triu/tril, oneHot. Each is built from ops
-// that every backend already has (indexSelect, slices + concat, full, expand + reshape, where, eq), so the
-// 'gpu' device runs them with no kernel of its own. Each returns a new tensor (a copy, as PyTorch's do),
-// keeps the input's dtype and reads any view (transposed, sliced, broadcast) in place.
+// every backend already has (indexSelect, slices + concat, full, expand + reshape, where, scatterAdd), so
+// the 'gpu' device runs them with no kernel of its own. Each returns a new tensor (a copy, as PyTorch's
+// do), keeps the input's dtype and reads any view (transposed, sliced, broadcast) in place.
 import { backendFor } from './backends';
 import { allocTyped } from './dtype';
 import { fail, fmtShape } from './errors';
-import { arange, full } from './creation';
-import { concat, copy, checkTensor, eq, indexSelect, toHost, where } from './ops';
+import { full } from './creation';
+import { concat, copy, checkTensor, indexSelect, scatterAdd, toHost, where } from './ops';
 import { axisOptions, checkArity, checkOptions, describeValue, optNumber } from './options';
 import { checkSize, normalizeAxes, normalizeAxis, unravelIndex } from './shape';
 import type { Tensor } from './tensor';
@@ -221,7 +221,7 @@ export function oneHot(indices: Tensor, numClasses: number): Tensor {
   }
   checkSize('oneHot', [...indices.shape, numClasses]);
   if (indices.device === 'cpu') checkClassIndices(indices, numClasses);
-  // compare each index (a trailing axis of 1) with the classes 0..n-1 (broadcast along it)
-  const classes = arange(0, numClasses, 1, { dtype: indices.dtype, device: indices.device });
-  return eq(indices.unsqueeze(-1), classes);
+  // PyTorch's own construction: zeros with a 1 scattered to each index's class along a new last axis
+  const ones = full([...indices.shape, 1], 1, { dtype: indices.dtype, device: indices.device });
+  return scatterAdd([...indices.shape, numClasses], indices.ndim, indices.unsqueeze(-1), ones);
 }
