@@ -2,7 +2,7 @@
 // overridable), one gpu.js instance per mode, the compiled-kernel cache, size guard rails and counters.
 // Imports the loader, the kernel spec type and errors.
 import { fail, internal } from '../../errors';
-import type { KernelSpec } from './kernels';
+import type { KernelSpec } from './codegen';
 import {
   envGpuMode, loadGpuJs, type GpuJsBuffer, type GpuJsInstance, type GpuJsKernel, type KernelArg, type KernelResult,
 } from './load';

@@ -15,6 +15,7 @@ import {
   activeEngine, activeModeIfChosen, availableModes, counters, fallbacks, probeWebGpu, readResult, readResultAsync,
   requestedMode, resetActive, runKernel, selectMode, unavailableModes, type Engine, type GpuMode,
 } from './engine';
+import type { KernelSpec, Operand } from './codegen';
 import * as K from './kernels';
 import type { KernelArg, KernelResult } from './load';
 export { useGpuJs } from './load';
@@ -112,14 +113,14 @@ function empty(engine: Engine, shape: readonly number[]): Tensor {
 }
 
 /** Run `spec` over `inputs` (each passed as its storage and offset) and wrap the result as `shape`. */
-function launch(engine: Engine, spec: K.KernelSpec, inputs: readonly Tensor[], shape: readonly number[]): Tensor {
+function launch(engine: Engine, spec: KernelSpec, inputs: readonly Tensor[], shape: readonly number[]): Tensor {
   const args: KernelArg[] = [];
   for (const x of inputs) args.push(storageOf(x).data, x.offset);
   args.push(...(spec.scalars ?? []));
   return wrap(engine, keepAlive(runKernel(engine, spec, args), inputs), shape);
 }
 
-const operand = (x: Tensor): K.Operand => ({ strides: x.strides });
+const operand = (x: Tensor): Operand => ({ strides: x.strides });
 
 function fromHost(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
   checkDType('to', dtype);
@@ -427,6 +428,7 @@ export interface GpuKernelCall {
    * the output. Inputs are read in place: element `idx` of input j is `x<j>[o<j> + sum(idx[d] * strides[d])]`
    * with that tensor's `strides`, which the source writes in as literals (so views need no copy). Shapes
    * and strides written into the source make a new kernel; scalars do not (they are runtime arguments).
+   * `gpuSource` has the helpers the built-in kernels write theirs with (index split, addresses).
    */
   readonly source: string;
   /** Shape of the result (a new contiguous float32 'gpu' tensor). */
@@ -475,7 +477,7 @@ export function runGpuKernel(call: GpuKernelCall): Tensor {
   if (inputs.length > engine.maxInputs) fail(name, `${inputs.length} inputs, expected at most ${engine.maxInputs} in gpu.js mode '${engine.mode}' (a kernel binds only so many textures or buffers)`);
   const size = sizeOf(output);
   if (size === 0) return empty(engine, output);
-  const spec: K.KernelSpec = { op: name, key: `custom|${name}|${source}`, source, size, loopMax: loopBound };
+  const spec: KernelSpec = { op: name, key: `custom|${name}|${source}`, source, size, loopMax: loopBound };
   const args: KernelArg[] = [];
   for (const x of inputs) args.push(storageOf(x).data, x.offset);
   args.push(...scalars);

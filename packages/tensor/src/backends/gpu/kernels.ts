@@ -3,37 +3,11 @@
 // with its shapes and strides as literals and its offsets as arguments: one flat output index
 // `this.thread.x` is split into a multi-index, and every input is read at `offset + sum(index * stride)`,
 // which is how views (permuted, sliced, broadcast) are read in place, without a copy.
-// Op tables are typed so that a new op name fails to compile until it has a GPU kernel. Imports types and
-// layout.ts (the dimension merging the CPU walk uses too).
+// Op tables are typed so that a new op name fails to compile until it has a GPU kernel. Imports types,
+// layout.ts (the dimension merging the CPU walk uses too) and the source helpers of codegen.ts.
 import type { BinaryOp, ReduceOp, UnaryOp } from '../../backend';
 import { planWalk } from '../../layout';
-
-/** One generated kernel: the cache key, its source, the output length and the real loop bound. */
-export interface KernelSpec {
-  /** Op name, for error messages. */
-  readonly op: string;
-  /** Kernel name + shapes + strides (+ input lengths and kinds, added by the caller): the cache key. */
-  readonly key: string;
-  readonly source: string;
-  /** Number of output elements (the kernel's 1-D output). */
-  readonly size: number;
-  /** The largest loop bound in the source; gpu.js's loopMaxIterations is set to it (default cap: 1000). */
-  readonly loopMax: number;
-  /** Numbers passed after the inputs (runtime arguments, e.g. NaN and Infinity: see SPECIAL_VALUES). */
-  readonly scalars?: readonly number[];
-}
-
-/**
- * Kernel sources may name `nan` and `inf`; such a kernel takes them as runtime arguments. A source cannot
- * write them: gpu.js rejects a NaN literal, and its WGSL translation turns \`Infinity\` into the largest
- * finite float32; nor can it compute them (0/0 is a WGSL compile error, and a device may fold it).
- */
-const SPECIAL_VALUES: readonly [string, number][] = [['nan', NaN], ['inf', Infinity]];
-
-/** A strided input as the generators see it: strides over the kernel's index space. */
-export interface Operand {
-  readonly strides: readonly number[];
-}
+import { address, fn, key, names, rowMajor, specialArgs, splitIndex, type KernelSpec, type Operand } from './codegen';
 
 // ---- op tables: statements over the input values, defining `y` ---------------------------------------
 
@@ -174,55 +148,6 @@ export const REDUCE_SRC = {
   min: { init: 'first', step: 'if (v < acc || !(v === v)) { acc = v; }' },
 } satisfies { [K in ReduceOp]: { init: string; step: string } };
 
-// ---- layout helpers ---------------------------------------------------------------------------------
-
-/** Row-major strides of `shape`. */
-function rowMajor(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length).fill(1);
-  for (let d = shape.length - 2; d >= 0; d--) s[d] = s[d + 1]! * shape[d + 1]!;
-  return s;
-}
-
-/**
- * Statements splitting the flat index `flat` into `names` (row-major over `sizes`). Float division is
- * corrected by one step each way, so the split is exact for every index below 2^24 on every backend.
- */
-function splitIndex(flat: string, names: readonly string[], sizes: readonly number[]): string[] {
-  const lines: string[] = [];
-  let rest = flat;
-  for (let d = names.length - 1; d > 0; d--) {
-    const p = names[d]!, n = sizes[d]!, q = `q${p}`;
-    if (n === 1) { lines.push(`let ${p} = 0;`); continue; }
-    lines.push(
-      `let ${q} = Math.floor(${rest} / ${n});`,
-      `let ${p} = ${rest} - ${q} * ${n};`,
-      `if (${p} < 0) { ${q} = ${q} - 1; ${p} = ${p} + ${n}; }`,
-      `if (${p} >= ${n}) { ${q} = ${q} + 1; ${p} = ${p} - ${n}; }`,
-    );
-    rest = q;
-  }
-  if (names.length > 0) lines.push(`let ${names[0]!} = ${rest};`);
-  return lines;
-}
-
-/** `offset + idx0 * stride0 + ...`, leaving out stride-0 terms. */
-function address(offset: string, names: readonly string[], strides: readonly number[]): string {
-  const terms = [offset];
-  names.forEach((p, d) => {
-    const s = strides[d]!;
-    if (s === 1) terms.push(p);
-    else if (s !== 0) terms.push(`${p} * ${s}`);
-  });
-  return terms.join(' + ');
-}
-
-function fn(args: readonly string[], body: readonly string[]): string {
-  return `function(${args.join(', ')}) {\n  ${body.join('\n').split('\n').join('\n  ')}\n}`;
-}
-
-const names = (prefix: string, n: number) => Array.from({ length: n }, (_, d) => `${prefix}${d}`);
-const key = (...parts: readonly unknown[]) => parts.map((p) => (Array.isArray(p) ? `[${p.join(',')}]` : String(p))).join('|');
-
 // ---- kernel generators ------------------------------------------------------------------------------
 
 /**
@@ -236,14 +161,14 @@ export function elementwise(op: string, body: string, vars: readonly string[], s
   const lines = [...splitIndex('this.thread.x', p, c.shape)];
   vars.forEach((v, j) => lines.push(`let ${v} = x${j}[${address(`o${j}`, p, c.strides[j]!)}];`));
   lines.push(body, 'return y;');
-  const special = SPECIAL_VALUES.filter(([name]) => new RegExp(`\\b${name}\\b`).test(body));
+  const special = specialArgs(body);
   return {
     op,
     key: key(op, c.shape, ...c.strides.slice(0, inputs.length)),
-    source: fn([...inputs.flatMap((_, j) => [`x${j}`, `o${j}`]), ...special.map(([name]) => name)], lines),
+    source: fn([...inputs.flatMap((_, j) => [`x${j}`, `o${j}`]), ...special.params], lines),
     size,
     loopMax: 1,
-    scalars: special.map(([, value]) => value),
+    scalars: special.values,
   };
 }
 
