@@ -20,3 +20,4 @@ export { checkGradient, type CheckGradientOptions, type PlainValue, type PlainGr
 export * as nn from './nn';
 export * as optim from './optim';
 export { toDot, type ToDotOptions } from './dot';
+export { clipGradNorm, type ClipGradNormOptions } from './clip-grad';
