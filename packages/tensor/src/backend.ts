@@ -29,6 +29,9 @@ export const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'max', 'min', 'prod'];
 export type ArgReduceOp = 'argmax' | 'argmin';
 export const ARG_REDUCE_OPS: readonly ArgReduceOp[] = ['argmax', 'argmin'];
 
+/** Cumulative scans along one axis: 'sum' is cumsum, 'prod' is cumprod. */
+export type ScanOp = 'sum' | 'prod';
+
 /**
  * What a device must provide. Every method takes tensors of this backend's device with any strides
  * (views are never materialised by the caller) and returns a fresh contiguous tensor. Validation
@@ -66,4 +69,9 @@ export interface Backend {
   gather(x: Tensor, axis: number, index: Tensor): Tensor;
   /** Zeros of `shape` plus `src` added at positions `index` along `axis` (the adjoint of gather). */
   scatterAdd(shape: readonly number[], axis: number, index: Tensor, src: Tensor): Tensor;
+  /**
+   * The inclusive scan of `x` along `axis` (cumsum for 'sum', cumprod for 'prod'), same shape as x:
+   * `out[..., k, ...]` combines `x[..., j, ...]` for j <= k, or for j >= k when `reverse`.
+   */
+  cumulative(op: ScanOp, x: Tensor, axis: number, reverse: boolean): Tensor;
 }

@@ -20,7 +20,7 @@ export type { Storage } from './storage';
 export { CpuStorage } from './storage';
 export {
   UNARY_OPS, BINARY_OPS, REDUCE_OPS, ARG_REDUCE_OPS,
-  type Backend, type UnaryOp, type BinaryOp, type ReduceOp, type ArgReduceOp,
+  type Backend, type UnaryOp, type BinaryOp, type ReduceOp, type ArgReduceOp, type ScanOp,
 } from './backend';
 export { backendFor } from './backends';
 export { recycleScope, pooledBufferBytes } from './backends/cpu/pool';
@@ -40,6 +40,10 @@ export {
   reduceOptions, argReduceOptions, axisArg, clampBounds,
 } from './ops';
 export { flip, roll, pad, tile, triu, tril, oneHot, type AxesArg } from './shape-ops';
+export {
+  variance, std, norm, varianceOptions, normOptions, type VarianceOptions, type VarianceArg, type NormOptions,
+} from './statistics';
+export { cumsum, cumprod, scanOptions, type ScanOptions, type ScanArg } from './scan';
 export {
   GpuStorage, gpuInfo, setGpuMode, initGpu, runGpuKernel, onReadback, canReadSync, useGpuJs,
   type GpuInfo, type GpuMode, type GpuKernelCall, type ReadbackCheck,

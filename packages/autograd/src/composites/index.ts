@@ -3,3 +3,4 @@
 // in ops/ imports this module.
 export * from './reductions';
 export * from './losses';
+export * from './statistics';

@@ -8,3 +8,5 @@ export * from './linalg';
 export * from './join';
 export * from './indexing';
 export * from './shape-ops';
+export * from './scan';
+export * from './statistics';

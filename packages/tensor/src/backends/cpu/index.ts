@@ -9,6 +9,7 @@ import { Tensor } from '../../tensor';
 import { gemmStrided } from './gemm';
 import { newStorage, takeArray } from './pool';
 import { BINARY_ROW, REDUCE_ROW, UNARY_ROW } from './kernels';
+import { scanInto } from './scan';
 import { planWalk } from '../../layout';
 import { walkRows } from './walk';
 
@@ -251,4 +252,9 @@ export const cpuBackend: Backend = {
   concat,
   gather,
   scatterAdd,
+  cumulative: (op, x, axis, reverse) => {
+    const { t, data } = empty(x.shape, x.dtype);
+    scanInto(op, cpuData(x), x, axis, reverse, data);
+    return t;
+  },
 };

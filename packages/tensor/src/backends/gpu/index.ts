@@ -2,7 +2,7 @@
 // on the device (a pipeline texture in GL modes; a typed array in the webasm and cpu modes). Every kernel
 // reads its inputs in place through their strides, so views never copy and nothing is read back until
 // toHost. gpu.js itself is loaded on first use (load.ts). Imports tensor core files and this folder.
-import type { ArgReduceOp, Backend, BinaryOp, ReduceOp, UnaryOp } from '../../backend';
+import type { ArgReduceOp, Backend, BinaryOp, ReduceOp, ScanOp, UnaryOp } from '../../backend';
 import type { DType, TypedArray } from '../../dtype';
 import { fail, internal } from '../../errors';
 import { contiguousStrides, sizeOf } from '../../shape';
@@ -17,6 +17,7 @@ import {
 } from './engine';
 import type { KernelSpec, Operand } from './codegen';
 import * as K from './kernels';
+import { scan, scanBlock, scanTotals } from './scan';
 import type { KernelArg, KernelResult } from './load';
 export { useGpuJs } from './load';
 
@@ -291,6 +292,16 @@ function scatterAdd(shape: readonly number[], axis: number, index: Tensor, src: 
   return launch(engine, K.scatterAdd(shape, index.shape, operand(index), operand(src), axis), [src, index], shape);
 }
 
+/** cumsum/cumprod: one kernel, or for a long axis block totals first, then the scan reading them (scan.ts). */
+function cumulative(op: ScanOp, x: Tensor, axis: number, reverse: boolean): Tensor {
+  const engine = engineFor(op === 'sum' ? 'cumsum' : 'cumprod', [x]);
+  if (x.size === 0) return empty(engine, x.shape);
+  const n = x.shape[axis]!, block = scanBlock(n);
+  if (block >= n) return launch(engine, scan(op, x.shape, operand(x), axis, reverse), [x], x.shape);
+  const totals = launch(engine, scanTotals(op, x.shape, operand(x), axis, block), [x], x.shape.map((d, i) => (i === axis ? Math.ceil(n / block) : d)));
+  return launch(engine, scan(op, x.shape, operand(x), axis, reverse, block), [x, totals], x.shape);
+}
+
 const backend: Backend = {
   device: 'gpu',
   fromHost,
@@ -307,6 +318,7 @@ const backend: Backend = {
   concat,
   gather,
   scatterAdd,
+  cumulative,
 };
 
 /** The GPU backend. gpu.js is loaded when the first 'gpu' tensor is made, not before. */
