@@ -21,10 +21,12 @@
 // gradient, is read back, and throws the CPU path's error (or, for a variance float32 cannot represent, an
 // error saying so): a wrong number never reaches the reader. Inside the kernels such a variance is clamped to
 // 1e-30 only so that nothing divides by zero on the way.
-// Imports tensor's public API and kernel.ts's types.
+// Imports tensor's public API (its kernel-source helpers too) and inputs.ts's types.
 import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
 import type { PropelDims, PropelMode, SigmaTransform } from './inputs';
+
+const { fn, splitIndex, address } = T.gpuSource;
 
 /** Variances below this cannot be computed with on 'gpu' (float32): flagged, then clamped (see the file header). */
 export const GPU_MIN_VARIANCE = 1e-30;
@@ -73,7 +75,8 @@ function constants(dims: PropelDims, p: PropelGpuParams): number[] {
   const k3 = Math.log(2 / (I * I)) - 0.5 * n * LOG_2PI;
   return [vg, c0, k1, k2, k3];
 }
-const SCALARS = 'vg, c0, k1, k2, k3';
+/** The kernel parameters `constants` fills, in its order. */
+const SCALARS = ['vg', 'c0', 'k1', 'k2', 'k3'];
 
 // ---- source helpers (each returns statements as text) ------------------------------------------------
 
@@ -124,20 +127,29 @@ interface Layout {
 }
 const layoutOf = (output: Tensor, target: Tensor): Layout => ({ out: output.strides, tgt: target.strides });
 
-/** `base + idx * stride` without the zero terms. */
-function at(base: string, ...terms: [string, number][]): string {
-  return [base, ...terms.filter(([, s]) => s !== 0).map(([v, s]) => (s === 1 ? v : `${v} * ${s}`))].join(' + ');
-}
-const mean = (L: Layout, b: string, i: string, d: string) => `x0[${at('o0', [b, L.out[0]!], [i, L.out[1]!], [d, L.out[2]!])}]`;
-const rawStd = (L: Layout, n: number, b: string, i: string, d: string) => `x0[${at(`o0 + ${n * L.out[2]!}`, [b, L.out[0]!], [i, L.out[1]!], [d, L.out[2]!])}]`;
-const tgt = (L: Layout, b: string, d: string) => `x1[${at('o1', [b, L.tgt[0]!], [d, L.tgt[1]!])}]`;
-
-function fn(args: string, body: readonly string[]): string {
-  return `function(${args}) {\n  ${body.join('\n').split('\n').join('\n  ')}\n}`;
-}
+const mean = (L: Layout, b: string, i: string, d: string) => `x0[${address('o0', [b, i, d], L.out)}]`;
+const rawStd = (L: Layout, n: number, b: string, i: string, d: string) => `x0[${address(`o0 + ${n * L.out[2]!}`, [b, i, d], L.out)}]`;
+const tgt = (L: Layout, b: string, d: string) => `x1[${address('o1', [b, d], L.tgt)}]`;
 
 function indent(lines: readonly string[], by = '  '): string[] {
   return lines.map((l) => by + l);
+}
+
+/**
+ * The T2 pair term of components i and j (i != j) of sample b, without its constant k3: subtracts
+ * 1/2 sum_d ((mu_id - mu_jd)² / S' + log S'), S' = v_id + v_jd, from `acc`. The forward kernel and the
+ * weights kernel both compute it.
+ */
+function pairTermLines(tr: SigmaTransform, L: Layout, n: number, acc: string): string[] {
+  return [
+    `for (let d = 0; d < ${n}; d++) {`,
+    ...indent(varianceLines(tr, rawStd(L, n, 'b', 'i', 'd'), 'vi', null)),
+    ...indent(varianceLines(tr, rawStd(L, n, 'b', 'j', 'd'), 'vj', null)),
+    `  let e = ${mean(L, 'b', 'i', 'd')} - ${mean(L, 'b', 'j', 'd')};`,
+    '  let S = vi + vj;',
+    `  ${acc} = ${acc} - 0.5 * (e * e / S + Math.log(S));`,
+    '}',
+  ];
 }
 
 // ---- forward -----------------------------------------------------------------------------------------
@@ -190,20 +202,14 @@ function forwardSource(dims: PropelDims, tr: SigmaTransform, L: Layout): string 
     `  for (let j = 0; j < ${I}; j++) {`,
     '    if (j > i) {',
     '      let cp = k3;',
-    `      for (let d = 0; d < ${n}; d++) {`,
-    ...indent(varianceLines(tr, rawStd(L, n, 'b', 'i', 'd'), 'vi', null), '        '),
-    ...indent(varianceLines(tr, rawStd(L, n, 'b', 'j', 'd'), 'vj', null), '        '),
-    `        let e = ${mean(L, 'b', 'i', 'd')} - ${mean(L, 'b', 'j', 'd')};`,
-    '        let S = vi + vj;',
-    '        cp = cp - 0.5 * (e * e / S + Math.log(S));',
-    '      }',
+    ...indent(pairTermLines(tr, L, n, 'cp'), '      '),
     ...indent(lseAdd('m', 's', 'cp'), '      '),
     '    }',
     '  }',
     '}',
     'return m + Math.log(s);',
   ];
-  return fn(`x0, o0, x1, o1, ${SCALARS}`, [
+  return fn(['x0', 'o0', 'x1', 'o1', ...SCALARS], [
     'let b = this.thread.x;',
     `if (b < ${B}) {`,
     ...indent(t1),
@@ -216,7 +222,7 @@ function forwardSource(dims: PropelDims, tr: SigmaTransform, L: Layout): string 
 
 /** loss[b] = (log T2 - log T1) / ln 10 from the contiguous `[2, B]` logs (x0, o0). */
 function lossSource(B: number): string {
-  return fn('x0, o0', [`return (x0[o0 + this.thread.x + ${B}] - x0[o0 + this.thread.x]) * ${1 / LN10};`]);
+  return fn(['x0', 'o0'], [`return (x0[o0 + this.thread.x + ${B}] - x0[o0 + this.thread.x]) * ${1 / LN10};`]);
 }
 
 function checkInputs(output: Tensor, target: Tensor, dims: PropelDims): void {
@@ -253,21 +259,6 @@ export function propelGpuForward(output: Tensor, target: Tensor, dims: PropelDim
 
 // ---- backward ----------------------------------------------------------------------------------------
 
-/** Statements splitting the flat index `this.thread.x` of `[*, A, C]` into `hi`, `mid`, `lo`, exactly. */
-function split3(hi: string, mid: string, lo: string, A: number, C: number): string[] {
-  // float division corrected by one step each way: exact for every index below 2^24 on every backend
-  return [
-    `let ${hi} = Math.floor(this.thread.x / ${A * C});`,
-    `let ${hi}r = this.thread.x - ${hi} * ${A * C};`,
-    `if (${hi}r < 0) { ${hi} = ${hi} - 1; ${hi}r = ${hi}r + ${A * C}; }`,
-    `if (${hi}r >= ${A * C}) { ${hi} = ${hi} + 1; ${hi}r = ${hi}r - ${A * C}; }`,
-    `let ${mid} = Math.floor(${hi}r / ${C});`,
-    `let ${lo} = ${hi}r - ${mid} * ${C};`,
-    `if (${lo} < 0) { ${mid} = ${mid} - 1; ${lo} = ${lo} + ${C}; }`,
-    `if (${lo} >= ${C}) { ${mid} = ${mid} + 1; ${lo} = ${lo} - ${C}; }`,
-  ];
-}
-
 /**
  * The weights kernel: `[B, I, I + 1]`, thread (b, i, j) recomputes one softmax weight of sample b from the
  * inputs and the saved logs: j = I gives the T1 weight w_i = exp(a_i - log T1), j = i the T2 self weight
@@ -276,8 +267,8 @@ function split3(hi: string, mid: string, lo: string, A: number, C: number): stri
  */
 function weightsSource(dims: PropelDims, tr: SigmaTransform, L: Layout): string {
   const { B, I, n } = dims;
-  return fn(`x0, o0, x1, o1, x2, o2, ${SCALARS}`, [
-    ...split3('b', 'i', 'j', I, I + 1),
+  return fn(['x0', 'o0', 'x1', 'o1', 'x2', 'o2', ...SCALARS], [
+    ...splitIndex('this.thread.x', ['b', 'i', 'j'], [B, I, I + 1]),
     'let acc = 0;',
     'let lw = 0;',
     `if (j === ${I}) {`,
@@ -299,13 +290,7 @@ function weightsSource(dims: PropelDims, tr: SigmaTransform, L: Layout): string 
     '    lw = k2 + acc;',
     '  } else {',
     // c_ij = k3 - 1/2 sum_d ((mu_id - mu_jd)² / S' + log S'), S' = v_id + v_jd
-    `    for (let d = 0; d < ${n}; d++) {`,
-    ...indent(varianceLines(tr, rawStd(L, n, 'b', 'i', 'd'), 'vi', null), '      '),
-    ...indent(varianceLines(tr, rawStd(L, n, 'b', 'j', 'd'), 'vj', null), '      '),
-    `      let f = ${mean(L, 'b', 'i', 'd')} - ${mean(L, 'b', 'j', 'd')};`,
-    '      let Sp = vi + vj;',
-    '      acc = acc - 0.5 * (f * f / Sp + Math.log(Sp));',
-    '    }',
+    ...indent(pairTermLines(tr, L, n, 'acc'), '    '),
     '    lw = k3 + acc;',
     '  }',
     `  lw = lw - x2[o2 + ${B} + b];`,
@@ -323,10 +308,10 @@ function weightsSource(dims: PropelDims, tr: SigmaTransform, L: Layout): string 
  * and `dyScale`.
  */
 function gradientSource(dims: PropelDims, tr: SigmaTransform, L: Layout, dyStride: number): string {
-  const { I, n } = dims;
+  const { B, I, n } = dims;
   const W = I + 1;
-  return fn('x0, o0, x1, o1, x2, o2, x3, o3, vg, dyScale', [
-    ...split3('b', 'i', 'c', I, 2 * n),
+  return fn(['x0', 'o0', 'x1', 'o1', 'x2', 'o2', 'x3', 'o3', 'vg', 'dyScale'], [
+    ...splitIndex('this.thread.x', ['b', 'i', 'c'], [B, I, 2 * n]),
     'let d = c;',
     'let isStd = 0;',
     `if (c >= ${n}) { d = c - ${n}; isStd = 1; }`,
@@ -351,7 +336,7 @@ function gradientSource(dims: PropelDims, tr: SigmaTransform, L: Layout, dyStrid
     '    gv = gv + pij * (0.5 * h * h / (Sq * Sq) - 0.5 / Sq);',
     '  }',
     '}',
-    `let up = x3[${at('o3', ['b', dyStride])}] * dyScale * ${1 / LN10};`,
+    `let up = x3[${address('o3', ['b'], [dyStride])}] * dyScale * ${1 / LN10};`,
     'let g = gm;',
     'if (isStd > 0) { g = gv * dv; }',
     'return g * up;',
