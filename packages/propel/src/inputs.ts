@@ -45,8 +45,13 @@ export interface PropelKernelOptions {
 
 // ---- validation --------------------------------------------------------------------------------------
 
+/** Throw a TensorError naming the function `fn` the user called. */
+function fail(fn: string, message: string): never {
+  throw new TensorError(`${fn}: ${message}`);
+}
+
 function err(message: string): never {
-  throw new TensorError(`${OP}: ${message}`);
+  fail(OP, message);
 }
 
 function isPositiveInt(x: unknown): x is number {
@@ -88,6 +93,12 @@ export function readKernelOptions(fn: string, opts: PropelKernelOptions): Requir
  */
 export function propelDimsFromShapes(outputShape: readonly number[], targetShape: readonly number[]): PropelDims {
   checkArity('propelDimsFromShapes', arguments, 2, 'propelDimsFromShapes(outputShape, targetShape)');
+  return dimsFromShapes(OP, outputShape, targetShape);
+}
+
+/** `propelDimsFromShapes` with errors naming `fn`, for the other losses on the same layout (mixtureNll). */
+export function dimsFromShapes(fn: string, outputShape: readonly number[], targetShape: readonly number[]): PropelDims {
+  const err: (message: string) => never = (message) => fail(fn, message);
   if (outputShape.length !== 3) {
     err(`output must have rank 3, shape [B, I, 2n] (n means then n standard deviations per component), got shape ${fmtShape(outputShape)}`);
   }
@@ -119,7 +130,7 @@ function describeArray(x: unknown): string {
 }
 
 /** Throw naming the argument and the first non-finite element (multi-index and flat index), if any. */
-function scanFinite(name: string, data: ArrayLike<number>, shape: readonly number[]): void {
+function scanFinite(fn: string, name: string, data: ArrayLike<number>, shape: readonly number[]): void {
   for (let k = 0; k < data.length; k++) {
     const x = data[k]!;
     if (!Number.isFinite(x)) {
@@ -130,7 +141,7 @@ function scanFinite(name: string, data: ArrayLike<number>, shape: readonly numbe
         idx.unshift(rest % s);
         rest = Math.floor(rest / s);
       }
-      err(`${name} contains ${Number.isNaN(x) ? 'NaN' : x} at index ${fmtShape(idx)} (flat ${k}), expected finite values`);
+      fail(fn, `${name} contains ${Number.isNaN(x) ? 'NaN' : x} at index ${fmtShape(idx)} (flat ${k}), expected finite values`);
     }
   }
 }
@@ -159,16 +170,25 @@ export function checkPropelInputs(
     const { B, I, n } = dims;
     if (values.output.length !== B * I * 2 * n) err(`output has ${values.output.length} elements, expected ${B * I * 2 * n} for shape ${fmtShape(outputShape)}`);
     if (values.target.length !== B * n) err(`target has ${values.target.length} elements, expected ${B * n} for shape ${fmtShape(targetShape)}`);
-    scanFinite('output', values.output, outputShape);
-    scanFinite('target', values.target, targetShape);
-    for (let k = 0; k < values.output.length; k++) {
-      if (k % (2 * n) >= n) {
-        const v = varianceOf(values.output[k]!, o.sigmaTransform);
-        if (!(v > 0 && v < Infinity)) failVariance(values.output, k, dims, o.sigmaTransform);
-      }
-    }
+    checkValues(OP, dims, values.output, values.target, o.sigmaTransform);
   }
   return dims;
+}
+
+/**
+ * Throw (naming `fn`) at the first non-finite element of `output` `[B, I, 2n]` or `target` `[B, n]`, or the
+ * first standard deviation whose variance is 0 or overflows under `tr`; the lengths must match `dims`.
+ */
+export function checkValues(fn: string, dims: PropelDims, output: ArrayLike<number>, target: ArrayLike<number>, tr: SigmaTransform): void {
+  const { B, I, n } = dims;
+  scanFinite(fn, 'output', output, [B, I, 2 * n]);
+  scanFinite(fn, 'target', target, [B, n]);
+  for (let k = 0; k < output.length; k++) {
+    if (k % (2 * n) >= n) {
+      const v = varianceOf(output[k]!, tr);
+      if (!(v > 0 && v < Infinity)) failVariance(fn, output, k, dims, tr);
+    }
+  }
 }
 
 /** The `[b, i, c]` index of flat element `k` of a `[B, I, 2n]` output (for error messages). */
@@ -177,7 +197,8 @@ export function outputIndex(k: number, dims: PropelDims): [number, number, numbe
   return [Math.floor(k / (I * 2 * n)), Math.floor(k / (2 * n)) % I, k % (2 * n)];
 }
 
-function failVariance(output: ArrayLike<number>, k: number, dims: PropelDims, tr: SigmaTransform): never {
+function failVariance(fn: string, output: ArrayLike<number>, k: number, dims: PropelDims, tr: SigmaTransform): never {
+  const err: (message: string) => never = (message) => fail(fn, message);
   const s = output[k]!;
   const idx = outputIndex(k, dims);
   const v = varianceOf(s, tr);
@@ -190,13 +211,13 @@ function failVariance(output: ArrayLike<number>, k: number, dims: PropelDims, tr
 /** Throw the error that explains why `lossAndJacobian` (loss-jacobian.ts) stopped at sample b. */
 export function diagnoseSample(output: FloatArray, target: FloatArray, dims: PropelDims, tr: SigmaTransform, b: number, logT1: Float64Array, logT2: Float64Array): never {
   const { B, I, n } = dims;
-  scanFinite('output', output, [B, I, 2 * n]);
-  scanFinite('target', target, [B, n]);
+  scanFinite(OP, 'output', output, [B, I, 2 * n]);
+  scanFinite(OP, 'target', target, [B, n]);
   const row = 2 * n;
   for (let k = b * I * row; k < (b + 1) * I * row; k++) {
     if (k % row >= n) {
       const v = varianceOf(output[k]!, tr);
-      if (!(v > 0 && v < Infinity)) failVariance(output, k, dims, tr);
+      if (!(v > 0 && v < Infinity)) failVariance(OP, output, k, dims, tr);
     }
   }
   err(`the loss of sample ${b} is not finite: the prediction and target are beyond float64's range (log T1 = ${logT1[b]}, log T2 = ${logT2[b]}), expected squared distances over variances below ~1e300`);

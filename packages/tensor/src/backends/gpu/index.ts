@@ -1,179 +1,32 @@
 // Layer: tensor/backends/gpu. The GPU backend: float32 tensors whose storage is a gpu.js result that stays
 // on the device (a pipeline texture in GL modes; a typed array in the webasm and cpu modes). Every kernel
 // reads its inputs in place through their strides, so views never copy and nothing is read back until
-// toHost. gpu.js itself is loaded on first use (load.ts). Imports tensor core files and this folder.
+// toHost. gpu.js itself is loaded on first use (load.ts). This file holds the Backend methods, the mode and
+// info API and runGpuKernel; device memory, uploads and readbacks are in storage.ts. Imports tensor core
+// files and this folder.
 import type { ArgReduceOp, Backend, BinaryOp, ReduceOp, ScanOp, UnaryOp } from '../../backend';
-import type { DType, TypedArray } from '../../dtype';
+import type { DType } from '../../dtype';
 import { fail, internal } from '../../errors';
-import { contiguousStrides, sizeOf } from '../../shape';
-import type { Storage } from '../../storage';
+import { sizeOf } from '../../shape';
 import { Tensor } from '../../tensor';
 import { CpuStorage } from '../../storage';
 import { planWalk } from '../../layout';
 import { cpuBackend } from '../cpu';
 import {
-  activeEngine, activeModeIfChosen, availableModes, counters, fallbacks, probeWebGpu, readResult, readResultAsync,
-  requestedMode, resetActive, runKernel, selectMode, unavailableModes, type Engine, type GpuMode,
+  activeEngine, activeModeIfChosen, availableModes, counters, fallbacks, probeWebGpu, requestedMode, resetActive,
+  runKernel, selectMode, unavailableModes, type Engine, type GpuMode,
 } from './engine';
-import type { KernelSpec, Operand } from './codegen';
+import type { KernelSpec } from './codegen';
 import * as K from './kernels';
 import { scan, scanBlock, scanTotals } from './scan';
-import type { KernelArg, KernelResult } from './load';
+import type { KernelArg } from './load';
+import {
+  checkDType, copyIn, empty, engineFor, fromHost, keepAlive, launch, operand, storageOf, toHost, toHostAsync, wrap,
+} from './storage';
 export { useGpuJs } from './load';
 
 export type { GpuMode } from './engine';
-
-/** A check on a tensor's values when they are read back; it may finish asynchronously (webgpu). */
-export type ReadbackCheck = (values: Float32Array | Float64Array) => void | Promise<void>;
-
-/**
- * Device memory behind 'gpu' tensors: one gpu.js result of `length` float32 elements, owned by one engine
- * (a texture, a host array, or in webgpu mode a Promise of a device buffer).
- */
-export class GpuStorage implements Storage {
-  readonly device = 'gpu' as const;
-  /** Checks run on the values whenever this storage is read back (see `onReadback`). */
-  readChecks: ReadbackCheck[] | null = null;
-  constructor(readonly engine: Engine, readonly data: KernelResult, readonly length: number) {
-    if (!(data instanceof Float32Array)) deviceMemory.register(this, data);
-  }
-  /** False in webgpu mode, whose results can only be read with `await t.data()`. */
-  get syncReadable(): boolean {
-    return this.engine.storage !== 'buffer';
-  }
-}
-
-/**
- * Run `check` on `t`'s values when they are read back to the host (`toArray`, `toTypedArray`, `item`).
- * This is how the device path validates values without a readback per op: a fused op whose inputs can only
- * be inspected on the host (for NaN, say) attaches a check to its result, and the check costs nothing
- * unless the result is read. On the CPU the values are at hand, so `check` runs at once.
- *
- * ```ts
- * onReadback(loss, (v) => { if (v.some(Number.isNaN)) throw new Error('loss is NaN'); });
- * ```
- */
-export function onReadback(t: Tensor, check: ReadbackCheck): void {
-  if (t.storage instanceof GpuStorage) (t.storage.readChecks ??= []).push(check);
-  else void check(t.toTypedArray());
-}
-
-/** Whether `t` can be read synchronously (`toArray`, `item`, ...): everywhere but gpu.js's webgpu mode. */
-export function canReadSync(t: Tensor): boolean {
-  return !(t.storage instanceof GpuStorage) || t.storage.syncReadable;
-}
-
-// GL textures and WebGPU buffers are not garbage collected: release each one when its storage is
-const deviceMemory = new FinalizationRegistry<KernelResult>((t) => {
-  try {
-    if (t instanceof Promise) t.then((b) => b.delete(), () => undefined);
-    else if (!(t instanceof Float32Array)) t.delete();
-  } catch {
-    // the context may be gone already
-  }
-});
-
-function storageOf(x: Tensor): GpuStorage {
-  if (!(x.storage instanceof GpuStorage)) internal(`expected a gpu tensor, got device '${x.device}'`);
-  return x.storage;
-}
-
-function checkDType(op: string, dtype: DType): void {
-  if (dtype !== 'float32') fail(op, `dtype ${dtype} is not supported on 'gpu' (gpu.js computes in float32), expected float32 (use .to('cpu') for float64)`);
-}
-
-/** The engine every input of an op shares (tensors made before setGpuMode() stay in their own mode). */
-function engineFor(op: string, xs: readonly Tensor[]): Engine {
-  const engine = activeEngine();
-  for (const x of xs) {
-    const own = storageOf(x).engine;
-    if (own !== engine) {
-      fail(op, `a tensor was created in gpu.js mode '${own.mode}' but the active mode is '${engine.mode}', expected tensors of one mode (move it with .to('cpu').to('gpu'), or switch back with setGpuMode('${own.mode}'))`);
-    }
-  }
-  return engine;
-}
-
-/**
- * webgpu queues a kernel only once its inputs' buffers exist. Until then the inputs' storages must stay
- * reachable: collecting one deletes its buffer (see deviceMemory), and the kernel would read a deleted buffer.
- * The result's own Promise holds them until it settles.
- */
-function keepAlive(result: KernelResult, inputs: readonly Tensor[]): KernelResult {
-  if (result instanceof Promise) void result.then(() => inputs, () => inputs);
-  return result;
-}
-
-function wrap(engine: Engine, data: KernelResult, shape: readonly number[]): Tensor {
-  const size = sizeOf(shape);
-  return new Tensor(new GpuStorage(engine, data, size), shape, contiguousStrides(shape), 0, 'float32');
-}
-
-function empty(engine: Engine, shape: readonly number[]): Tensor {
-  return wrap(engine, new Float32Array(0), shape);
-}
-
-/** Run `spec` over `inputs` (each passed as its storage and offset) and wrap the result as `shape`. */
-function launch(engine: Engine, spec: KernelSpec, inputs: readonly Tensor[], shape: readonly number[]): Tensor {
-  const args: KernelArg[] = [];
-  for (const x of inputs) args.push(storageOf(x).data, x.offset);
-  args.push(...(spec.scalars ?? []));
-  return wrap(engine, keepAlive(runKernel(engine, spec, args), inputs), shape);
-}
-
-const operand = (x: Tensor): Operand => ({ strides: x.strides });
-
-function fromHost(data: TypedArray, shape: readonly number[], dtype: DType): Tensor {
-  checkDType('to', dtype);
-  const engine = activeEngine();
-  const size = sizeOf(shape);
-  if (data.length !== size) internal(`fromHost: ${data.length} elements for shape [${shape.join(',')}]`);
-  counters.uploads++;
-  const host = data instanceof Float32Array ? data.slice() : Float32Array.from(data);
-  // webasm and cpu modes keep typed arrays; GL modes upload once into a texture, webgpu into a buffer
-  if (engine.storage === 'host' || size === 0) return wrap(engine, host, shape);
-  const spec = K.elementwise('to', 'let y = v;', ['v'], [size], [{ strides: [1] }]);
-  return wrap(engine, runKernel(engine, spec, [host, 0]), shape);
-}
-
-/** `x` as one contiguous device result of exactly its elements (a view is copied on the device first). */
-function flatOnDevice(x: Tensor): GpuStorage {
-  const s = storageOf(x);
-  return x.offset === 0 && x.size === s.length && x.isContiguous() ? s : storageOf(copyIn(s.engine, x));
-}
-
-function toHost(x: Tensor, op = 'toTypedArray'): TypedArray {
-  if (x.size === 0) return new Float32Array(0);
-  const s = storageOf(x);
-  if (!s.syncReadable) {
-    fail(op, `a 'gpu' tensor in gpu.js mode '${s.engine.mode}' can only be read asynchronously (WebGPU maps buffers with mapAsync), expected \`await t.data()\` or \`await t.array()\``);
-  }
-  const data = flatOnDevice(x).data;
-  counters.readbacks++;
-  const values = readResult(data, x.size).slice();
-  for (const check of s.readChecks ?? []) {
-    if (check(values) instanceof Promise) internal('a readback check returned a Promise in a synchronous mode');
-  }
-  return values;
-}
-
-async function toHostAsync(x: Tensor): Promise<TypedArray> {
-  if (x.size === 0) return new Float32Array(0);
-  const s = storageOf(x);
-  if (s.syncReadable) return toHost(x);
-  const flat = flatOnDevice(x);
-  counters.readbacks++;
-  const values = (await readResultAsync(flat.data, x.size)).slice();
-  // `flat` and `s` are referenced after the await, so their buffers cannot be collected while being read
-  void flat;
-  for (const check of s.readChecks ?? []) await check(values);
-  return values;
-}
-
-function copyIn(engine: Engine, x: Tensor): Tensor {
-  if (x.size === 0) return empty(engine, x.shape);
-  return launch(engine, K.elementwise('copy', 'let y = v;', ['v'], x.shape, [operand(x)]), [x], x.shape);
-}
+export { GpuStorage, onReadback, canReadSync, type ReadbackCheck } from './storage';
 
 function full(shape: readonly number[], value: number, dtype: DType): Tensor {
   checkDType('full', dtype);
