@@ -281,7 +281,46 @@ export const NAIVE_UNARY: { [K in UnaryOp]: (x: number) => number } = {
   expm1: (x) => Math.expm1(x),
   // log(1 + e^x) = max(x, 0) + log1p(e^-|x|): exact for every x, no threshold
   softplus: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
+  tan: (x) => Math.sin(x) / Math.cos(x),
+  asin: (x) => Math.asin(x),
+  acos: (x) => Math.acos(x),
+  atan: (x) => Math.atan(x),
+  sinh: (x) => Math.sinh(x),
+  cosh: (x) => Math.cosh(x),
+  asinh: (x) => Math.asinh(x),
+  atanh: (x) => Math.atanh(x),
+  erf: naiveErf,
+  exp2: (x) => Math.pow(2, x),
+  log2: (x) => Math.log2(x),
+  log10: (x) => Math.log10(x),
+  rsqrt: (x) => 1 / Math.sqrt(x),
+  floor: (x) => Math.floor(x),
+  ceil: (x) => Math.ceil(x),
+  trunc: (x) => (x < 0 ? Math.ceil(x) : Math.floor(x)),
+  // halves to even, from the floor and the exact fraction (a different route than the kernel's Math.round)
+  round: (x) => {
+    const f = Math.floor(x), d = x - f;
+    return d < 0.5 ? f : d > 0.5 ? f + 1 : f % 2 === 0 ? f : f + 1;
+  },
 };
+
+/**
+ * erf by a different route than the kernel's (elementwise/cpu-math.ts): the series of positive terms
+ * erf(a) = (2/√π) e^(-a²) Σ (2a²)^n a / (1·3···(2n+1)) for every |x| < 6 (within ~16 ulp: the terms pile up
+ * rounding errors at large |x|), ±1 beyond. Python's math.erf checks the kernel to 4 ulp in erf.test.ts.
+ */
+function naiveErf(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  const a = Math.abs(x);
+  if (a >= 6) return Math.sign(x);
+  let term = a, sum = a;
+  for (let n = 1; n < 400 && term > 1e-18 * sum; n++) {
+    term *= (2 * a * a) / (2 * n + 1);
+    sum += term;
+  }
+  const r = Math.min(1, (2 / Math.sqrt(Math.PI)) * Math.exp(-a * a) * sum);
+  return x < 0 ? -r : r;
+}
 
 /** Each binary op written out again (typed so that a new BinaryOp needs an entry here). NaN propagates in max/min. */
 export const NAIVE_BINARY: { [K in BinaryOp]: (a: number, b: number) => number } = {
@@ -298,6 +337,7 @@ export const NAIVE_BINARY: { [K in BinaryOp]: (a: number, b: number) => number }
   le: (a, b) => Number(a <= b),
   gt: (a, b) => Number(a > b),
   ge: (a, b) => Number(a >= b),
+  atan2: (a, b) => Math.atan2(a, b),
 };
 
 /** NumPy broadcasting of shapes, written out: right-aligned, sizes equal or one of them 1. */

@@ -4,13 +4,14 @@
 // views (permuted, sliced with a step, expanded/broadcast) that must stay zero-copy on the device, and
 // sizes past gpu.js's default 1,000-iteration loop cap (sums over 5,000 elements, matmul with K = 1,500).
 //
-// Tolerances (float32, u = 2^-24; |gpu - cpu| <= atol + rtol·|cpu|, NaN must match NaN):
-//   exact (0): data movement, comparisons, sign/abs/neg/relu, max/min, argmax/argmin, add/sub/mul
+// Tolerances (float32, u = 2^-24; |gpu - cpu| <= atol + rtol·|cpu|, NaN must match NaN); an elementwise
+// op's class and its inputs come from its declaration (`test.gpu`, `test.draw`: packages/tensor/src/elementwise):
+//   exact (0): data movement, comparisons, sign/abs/neg/relu, rounding, max/min, argmax/argmin, add/sub/mul
 //              (one correctly rounded float32 op on both sides)
-//   4u relative: div, reciprocal, sqrt, square (GL may not round these correctly: a few ulp)
-//   2e-6 relative + 1e-7 absolute: exp, log, sin, cos, tanh, sigmoid, log1p, expm1, softplus, pow (the
-//              device's float32 transcendental functions are not correctly rounded; measured errors are
-//              well inside this)
+//   4u relative ('rounded'): div, reciprocal, sqrt, square (GL may not round these correctly: a few ulp)
+//   2e-6 relative + 1e-7 absolute ('transcendental'): exp, log, trigonometric, hyperbolic, erf, pow, ...
+//              (the device's float32 transcendental functions are not correctly rounded; measured errors
+//              are well inside this)
 //   sums (sum, matmul, scatterAdd) over k terms: 2·k·u·Σ|terms| absolute — the classical bound for a
 //              k-term float32 dot product, computed per output from the |inputs| on the CPU
 //   prod over k terms: 2·k·u relative.
@@ -27,7 +28,7 @@ import * as T from '@propel-ts/tensor';
 import { webGpuHooks } from '../helpers/webgpu';
 import {
   ARG_REDUCE_OPS, BINARY_OPS, Generator, GpuStorage, gpuInfo, REDUCE_OPS, setGpuMode, Tensor, UNARY_OPS,
-  type BinaryOp, type GpuMode, type ReduceOp, type TypedArray, type UnaryOp,
+  type BinaryDecl, type BinaryOp, type GpuMode, type GpuTolerance, type OpTest, type ReduceOp, type TypedArray, type UnaryOp,
 } from '@propel-ts/tensor';
 
 const U = 2 ** -24;
@@ -40,46 +41,27 @@ const TRANSCENDENTAL: Tol = { rtol: 2e-6, atol: 1e-7 };
 /** How to draw inputs for an op (its domain) and how close the device must come. */
 interface Case { draw: (g: Generator) => number; tol: Tol }
 const normal = (g: Generator) => 2 * g.normal();
-const positive = (g: Generator) => 0.1 + 4 * g.uniform();
 const small = (g: Generator) => Math.round(6 * g.uniform() - 3); // small integers: ties for comparisons
-const mixed = (g: Generator) => (g.uniform() < 0.5 ? small(g) : normal(g));
-const nonzero = (g: Generator) => (g.uniform() < 0.5 ? -1 : 1) * (0.25 + 3 * g.uniform());
 
-const UNARY_CASES: { [K in UnaryOp]: Case } = {
-  neg: { draw: normal, tol: EXACT },
-  abs: { draw: normal, tol: EXACT },
-  exp: { draw: normal, tol: TRANSCENDENTAL },
-  log: { draw: positive, tol: TRANSCENDENTAL },
-  sqrt: { draw: positive, tol: ROUNDED },
-  square: { draw: normal, tol: ROUNDED },
-  reciprocal: { draw: nonzero, tol: ROUNDED },
-  tanh: { draw: normal, tol: TRANSCENDENTAL },
-  sigmoid: { draw: (g) => 8 * g.normal(), tol: TRANSCENDENTAL },
-  relu: { draw: mixed, tol: EXACT },
-  sin: { draw: normal, tol: TRANSCENDENTAL },
-  cos: { draw: normal, tol: TRANSCENDENTAL },
-  sign: { draw: mixed, tol: EXACT },
-  log1p: { draw: (g) => (g.uniform() < 0.3 ? 1e-4 * g.normal() : -0.9 + 4 * g.uniform()), tol: TRANSCENDENTAL },
-  expm1: { draw: (g) => (g.uniform() < 0.3 ? 1e-4 * g.normal() : normal(g)), tol: TRANSCENDENTAL },
-  softplus: { draw: (g) => 12 * g.normal(), tol: TRANSCENDENTAL },
-};
+const TOLERANCE: { [K in GpuTolerance]: Tol } = { exact: EXACT, rounded: ROUNDED, transcendental: TRANSCENDENTAL };
+const uniformOver = ([lo, hi]: readonly [number, number]) => (g: Generator) => lo + (hi - lo) * g.uniform();
 
-const BINARY_CASES: { [K in BinaryOp]: { a: Case['draw']; b: Case['draw']; tol: Tol } } = {
-  add: { a: normal, b: normal, tol: EXACT },
-  sub: { a: normal, b: normal, tol: EXACT },
-  mul: { a: normal, b: normal, tol: EXACT },
-  div: { a: normal, b: nonzero, tol: ROUNDED },
-  // positive bases with any exponent, and negative bases with integer exponents
-  pow: { a: (g) => (g.uniform() < 0.5 ? positive(g) : -positive(g)), b: small, tol: TRANSCENDENTAL },
-  maximum: { a: mixed, b: mixed, tol: EXACT },
-  minimum: { a: mixed, b: mixed, tol: EXACT },
-  eq: { a: small, b: small, tol: EXACT },
-  ne: { a: small, b: small, tol: EXACT },
-  lt: { a: small, b: small, tol: EXACT },
-  le: { a: small, b: small, tol: EXACT },
-  gt: { a: small, b: small, tol: EXACT },
-  ge: { a: small, b: small, tol: EXACT },
-};
+/** Each unary op's inputs and tolerance, from its declaration (`test.draw`, else uniform over `test.smooth`). */
+const UNARY_CASES = Object.fromEntries(UNARY_OPS.map((op) => {
+  const t: OpTest = T.UNARY[op].test;
+  return [op, { draw: t.draw ?? uniformOver(t.smooth), tol: TOLERANCE[t.gpu] }];
+})) as { [K in UnaryOp]: Case };
+
+/** Each binary op's inputs and tolerance, from its declaration. */
+const BINARY_CASES = Object.fromEntries(BINARY_OPS.map((op) => {
+  const t: BinaryDecl['test'] = T.BINARY[op].test;
+  const pair = t.draw;
+  return [op, {
+    a: pair ? (g: Generator) => pair(g)[0] : uniformOver(t.smooth[0]),
+    b: pair ? (g: Generator) => pair(g)[1] : uniformOver(t.smooth[1]),
+    tol: TOLERANCE[t.gpu],
+  }];
+})) as { [K in BinaryOp]: { a: Case['draw']; b: Case['draw']; tol: Tol } };
 
 // ---- inputs: a CPU base tensor and the view the op reads (the same view is taken on the device) ----
 

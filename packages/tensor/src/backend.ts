@@ -1,25 +1,12 @@
-// Layer: tensor. The contract every backend fills: kernel names as string-literal unions, and the
-// Backend interface. A new kernel name added here fails to compile until every backend implements it
-// (each backend's tables use `satisfies { [K in Op]: ... }`). Imports only types.
+// Layer: tensor. The contract every backend fills: the Backend interface, and the reduction kernel names as
+// string-literal unions (a new one fails to compile until every backend's table has it). Elementwise ops
+// are not named here: their declarations (elementwise/) hand each backend the kernel itself. Imports only
+// types.
 import type { DType, Device, TypedArray } from './dtype';
+import type { BinaryKernel, UnaryKernel } from './elementwise/declare';
 import type { Tensor } from './tensor';
 
-/** Elementwise functions of one argument. */
-export type UnaryOp =
-  | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'square' | 'reciprocal'
-  | 'tanh' | 'sigmoid' | 'relu' | 'sin' | 'cos' | 'sign' | 'log1p' | 'expm1' | 'softplus';
-export const UNARY_OPS: readonly UnaryOp[] = [
-  'neg', 'abs', 'exp', 'log', 'sqrt', 'square', 'reciprocal',
-  'tanh', 'sigmoid', 'relu', 'sin', 'cos', 'sign', 'log1p', 'expm1', 'softplus',
-];
-
-/** Elementwise functions of two arguments (comparisons give 0 or 1 in the input dtype). */
-export type BinaryOp =
-  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
-  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
-export const BINARY_OPS: readonly BinaryOp[] = [
-  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge',
-];
+export type { UnaryOp, BinaryOp } from './elementwise';
 
 /** Reductions over a set of axes. */
 export type ReduceOp = 'sum' | 'max' | 'min' | 'prod';
@@ -52,9 +39,10 @@ export interface Backend {
   full(shape: readonly number[], value: number, dtype: DType): Tensor;
   /** A contiguous copy of any view. */
   copy(x: Tensor): Tensor;
-  unary(op: UnaryOp, x: Tensor): Tensor;
+  /** An elementwise op, given as its kernel (elementwise/declare.ts): the backend runs the form it needs. */
+  unary(op: UnaryKernel, x: Tensor): Tensor;
   /** `a` and `b` have the output shape already (broadcast inputs arrive as stride-0 views). */
-  binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor;
+  binary(op: BinaryKernel, a: Tensor, b: Tensor): Tensor;
   /** `cond ? a : b` elementwise (cond non-zero); all three have the output shape. */
   where(cond: Tensor, a: Tensor, b: Tensor): Tensor;
   /** Reduce `axes` (sorted, distinct); the result drops those axes (ops.ts reinserts them for keepDims). */

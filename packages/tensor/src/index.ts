@@ -4,7 +4,13 @@
  *
  * @module @propel-ts/tensor
  */
-export { Tensor, bumpVersion, type NestedArray, type ReduceOptions, type AxisArg, type ArgAxisArg } from './tensor';
+// installs Tensor's computing methods (x.exp(), x.sum(1), x.toArray(), ...) on its prototype: see tensor-methods.ts
+import './tensor-methods';
+
+export {
+  Tensor, bumpVersion, type NestedArray, type ReduceOptions, type AxisArg, type ArgAxisArg,
+  type TensorMethods, type UnaryMethods, type BinaryMethods,
+} from './tensor';
 export type { DType, Device, TypedArray } from './dtype';
 export { TensorError, fmtShape } from './errors';
 export {
@@ -19,27 +25,31 @@ export {
 export type { Storage } from './storage';
 export { CpuStorage } from './storage';
 export {
-  UNARY_OPS, BINARY_OPS, REDUCE_OPS, ARG_REDUCE_OPS,
-  type Backend, type UnaryOp, type BinaryOp, type ReduceOp, type ArgReduceOp, type ScanOp,
+  REDUCE_OPS, ARG_REDUCE_OPS, type Backend, type UnaryOp, type BinaryOp, type ReduceOp, type ArgReduceOp, type ScanOp,
 } from './backend';
+export {
+  UNARY, BINARY, UNARY_OPS, BINARY_OPS, DRAW, unaryKernel,
+  neg, abs, exp, log, sqrt, square, reciprocal, tanh, sigmoid, relu, sin, cos, sign, log1p, expm1, softplus,
+  tan, asin, acos, atan, sinh, cosh, asinh, atanh, erf, exp2, log2, log10, rsqrt, floor, ceil, trunc, round,
+  add, sub, mul, div, pow, maximum, minimum, atan2, eq, ne, lt, le, gt, ge,
+  type UnaryDecl, type BinaryDecl, type Diff, type Draw, type OpTest, type GpuTolerance, type UnaryKernel, type BinaryKernel,
+} from './elementwise';
 export { backendFor } from './backends';
 export { recycleScope, pooledBufferBytes } from './backends/cpu/pool';
 export { setNumThreads, cpuInfo, type CpuInfo } from './backends/cpu/threads';
-export { UNARY_SCALAR, BINARY_SCALAR } from './backends/cpu/kernels';
 export { Generator, manualSeed, defaultGenerator } from './random';
 export {
   tensor, fromTypedArray, full, zeros, ones, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, generatorFrom,
   type CreateOptions, type RandomOptions,
 } from './creation';
 export {
-  toHost, toHostAsync, copy, to, astype,
-  neg, abs, exp, log, sqrt, square, reciprocal, tanh, sigmoid, relu, sin, cos, sign, log1p, expm1, softplus,
-  add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, where, clamp,
+  toHost, toHostAsync, copy, to, astype, where, clamp,
   sum, mean, max, min, prod, logsumexp, argmax, argmin, sumToShape,
   matmul, concat, stack, split, gather, indexSelect, scatterAdd, allClose, checkTensor, checkSame,
   reduceOptions, argReduceOptions, axisArg, clampBounds,
 } from './ops';
 export { flip, roll, pad, tile, triu, tril, oneHot, type AxesArg } from './shape-ops';
+export { leakyRelu, elu, gelu, silu, logSigmoid, hardtanh, softsign } from './activations';
 export {
   variance, std, norm, varianceOptions, normOptions, type VarianceOptions, type VarianceArg, type NormOptions,
 } from './statistics';

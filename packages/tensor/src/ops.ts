@@ -1,7 +1,7 @@
 // Layer: tensor. The public free functions: validate arguments once (shapes, dtypes, devices, axes),
 // broadcast, then dispatch to the device's backend. Composite ops (mean, logsumexp, clamp, stack,
 // indexSelect, sumToShape) are built here from backend kernels so every backend gets them for free.
-import type { ArgReduceOp, BinaryOp, ReduceOp, UnaryOp } from './backend';
+import type { ArgReduceOp, ReduceOp } from './backend';
 import { backendFor } from './backends';
 import type { DType, Device, TypedArray } from './dtype';
 import { isDevice, isDType } from './dtype';
@@ -10,32 +10,10 @@ import { axisOptions, checkArity, checkOptions, describeValue, optBoolean, optNu
 import { broadcastShapes, checkShape, checkSize, normalizeAxes, normalizeAxis, reducedShape, shapesEqual } from './shape';
 import { Tensor, type ArgAxisArg, type AxisArg } from './tensor';
 
-// ---- checks -----------------------------------------------------------------------------------------
+import { asTensor, checkSame, checkTensor } from './checks';
+import { abs, add, div, eq, exp, log, maximum, minimum, sub } from './elementwise';
 
-/** Throw unless `x` is a Tensor; `arg` names it in the message. */
-export function checkTensor(op: string, x: unknown, arg = 'input'): asserts x is Tensor {
-  if (!(x instanceof Tensor)) fail(op, `${arg} must be a Tensor, got ${describe(x)}`);
-}
-
-/** Throw unless all tensors share one dtype and one device. */
-export function checkSame(op: string, xs: readonly Tensor[], names: readonly string[]): void {
-  const first = xs[0]!;
-  xs.forEach((x, i) => {
-    if (x.dtype !== first.dtype) {
-      fail(op, `${names[i]} has dtype ${x.dtype} but ${names[0]} has ${first.dtype}, expected one dtype (convert with .astype('${first.dtype}'))`);
-    }
-    if (x.device !== first.device) {
-      fail(op, `${names[i]} is on '${x.device}' but ${names[0]} is on '${first.device}', expected one device (move with .to('${first.device}'))`);
-    }
-  });
-}
-
-/** A number becomes a scalar tensor like `like`; a tensor passes through. */
-function asTensor(op: string, x: Tensor | number, like: Tensor, arg: string): Tensor {
-  if (typeof x === 'number') return backendFor(like.device).full([], x, like.dtype);
-  checkTensor(op, x, arg);
-  return x;
-}
+export { checkSame, checkTensor };
 
 // ---- host transfer, copies, casts ---------------------------------------------------------------------
 
@@ -86,68 +64,7 @@ export function astype(x: Tensor, dtype: DType): Tensor {
   return backendFor(x.device).fromHost(data, x.shape, dtype);
 }
 
-// ---- elementwise --------------------------------------------------------------------------------------
-
-/** The public function of a unary kernel: one Tensor argument (an extra one throws). */
-function unaryFn(op: UnaryOp): (x: Tensor) => Tensor {
-  return function (x: Tensor): Tensor {
-    checkArity(op, arguments, 1, `${op}(x)`);
-    checkTensor(op, x);
-    checkSize(op, x.shape);
-    return backendFor(x.device).unary(op, x);
-  };
-}
-
-/** -x */ export const neg = unaryFn('neg');
-/** |x| */ export const abs = unaryFn('abs');
-/** e^x */ export const exp = unaryFn('exp');
-/** natural log */ export const log = unaryFn('log');
-/** square root */ export const sqrt = unaryFn('sqrt');
-/** x² */ export const square = unaryFn('square');
-/** 1/x */ export const reciprocal = unaryFn('reciprocal');
-/** hyperbolic tangent */ export const tanh = unaryFn('tanh');
-/** 1/(1+e^-x), computed without overflow */ export const sigmoid = unaryFn('sigmoid');
-/** max(x, 0) */ export const relu = unaryFn('relu');
-/** sine */ export const sin = unaryFn('sin');
-/** cosine */ export const cos = unaryFn('cos');
-/** -1, 0 or 1 */ export const sign = unaryFn('sign');
-/** log(1+x), accurate near 0 */ export const log1p = unaryFn('log1p');
-/** e^x - 1, accurate near 0 */ export const expm1 = unaryFn('expm1');
-/** log(1+e^x), without overflow */ export const softplus = unaryFn('softplus');
-
-/** The public function of a binary kernel: two arguments, Tensors or numbers (an extra one throws). */
-function binaryFn(op: BinaryOp): (a: Tensor | number, b: Tensor | number) => Tensor {
-  return function (a: Tensor | number, b: Tensor | number): Tensor {
-    checkArity(op, arguments, 2, `${op}(a, b)`);
-    return binary(op, a, b);
-  };
-}
-
-function binary(op: BinaryOp, a: Tensor | number, b: Tensor | number): Tensor {
-  if (typeof a === 'number' && typeof b === 'number') fail(op, 'expects at least one Tensor argument, got two numbers');
-  const like = (typeof a === 'number' ? b : a) as Tensor;
-  checkTensor(op, like, typeof a === 'number' ? 'b' : 'a');
-  const ta = asTensor(op, a, like, 'a');
-  const tb = asTensor(op, b, like, 'b');
-  checkSame(op, [ta, tb], ['a', 'b']);
-  const shape = broadcastShapes(op, ta.shape, tb.shape);
-  checkSize(op, shape);
-  return backendFor(ta.device).binary(op, ta.expand(shape), tb.expand(shape));
-}
-
-/** a + b with broadcasting. */ export const add = binaryFn('add');
-/** a - b with broadcasting. */ export const sub = binaryFn('sub');
-/** a * b with broadcasting. */ export const mul = binaryFn('mul');
-/** a / b with broadcasting. */ export const div = binaryFn('div');
-/** a ** b with broadcasting. */ export const pow = binaryFn('pow');
-/** Elementwise max (NaN propagates). */ export const maximum = binaryFn('maximum');
-/** Elementwise min (NaN propagates). */ export const minimum = binaryFn('minimum');
-/** 1 where a == b else 0. */ export const eq = binaryFn('eq');
-/** 1 where a != b else 0. */ export const ne = binaryFn('ne');
-/** 1 where a < b else 0. */ export const lt = binaryFn('lt');
-/** 1 where a <= b else 0. */ export const le = binaryFn('le');
-/** 1 where a > b else 0. */ export const gt = binaryFn('gt');
-/** 1 where a >= b else 0. */ export const ge = binaryFn('ge');
+// ---- where and clamp (the other elementwise ops are declared in elementwise/) -------------------------
 
 /** `cond ? a : b` elementwise with broadcasting of all three (cond is true where non-zero). */
 export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {

@@ -1,5 +1,8 @@
 // Layer: tensor. The Tensor class: metadata (shape, strides, offset, dtype) over a shared Storage.
-// Views are defined here and never copy; computing methods forward to the free functions in ops.ts.
+// Views are defined here and never copy. The computing and reading methods (x.exp(), x.sum(1),
+// x.toArray(), ...) are declared here, in TensorMethods, and installed on the prototype by
+// tensor-methods.ts: they call the ops, and the ops construct Tensors, so this file cannot import them
+// (an import cycle). Imports errors, options, shape, format and (types only) the op names.
 import type { DType, Device, TypedArray } from './dtype';
 import { fail, fmtShape } from './errors';
 import { checkArity, describeValue } from './options';
@@ -7,8 +10,8 @@ import {
   contiguousStrides, flattenShape, inferShape, isContiguousLayout, normalizeAxis, sizeOf, viewStrides, type Shape,
 } from './shape';
 import type { Storage } from './storage';
-import * as ops from './ops';
 import { formatTensor } from './format';
+import type { BinaryOp, UnaryOp } from './elementwise';
 
 /** Nested JS arrays of numbers, as `toArray()` returns and `tensor()` accepts. */
 export type NestedArray = number | NestedArray[];
@@ -26,6 +29,59 @@ export type AxisArg = number | readonly number[] | ReduceOptions;
 
 /** An arg-reduction's axis argument: one positional axis (`x.argmax(1)`) or `{ axis, keepDims }`. */
 export type ArgAxisArg = number | { axis?: number; keepDims?: boolean };
+
+/**
+ * The methods of Tensor that compute or read (installed on the prototype by tensor-methods.ts). Every
+ * elementwise op is a method: `x.exp()`, `x.erf()`, `x.add(y)`, `x.atan2(y)`.
+ */
+export interface TensorMethods {
+  /** A flat row-major copy of the elements (on 'gpu' this is the readback). */
+  toTypedArray(): TypedArray;
+  /** The elements as nested JS arrays (a number for a scalar). */
+  toArray(): NestedArray;
+  /** The single element of a one-element tensor as a number. */
+  item(): number;
+  /**
+   * `toTypedArray()`, asynchronously (as TensorFlow.js's `data()`). It works on every device and mode and
+   * is the only way to read a 'gpu' tensor in gpu.js's webgpu mode, where reading back is asynchronous.
+   *
+   * ```ts
+   * const values = await x.data();   // Float32Array (or Float64Array)
+   * ```
+   */
+  data(): Promise<TypedArray>;
+  /** `toArray()`, asynchronously (see `data()`). */
+  array(): Promise<NestedArray>;
+  /** This tensor when already contiguous with offset 0, else a contiguous copy. */
+  contiguous(): Tensor;
+  /** Split into chunks of `sizeOrSections` (a size, or a list of sizes) along `dim`: views. */
+  split(sizeOrSections: number | readonly number[], dim?: number): Tensor[];
+  to(device: Device): Tensor;
+  astype(dtype: DType): Tensor;
+  clone(): Tensor;
+  clamp(min?: number | Tensor | { min?: number | Tensor; max?: number | Tensor }, max?: number | Tensor): Tensor;
+  // reductions take PyTorch's positional axis too: x.sum(1), x.max(-1), x.argmax(0)
+  sum(options?: AxisArg): Tensor;
+  mean(options?: AxisArg): Tensor;
+  max(options?: AxisArg): Tensor;
+  min(options?: AxisArg): Tensor;
+  prod(options?: AxisArg): Tensor;
+  logsumexp(options?: AxisArg): Tensor;
+  argmax(options?: ArgAxisArg): Tensor;
+  argmin(options?: ArgAxisArg): Tensor;
+  matmul(other: Tensor): Tensor;
+  indexSelect(dim: number, index: Tensor | readonly number[]): Tensor;
+  gather(dim: number, index: Tensor): Tensor;
+}
+
+/** One method per unary op (`x.tanh()`), taken from the op table. */
+export type UnaryMethods = { readonly [K in UnaryOp]: () => Tensor };
+/** One method per binary op (`x.mul(y)`, `x.mul(2)`). */
+export type BinaryMethods = { readonly [K in BinaryOp]: (other: Tensor | number) => Tensor };
+
+// declaration merging: the class Tensor below gets the types of the methods tensor-methods.ts installs
+// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-unsafe-declaration-merging
+export interface Tensor extends TensorMethods, UnaryMethods, BinaryMethods {}
 
 /**
  * An n-dimensional array: `shape`, `strides` and `offset` over a storage shared with its views.
@@ -78,41 +134,6 @@ export class Tensor {
   /** A view with new metadata over the same storage. */
   private withLayout(shape: Shape, strides: readonly number[], offset = this.offset): Tensor {
     return new Tensor(this.storage, shape, strides, offset, this.dtype);
-  }
-
-  // ---- reading back -------------------------------------------------------------------------------
-
-  /** A flat row-major copy of the elements (on 'gpu' this is the readback). */
-  toTypedArray(): TypedArray {
-    return ops.toHost(this);
-  }
-
-  /** The elements as nested JS arrays (a number for a scalar). */
-  toArray(): NestedArray {
-    return nest(this.shape, ops.toHost(this, 'toArray'));
-  }
-
-  /** The single element of a one-element tensor as a number. */
-  item(): number {
-    if (this.size !== 1) fail('item', `tensor of shape ${fmtShape(this.shape)} has ${this.size} elements, expected exactly 1`);
-    return ops.toHost(this, 'item')[0]!;
-  }
-
-  /**
-   * `toTypedArray()`, asynchronously (as TensorFlow.js's `data()`). It works on every device and mode and
-   * is the only way to read a 'gpu' tensor in gpu.js's webgpu mode, where reading back is asynchronous.
-   *
-   * ```ts
-   * const values = await x.data();   // Float32Array (or Float64Array)
-   * ```
-   */
-  data(): Promise<TypedArray> {
-    return ops.toHostAsync(this);
-  }
-
-  /** `toArray()`, asynchronously (see `data()`). */
-  async array(): Promise<NestedArray> {
-    return nest(this.shape, await ops.toHostAsync(this));
   }
 
   /** A readable rendering like PyTorch's: `tensor([[1., 2.], [3., 4.]], dtype=float64)`. */
@@ -264,70 +285,6 @@ export class Tensor {
     checkArity('flatten', arguments, 2, 'x.flatten(startDim, endDim)');
     return this.reshape(flattenShape('flatten', this.shape, startDim, endDim));
   }
-
-  /** This tensor when already contiguous with offset 0, else a contiguous copy. */
-  contiguous(): Tensor {
-    if (this.isContiguous() && this.offset === 0 && this.storage.length === this.size) return this;
-    return ops.copy(this);
-  }
-
-  /** Split into chunks of `sizeOrSections` (a size, or a list of sizes) along `dim`: views. */
-  split(sizeOrSections: number | readonly number[], dim = 0): Tensor[] {
-    checkArity('split', arguments, 2, 'x.split(sizeOrSections, dim)');
-    return ops.split(this, sizeOrSections, dim);
-  }
-
-  // ---- computing methods: each forwards to the free function of the same name ----------------------
-
-  to(device: Device): Tensor { checkArity('to', arguments, 1, 'x.to(device)'); return ops.to(this, device); }
-  astype(dtype: DType): Tensor { checkArity('astype', arguments, 1, 'x.astype(dtype)'); return ops.astype(this, dtype); }
-  clone(): Tensor { checkArity('clone', arguments, 0, 'x.clone()'); return ops.copy(this); }
-
-  neg(): Tensor { checkArity('neg', arguments, 0, 'x.neg()'); return ops.neg(this); }
-  abs(): Tensor { checkArity('abs', arguments, 0, 'x.abs()'); return ops.abs(this); }
-  exp(): Tensor { checkArity('exp', arguments, 0, 'x.exp()'); return ops.exp(this); }
-  log(): Tensor { checkArity('log', arguments, 0, 'x.log()'); return ops.log(this); }
-  sqrt(): Tensor { checkArity('sqrt', arguments, 0, 'x.sqrt()'); return ops.sqrt(this); }
-  square(): Tensor { checkArity('square', arguments, 0, 'x.square()'); return ops.square(this); }
-  reciprocal(): Tensor { checkArity('reciprocal', arguments, 0, 'x.reciprocal()'); return ops.reciprocal(this); }
-  tanh(): Tensor { checkArity('tanh', arguments, 0, 'x.tanh()'); return ops.tanh(this); }
-  sigmoid(): Tensor { checkArity('sigmoid', arguments, 0, 'x.sigmoid()'); return ops.sigmoid(this); }
-  relu(): Tensor { checkArity('relu', arguments, 0, 'x.relu()'); return ops.relu(this); }
-  sin(): Tensor { checkArity('sin', arguments, 0, 'x.sin()'); return ops.sin(this); }
-  cos(): Tensor { checkArity('cos', arguments, 0, 'x.cos()'); return ops.cos(this); }
-  sign(): Tensor { checkArity('sign', arguments, 0, 'x.sign()'); return ops.sign(this); }
-
-  add(other: Tensor | number): Tensor { checkArity('add', arguments, 1, 'x.add(other)'); return ops.add(this, other); }
-  sub(other: Tensor | number): Tensor { checkArity('sub', arguments, 1, 'x.sub(other)'); return ops.sub(this, other); }
-  mul(other: Tensor | number): Tensor { checkArity('mul', arguments, 1, 'x.mul(other)'); return ops.mul(this, other); }
-  div(other: Tensor | number): Tensor { checkArity('div', arguments, 1, 'x.div(other)'); return ops.div(this, other); }
-  pow(other: Tensor | number): Tensor { checkArity('pow', arguments, 1, 'x.pow(other)'); return ops.pow(this, other); }
-  maximum(other: Tensor | number): Tensor { checkArity('maximum', arguments, 1, 'x.maximum(other)'); return ops.maximum(this, other); }
-  minimum(other: Tensor | number): Tensor { checkArity('minimum', arguments, 1, 'x.minimum(other)'); return ops.minimum(this, other); }
-  eq(other: Tensor | number): Tensor { checkArity('eq', arguments, 1, 'x.eq(other)'); return ops.eq(this, other); }
-  ne(other: Tensor | number): Tensor { checkArity('ne', arguments, 1, 'x.ne(other)'); return ops.ne(this, other); }
-  lt(other: Tensor | number): Tensor { checkArity('lt', arguments, 1, 'x.lt(other)'); return ops.lt(this, other); }
-  le(other: Tensor | number): Tensor { checkArity('le', arguments, 1, 'x.le(other)'); return ops.le(this, other); }
-  gt(other: Tensor | number): Tensor { checkArity('gt', arguments, 1, 'x.gt(other)'); return ops.gt(this, other); }
-  ge(other: Tensor | number): Tensor { checkArity('ge', arguments, 1, 'x.ge(other)'); return ops.ge(this, other); }
-  clamp(min?: number | Tensor | { min?: number | Tensor; max?: number | Tensor }, max?: number | Tensor): Tensor {
-    checkArity('clamp', arguments, 2, 'x.clamp(min, max) or x.clamp({ min, max })');
-    return arguments.length < 2 ? ops.clamp(this, min) : ops.clamp(this, min, max);
-  }
-
-  // reductions take PyTorch's positional axis too: x.sum(1), x.max(-1), x.argmax(0)
-  sum(options?: AxisArg): Tensor { checkArity('sum', arguments, 1, 'x.sum(axis) or x.sum({ axis, keepDims })'); return ops.sum(this, options); }
-  mean(options?: AxisArg): Tensor { checkArity('mean', arguments, 1, 'x.mean(axis) or x.mean({ axis, keepDims })'); return ops.mean(this, options); }
-  max(options?: AxisArg): Tensor { checkArity('max', arguments, 1, 'x.max(axis) or x.max({ axis, keepDims })'); return ops.max(this, options); }
-  min(options?: AxisArg): Tensor { checkArity('min', arguments, 1, 'x.min(axis) or x.min({ axis, keepDims })'); return ops.min(this, options); }
-  prod(options?: AxisArg): Tensor { checkArity('prod', arguments, 1, 'x.prod(axis) or x.prod({ axis, keepDims })'); return ops.prod(this, options); }
-  logsumexp(options?: AxisArg): Tensor { checkArity('logsumexp', arguments, 1, 'x.logsumexp(axis) or x.logsumexp({ axis, keepDims })'); return ops.logsumexp(this, options); }
-  argmax(options?: ArgAxisArg): Tensor { checkArity('argmax', arguments, 1, 'x.argmax(axis) or x.argmax({ axis, keepDims })'); return ops.argmax(this, options); }
-  argmin(options?: ArgAxisArg): Tensor { checkArity('argmin', arguments, 1, 'x.argmin(axis) or x.argmin({ axis, keepDims })'); return ops.argmin(this, options); }
-
-  matmul(other: Tensor): Tensor { checkArity('matmul', arguments, 1, 'x.matmul(other)'); return ops.matmul(this, other); }
-  indexSelect(dim: number, index: Tensor | readonly number[]): Tensor { checkArity('indexSelect', arguments, 2, 'x.indexSelect(dim, index)'); return ops.indexSelect(this, dim, index); }
-  gather(dim: number, index: Tensor): Tensor { checkArity('gather', arguments, 2, 'x.gather(dim, index)'); return ops.gather(this, dim, index); }
 }
 
 /** In-place versions per storage (a storage never changed in place has none). */
@@ -349,14 +306,4 @@ function flattenArgs(args: number[] | [readonly number[]]): number[] {
   const first = args[0];
   if (args.length === 1 && Array.isArray(first)) return first.slice();
   return (args as number[]).slice();
-}
-
-/** Flat row-major values as nested arrays of `shape` (a number for a scalar). */
-function nest(shape: readonly number[], flat: TypedArray): NestedArray {
-  const build = (dim: number, base: number): NestedArray => {
-    if (dim === shape.length) return flat[base]!;
-    const inner = sizeOf(shape.slice(dim + 1));
-    return Array.from({ length: shape[dim]! }, (_, i) => build(dim + 1, base + i * inner));
-  };
-  return build(0, 0);
 }

@@ -1,6 +1,7 @@
 // Layer: tensor/backends/cpu. The CPU backend: typed arrays, float32 and float64, every kernel reading
 // any strided view through the walk in walk.ts. Imports tensor core files and the kernel tables.
-import type { ArgReduceOp, Backend, BinaryOp, ReduceOp, UnaryOp } from '../../backend';
+import type { ArgReduceOp, Backend, ReduceOp } from '../../backend';
+import type { BinaryKernel, UnaryKernel } from '../../elementwise/declare';
 import { allocTyped, type DType, type TypedArray } from '../../dtype';
 import { internal } from '../../errors';
 import { contiguousStrides, sizeOf } from '../../shape';
@@ -8,7 +9,7 @@ import { CpuStorage } from '../../storage';
 import { Tensor } from '../../tensor';
 import { gemmStrided } from './gemm';
 import { newStorage, takeArray } from './pool';
-import { BINARY_ROW, REDUCE_ROW, UNARY_ROW } from './kernels';
+import { REDUCE_ROW } from './kernels';
 import { scanInto } from './scan';
 import { planWalk } from '../../layout';
 import { walkRows } from './walk';
@@ -45,10 +46,10 @@ function copyInto(x: Tensor, out: TypedArray, outOffset: number): void {
   });
 }
 
-function unary(op: UnaryOp, x: Tensor): Tensor {
+function unary(op: UnaryKernel, x: Tensor): Tensor {
   const { t, data } = empty(x.shape, x.dtype);
   const src = cpuData(x);
-  const kernel = UNARY_ROW[op];
+  const kernel = op.cpu;
   const plan = planWalk(x.shape, [x.strides, t.strides]);
   const last = plan.shape.length - 1;
   const n = plan.shape[last]!, xs = plan.strides[0]![last]!;
@@ -56,10 +57,10 @@ function unary(op: UnaryOp, x: Tensor): Tensor {
   return t;
 }
 
-function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+function binary(op: BinaryKernel, a: Tensor, b: Tensor): Tensor {
   const { t, data } = empty(a.shape, a.dtype);
   const da = cpuData(a), db = cpuData(b);
-  const kernel = BINARY_ROW[op];
+  const kernel = op.cpu;
   const plan = planWalk(a.shape, [a.strides, b.strides, t.strides]);
   const last = plan.shape.length - 1;
   const n = plan.shape[last]!, as = plan.strides[0]![last]!, bs = plan.strides[1]![last]!;

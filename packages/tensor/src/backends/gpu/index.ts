@@ -4,7 +4,8 @@
 // toHost. gpu.js itself is loaded on first use (load.ts). This file holds the Backend methods, the mode and
 // info API and runGpuKernel; device memory, uploads and readbacks are in storage.ts. Imports tensor core
 // files and this folder.
-import type { ArgReduceOp, Backend, BinaryOp, ReduceOp, ScanOp, UnaryOp } from '../../backend';
+import type { ArgReduceOp, Backend, ReduceOp, ScanOp } from '../../backend';
+import type { BinaryKernel, UnaryKernel } from '../../elementwise/declare';
 import type { DType } from '../../dtype';
 import { fail, internal } from '../../errors';
 import { sizeOf } from '../../shape';
@@ -40,16 +41,16 @@ function copy(x: Tensor): Tensor {
   return copyIn(engineFor('copy', [x]), x);
 }
 
-function unary(op: UnaryOp, x: Tensor): Tensor {
-  const engine = engineFor(op, [x]);
+function unary(op: UnaryKernel, x: Tensor): Tensor {
+  const engine = engineFor(op.name, [x]);
   if (x.size === 0) return empty(engine, x.shape);
-  return launch(engine, K.elementwise(op, K.UNARY_SRC[op], ['v'], x.shape, [operand(x)]), [x], x.shape);
+  return launch(engine, K.elementwise(op.name, op.gpu, ['v'], x.shape, [operand(x)]), [x], x.shape);
 }
 
-function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
-  const engine = engineFor(op, [a, b]);
+function binary(op: BinaryKernel, a: Tensor, b: Tensor): Tensor {
+  const engine = engineFor(op.name, [a, b]);
   if (a.size === 0) return empty(engine, a.shape);
-  return launch(engine, K.elementwise(op, K.BINARY_SRC[op], ['u', 'w'], a.shape, [operand(a), operand(b)]), [a, b], a.shape);
+  return launch(engine, K.elementwise(op.name, op.gpu, ['u', 'w'], a.shape, [operand(a), operand(b)]), [a, b], a.shape);
 }
 
 function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {

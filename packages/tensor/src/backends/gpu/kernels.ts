@@ -3,141 +3,14 @@
 // with its shapes and strides as literals and its offsets as arguments: one flat output index
 // `this.thread.x` is split into a multi-index, and every input is read at `offset + sum(index * stride)`,
 // which is how views (permuted, sliced, broadcast) are read in place, without a copy.
-// Op tables are typed so that a new op name fails to compile until it has a GPU kernel. Imports types,
-// layout.ts (the dimension merging the CPU walk uses too) and the source helpers of codegen.ts.
-import type { BinaryOp, ReduceOp, UnaryOp } from '../../backend';
+// The elementwise ops' statements come with each op's declaration (elementwise/); the reduction table here
+// is typed so that a new reduction fails to compile until it has a GPU kernel. Imports types, layout.ts
+// (the dimension merging the CPU walk uses too) and the source helpers of codegen.ts.
+import type { ReduceOp } from '../../backend';
 import { planWalk } from '../../layout';
 import { address, fn, key, names, rowMajor, specialArgs, splitIndex, type KernelSpec, type Operand } from './codegen';
 
-// ---- op tables: statements over the input values, defining `y` ---------------------------------------
-
-/**
- * `out = expm1(x)` without cancellation near 0: a degree-9 Taylor polynomial for |x| < 0.5 (truncation
- * < 1e-9 relative), exp(x) - 1 elsewhere. (Kahan's (u-1)*x/log(u) trick is not enough on GL devices,
- * whose exp and log are not accurate near 0 and 1.)
- */
-function expm1Lines(x: string, out: string): string {
-  return `let ${out} = Math.exp(${x}) - 1;
-if (Math.abs(${x}) < 0.5) {
-  ${out} = ${x} * (1 + ${x} * (0.5 + ${x} * (0.16666666666666666 + ${x} * (0.041666666666666664 + ${x} * (0.008333333333333333 + ${x} * (0.001388888888888889 + ${x} * (0.0001984126984126984 + ${x} * (0.0000248015873015873 + ${x} * 0.0000027557319223985893))))))));
-}`;
-}
-
-/**
- * `out = log1p(x)` without cancellation near 0: for |x| < 0.5, 2·atanh(s) with s = x/(2+x) (|s| <= 1/3)
- * as an odd series to s^17 (truncation < 1e-9 relative); log(1 + x) elsewhere.
- */
-function log1pLines(x: string, out: string): string {
-  return `let ${out} = Math.log(1 + ${x});
-if (Math.abs(${x}) < 0.5) {
-  let ${out}s = ${x} / (2 + ${x});
-  let ${out}q = ${out}s * ${out}s;
-  ${out} = 2 * ${out}s * (1 + ${out}q * (0.3333333333333333 + ${out}q * (0.2 + ${out}q * (0.14285714285714285 + ${out}q * (0.1111111111111111 + ${out}q * (0.09090909090909091 + ${out}q * (0.07692307692307693 + ${out}q * (0.06666666666666667 + ${out}q * 0.058823529411764705))))))));
-}`;
-}
-
-/**
- * `out = sin(x)` or `cos(x)` to a few float32 ulp on every device, as Cephes' sinf/cosf: |x| reduced by
- * multiples of pi/4 (Cody-Waite, pi/4 split in three so the reduction is exact for |x| < 8192), then a
- * minimax polynomial for sin or cos on [-pi/4, pi/4] chosen by the octant. The devices' own sin/cos are
- * not accurate enough: WGSL only promises 2^-11 absolute, and SwiftShader's is off by 2e-4.
- */
-function sinCosLines(fn: 'sin' | 'cos', x: string, out: string): string {
-  const a = `${out}a`, j = `${out}j`, r = `${out}r`, z = `${out}z`, q = `${out}q`;
-  const sinPoly = `((-0.00019515295891 * ${z} + 0.0083321608736) * ${z} - 0.16666654611) * ${z} * ${r} + ${r}`;
-  const cosPoly = `((0.00002443315711809948 * ${z} - 0.001388731625493765) * ${z} + 0.04166664568298827) * ${z} * ${z} - 0.5 * ${z} + 1`;
-  return `let ${a} = Math.abs(${x});
-let ${j} = Math.floor(${a} * 1.2732395447351628);
-if (${j} - Math.floor(${j} / 2) * 2 === 1) { ${j} = ${j} + 1; }
-let ${r} = ((${a} - ${j} * 0.78515625) - ${j} * 0.00024187564849853516) - ${j} * 3.774894977445941e-8;
-let ${z} = ${r} * ${r};
-let ${q} = ${j} - Math.floor(${j} / 8) * 8;
-${fn === 'sin'
-    ? `let ${out} = ${sinPoly};
-if (${q} === 2 || ${q} === 6) { ${out} = ${cosPoly}; }
-if (${q} > 3) { ${out} = -${out}; }
-if (${x} < 0) { ${out} = -${out}; }`
-    : `let ${out} = ${cosPoly};
-if (${q} === 2 || ${q} === 6) { ${out} = ${sinPoly}; }
-if (${q} === 2 || ${q} === 4) { ${out} = -${out}; }`}`;
-}
-
-/**
- * NaN tests are written `!(v === v)`, never `v !== v`: WGSL lets a compiler assume there is no NaN, and
- * SwiftShader's unordered not-equal says false for NaN !== NaN, while its ordered equal is right.
- * Unary ops end with this line, so NaN in gives NaN out on devices whose exp or log do not keep it.
- */
-const NAN_IN_NAN_OUT = 'if (!(v === v)) { y = v; }';
-
-/**
- * Unary ops: statements reading `v`, defining `y`, with the semantics of the CPU kernels in
- * cpu/kernels.ts (NaN in gives NaN out; sigmoid and softplus in their overflow-safe forms).
- */
-const UNARY_BODY = {
-  neg: 'let y = -v;',
-  abs: 'let y = Math.abs(v);',
-  exp: 'let y = Math.exp(v);',
-  // devices disagree outside the domain (SwiftShader gives log|v|): spelled out as on the CPU
-  log: 'let y = Math.log(v);\nif (v < 0) { y = nan; } else if (v === 0) { y = -inf; } else if (v === inf) { y = inf; }',
-  sqrt: 'let y = Math.sqrt(v);',
-  square: 'let y = v * v;',
-  reciprocal: 'let y = 1 / v;',
-  // tanh(v) = -expm1(-2|v|) / (2 + expm1(-2|v|)) with v's sign: no overflow, accurate near 0
-  tanh: `let tx = -2 * Math.abs(v);
-${expm1Lines('tx', 'te')}
-let y = -te / (te + 2);
-if (v < 0) { y = -y; }`,
-  sigmoid: `let se = Math.exp(-Math.abs(v));
-let y = se / (1 + se);
-if (v >= 0) { y = 1 / (1 + se); }`,
-  relu: 'let y = v > 0 ? v : (v === v ? 0 : v);',
-  sin: sinCosLines('sin', 'v', 'y'),
-  cos: sinCosLines('cos', 'v', 'y'),
-  sign: 'let y = v > 0 ? 1 : (v < 0 ? -1 : v);',
-  log1p: `${log1pLines('v', 'y')}\nif (v < -1) { y = nan; } else if (v === -1) { y = -inf; } else if (v === inf) { y = inf; }`,
-  expm1: expm1Lines('v', 'y'),
-  softplus: `let sx = Math.exp(v);
-${log1pLines('sx', 'sl')}
-let y = sl;
-if (v > 20) { y = v; } else if (v < -20) { y = sx; }`,
-} satisfies { [K in UnaryOp]: string };
-
-export const UNARY_SRC = Object.fromEntries(
-  Object.entries(UNARY_BODY).map(([op, body]) => [op, `${body}\n${NAN_IN_NAN_OUT}`]),
-) as { [K in UnaryOp]: string };
-
-/** Binary ops: statements reading `u` and `w`, defining `y` (comparisons give 0 or 1). */
-export const BINARY_SRC = {
-  add: 'let y = u + w;',
-  sub: 'let y = u - w;',
-  mul: 'let y = u * w;',
-  div: 'let y = u / w;',
-  // JS Math.pow semantics where GLSL pow is undefined: x^0 = 1, negative bases with integer exponents
-  pow: `let y = Math.pow(u, w);
-if (w === 0) { y = 1; } else if (u < 0 && Math.floor(w) === w) {
-  y = Math.pow(-u, w);
-  if (!(Math.floor(w / 2) * 2 === w)) { y = -y; }
-}
-if (u < 0 && !(Math.floor(w) === w) && u > -inf) { y = nan; }
-if (Math.abs(u) === inf && !(w === 0)) {
-  y = w > 0 ? inf : 0;
-  if (u < 0 && Math.floor(w) === w && !(Math.floor(w / 2) * 2 === w)) { y = -y; }
-}
-if (u === 0 && w < 0) {
-  y = inf;
-  if (Math.floor(w) === w && !(Math.floor(w / 2) * 2 === w) && 1 / u < 0) { y = -inf; }
-}
-if (!(u === u) && !(w === 0)) { y = u; }
-if (!(w === w)) { y = w; }`,
-  maximum: 'let y = (u > w || !(u === u)) ? u : w;',
-  minimum: 'let y = (u < w || !(u === u)) ? u : w;',
-  eq: 'let y = u === w ? 1 : 0;',
-  ne: 'let y = !(u === w) ? 1 : 0;',
-  lt: 'let y = u < w ? 1 : 0;',
-  le: 'let y = u <= w ? 1 : 0;',
-  gt: 'let y = u > w ? 1 : 0;',
-  ge: 'let y = u >= w ? 1 : 0;',
-} satisfies { [K in BinaryOp]: string };
+// ---- the reduction table ----------------------------------------------------------------------------
 
 /** Reductions: the accumulator's start (a constant, or the first element) and one step over `v`. */
 export const REDUCE_SRC = {

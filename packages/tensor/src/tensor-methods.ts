@@ -1,0 +1,93 @@
+// Layer: tensor. The methods of Tensor that compute or read (declared in tensor.ts as TensorMethods,
+// UnaryMethods and BinaryMethods), installed on Tensor.prototype here, the one file that imports both the
+// class and the ops: the ops construct Tensors, so tensor.ts cannot import them (an import cycle). One
+// method per elementwise op comes from the op tables, so a new op is a method without a line here. The
+// package entry imports this file, and package.json lists it under "sideEffects" so that bundlers keep it.
+import { BINARY, UNARY, type BinaryOp, type UnaryOp } from './elementwise';
+import * as E from './elementwise';
+import { fail, fmtShape } from './errors';
+import * as ops from './ops';
+import { checkArity } from './options';
+import { sizeOf } from './shape';
+import { Tensor, type BinaryMethods, type NestedArray, type TensorMethods, type UnaryMethods } from './tensor';
+import type { TypedArray } from './dtype';
+
+/** Flat row-major values as nested arrays of `shape` (a number for a scalar). */
+function nest(shape: readonly number[], flat: TypedArray): NestedArray {
+  const build = (dim: number, base: number): NestedArray => {
+    if (dim === shape.length) return flat[base]!;
+    const inner = sizeOf(shape.slice(dim + 1));
+    return Array.from({ length: shape[dim]! }, (_, i) => build(dim + 1, base + i * inner));
+  };
+  return build(0, 0);
+}
+
+// typed against TensorMethods, so a method declared there and missing here fails to compile
+const methods: TensorMethods & ThisType<Tensor> = {
+  toTypedArray() { return ops.toHost(this); },
+  toArray() { return nest(this.shape, ops.toHost(this, 'toArray')); },
+  item() {
+    if (this.size !== 1) fail('item', `tensor of shape ${fmtShape(this.shape)} has ${this.size} elements, expected exactly 1`);
+    return ops.toHost(this, 'item')[0]!;
+  },
+  data() { return ops.toHostAsync(this); },
+  async array() { return nest(this.shape, await ops.toHostAsync(this)); },
+  contiguous() {
+    if (this.isContiguous() && this.offset === 0 && this.storage.length === this.size) return this;
+    return ops.copy(this);
+  },
+  split(sizeOrSections, dim = 0) {
+    checkArity('split', arguments, 2, 'x.split(sizeOrSections, dim)');
+    return ops.split(this, sizeOrSections, dim);
+  },
+  to(device) { checkArity('to', arguments, 1, 'x.to(device)'); return ops.to(this, device); },
+  astype(dtype) { checkArity('astype', arguments, 1, 'x.astype(dtype)'); return ops.astype(this, dtype); },
+  clone() { checkArity('clone', arguments, 0, 'x.clone()'); return ops.copy(this); },
+  clamp(min, max) {
+    checkArity('clamp', arguments, 2, 'x.clamp(min, max) or x.clamp({ min, max })');
+    return arguments.length < 2 ? ops.clamp(this, min) : ops.clamp(this, min, max);
+  },
+  sum(options) { checkArity('sum', arguments, 1, 'x.sum(axis) or x.sum({ axis, keepDims })'); return ops.sum(this, options); },
+  mean(options) { checkArity('mean', arguments, 1, 'x.mean(axis) or x.mean({ axis, keepDims })'); return ops.mean(this, options); },
+  max(options) { checkArity('max', arguments, 1, 'x.max(axis) or x.max({ axis, keepDims })'); return ops.max(this, options); },
+  min(options) { checkArity('min', arguments, 1, 'x.min(axis) or x.min({ axis, keepDims })'); return ops.min(this, options); },
+  prod(options) { checkArity('prod', arguments, 1, 'x.prod(axis) or x.prod({ axis, keepDims })'); return ops.prod(this, options); },
+  logsumexp(options) { checkArity('logsumexp', arguments, 1, 'x.logsumexp(axis) or x.logsumexp({ axis, keepDims })'); return ops.logsumexp(this, options); },
+  argmax(options) { checkArity('argmax', arguments, 1, 'x.argmax(axis) or x.argmax({ axis, keepDims })'); return ops.argmax(this, options); },
+  argmin(options) { checkArity('argmin', arguments, 1, 'x.argmin(axis) or x.argmin({ axis, keepDims })'); return ops.argmin(this, options); },
+  matmul(other) { checkArity('matmul', arguments, 1, 'x.matmul(other)'); return ops.matmul(this, other); },
+  indexSelect(dim, index) { checkArity('indexSelect', arguments, 2, 'x.indexSelect(dim, index)'); return ops.indexSelect(this, dim, index); },
+  gather(dim, index) { checkArity('gather', arguments, 2, 'x.gather(dim, index)'); return ops.gather(this, dim, index); },
+};
+
+/** The public function of a declared op (a declaration without one is a bug, caught when the package loads). */
+function fnOf(fns: Record<string, (...args: unknown[]) => Tensor>, name: string): (...args: unknown[]) => Tensor {
+  const f = fns[name];
+  if (typeof f !== 'function') throw new Error(`internal: the elementwise op '${name}' is declared but has no public function of that name in its declaration file`);
+  return f;
+}
+
+/** `x.op()` for every unary op, `x.op(other)` for every binary op: the public function with x first. */
+function elementwiseMethods(): UnaryMethods & BinaryMethods {
+  const fns = E as unknown as Record<string, (...args: unknown[]) => Tensor>;
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(UNARY) as UnaryOp[]) {
+    const f = fnOf(fns, name);
+    out[name] = function (this: Tensor): Tensor {
+      checkArity(name, arguments, 0, `x.${name}()`);
+      return f(this);
+    };
+  }
+  for (const name of Object.keys(BINARY) as BinaryOp[]) {
+    const f = fnOf(fns, name);
+    out[name] = function (this: Tensor, other: Tensor | number): Tensor {
+      checkArity(name, arguments, 1, `x.${name}(other)`);
+      return f(this, other);
+    };
+  }
+  return out as UnaryMethods & BinaryMethods;
+}
+
+for (const [name, method] of Object.entries({ ...methods, ...elementwiseMethods() })) {
+  Object.defineProperty(Tensor.prototype, name, { value: method, writable: true, configurable: true, enumerable: false });
+}
