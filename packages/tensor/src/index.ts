@@ -50,7 +50,6 @@ export {
 } from './ops';
 export { flip, roll, pad, tile, triu, tril, oneHot, type AxesArg } from './shape-ops';
 export { leakyRelu, elu, gelu, silu, logSigmoid, hardtanh, softsign } from './activations';
-export { leakyRelu, elu, gelu, silu, logSigmoid, hardtanh, softsign } from './activations';
 export {
   variance, std, norm, varianceOptions, normOptions, type VarianceOptions, type VarianceArg, type NormOptions,
 } from './statistics';
