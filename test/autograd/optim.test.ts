@@ -3,7 +3,8 @@
 // gradients. The references below are written out from the pseudo-code in the torch.optim documentation
 // (https://pytorch.org/docs/stable/optim.html: SGD, Adam, AdamW, RMSprop, Adagrad), in float64,
 // one scalar at a time; each optimizer is run for 3 steps with fixed (different) gradients, on the CPU
-// in-place path (contiguous parameter) and on the tensor-op path (a non-contiguous parameter value).
+// in-place path (contiguous parameter) and on the tensor-op path (a non-contiguous parameter value), and
+// on the 'gpu' device in each gpu.js mode available (float32, to float32 accuracy).
 // opt.lr reads and writes every optimizer's rate. Then a tiny MLP fit: Adam reduces the loss of a smooth
 // 1-D regression 10x in under 300 steps.
 import { expect } from 'chai';
@@ -401,6 +402,35 @@ describe('optim: RMSprop and Adagrad give the numbers of the torch.optim pseudo-
     const Adagrad = optim.Adagrad as unknown as new (...args: unknown[]) => optim.Adagrad;
     expect(() => new Adagrad([p], 0.1, {})).to.throw('Adagrad: got 3 arguments, expected at most 2');
   });
+});
+
+// the 'gpu' device in every gpu.js mode Node has here (headlessgl under xvfb-run; webgpu reads back
+// asynchronously, which step() on the host never does): float32, always the tensor path
+const GPU_MODES = T.gpuInfo().availableModes.filter((m) => m !== 'webgpu');
+describe("optim on the 'gpu' device (float32, tensor path): the same references to float32 accuracy", () => {
+  after(() => T.setGpuMode('auto'));
+  for (const mode of GPU_MODES) {
+    it(`mode ${mode}: SGD, Adam, RMSprop (centered, momentum, weight decay) and Adagrad (every option)`, () => {
+      T.setGpuMode(mode);
+      const cases: [string, (p: Variable) => optim.Optimizer, number[][]][] = [
+        ['SGD', (p) => new optim.SGD([p], SGD_CASES[6]![1]), sgdRef(THETA0, GRADS, SGD_CASES[6]![1])],
+        ['Adam', (p) => new optim.Adam([p], ADAM_CASES[2]![2]), adamRef(THETA0, GRADS, ADAM_CASES[2]![3])],
+        ['RMSprop', (p) => new optim.RMSprop([p], RMSPROP_CASES[5]![1]), rmspropRef(THETA0, GRADS, RMSPROP_CASES[5]![2])],
+        ['Adagrad', (p) => new optim.Adagrad([p], ADAGRAD_CASES[4]![1]), adagradRef(THETA0, GRADS, ADAGRAD_CASES[4]![2])],
+      ];
+      for (const [what, make, want] of cases) {
+        const p = A.variable(T.tensor(THETA0, { shape: SHAPE, device: 'gpu' }), { requiresGrad: true });
+        const opt = make(p);
+        GRADS.forEach((g, t) => {
+          p.grad = T.tensor(g, { shape: SHAPE, device: 'gpu' });
+          opt.step();
+          expect(p.value.device).to.equal('gpu');
+          // float32 state and arithmetic: a few ulp of |θ| per step
+          Array.from(p.value.toTypedArray()).forEach((x, k) => expect(x, `${what} step ${t + 1} element ${k}`).to.be.closeTo(want[t]![k]!, 1e-6 * (1 + Math.abs(want[t]![k]!))));
+        });
+      }
+    });
+  }
 });
 
 describe('optim: opt.lr', () => {
