@@ -1,7 +1,7 @@
 // clipGradNorm (torch.nn.utils.clip_grad_norm_): the total norm of hand-picked gradients, worked out in the
 // comments (2-norm, 1-norm, 3-norm, ∞-norm), the scaling by maxNorm / (total + 1e-6) only when that is
-// below 1, skipped parameters, a gradient shared by two parameters, non-contiguous and 'gpu'-free tensor
-// inputs, NaN handling, and argument errors.
+// below 1, skipped parameters, a gradient shared by two parameters, non-contiguous and float32 gradients,
+// gradients on the 'gpu' device (every gpu.js mode available), NaN handling, and argument errors.
 import { expect } from 'chai';
 import * as T from '@propel-ts/tensor';
 import * as A from '@propel-ts/autograd';
@@ -123,4 +123,30 @@ describe('clipGradNorm', () => {
     expect(() => A.clipGradNorm('w' as never, 1)).to.throw('clipGradNorm: params got "w"');
     expect(() => (A.clipGradNorm as (...x: unknown[]) => number)([a], 1, {}, 2)).to.throw('clipGradNorm: got 4 arguments');
   });
+});
+
+describe("clipGradNorm on the 'gpu' device", () => {
+  after(() => T.setGpuMode('auto'));
+  for (const mode of T.gpuInfo().availableModes.filter((m) => m !== 'webgpu')) {
+    it(`mode ${mode}: the same norms (13, 19, 12) and scaled gradients that stay on the device`, () => {
+      T.setGpuMode(mode);
+      const make = (): [Variable, Variable] => {
+        const a = A.variable(T.zeros([2], { device: 'gpu' }), { requiresGrad: true });
+        const b = A.variable(T.zeros([1, 1], { device: 'gpu' }), { requiresGrad: true });
+        a.grad = T.tensor([3, -4], { device: 'gpu' });
+        b.grad = T.tensor([[12]], { device: 'gpu' });
+        return [a, b];
+      };
+      let [a, b] = make();
+      expect(A.clipGradNorm([a, b], 6.5)).to.be.closeTo(13, 1e-5);
+      expect(a.grad!.device).to.equal('gpu');
+      arr(a.grad).forEach((g, k) => expect(g).to.be.closeTo([3, -4][k]! * 0.5, 1e-6));
+      [a, b] = make();
+      expect(A.clipGradNorm([a, b], 100, { normType: 1 })).to.be.closeTo(19, 1e-5);
+      [a, b] = make();
+      expect(A.clipGradNorm([a, b], 100, { normType: Infinity })).to.equal(12);
+      [a, b] = make();
+      expect(A.clipGradNorm([a, b], 100, { normType: 3 })).to.be.closeTo(1819 ** (1 / 3), 1e-4);
+    });
+  }
 });

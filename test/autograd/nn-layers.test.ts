@@ -1,7 +1,8 @@
 // nn.LayerNorm against a hand computation and a direct float64 formula (mean, biased variance, eps, weight
 // and bias written out per sample below), gradcheck wrt input, weight and bias, torch's state-dict keys;
 // nn.Dropout: the scaling 1/(1-p) and eval identity exactly, the zeroed fraction loosely (binomial bounds),
-// seeding, its gradient, train/eval through containers; argument errors.
+// seeding, its gradient, train/eval through containers; both on the 'gpu' device (every gpu.js mode
+// available); argument errors.
 import { expect } from 'chai';
 import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
@@ -180,4 +181,36 @@ describe('nn.Dropout', () => {
     expect(() => new nn.Dropout({ inplace: true } as never)).to.throw("Dropout: unknown option 'inplace'");
     expect(() => new nn.Dropout('0.5' as never)).to.throw('Dropout: expected new nn.Dropout(');
   });
+});
+
+describe("nn.LayerNorm and nn.Dropout on the 'gpu' device", () => {
+  after(() => T.setGpuMode('auto'));
+  for (const mode of T.gpuInfo().availableModes.filter((m) => m !== 'webgpu')) {
+    it(`mode ${mode}: LayerNorm to float32 accuracy of the formula, with gradients; Dropout's exact scaling`, () => {
+      T.setGpuMode(mode);
+      const x = values([3, 4], 12);
+      const ln = new nn.LayerNorm(4, { device: 'gpu' });
+      expect(ln.weight!.device).to.equal('gpu');
+      const y = ln.forward(T.to(T.astype(x, 'float32'), 'gpu'));
+      expect(y.value.device).to.equal('gpu');
+      const want = layerNormRef(arr(T.astype(T.astype(x, 'float32'), 'float64')), 4, 1e-5, [1, 1, 1, 1], [0, 0, 0, 0]);
+      arr(y.value).forEach((v, k) => expect(v, `element ${k}`).to.be.closeTo(want[k]!, 1e-5));
+      A.sum(A.mul(y, T.to(T.astype(values([3, 4], 13), 'float32'), 'gpu'))).backward();
+      // dL/dbias = Σ over samples of the upstream gradient
+      const up = arr(values([3, 4], 13));
+      arr(ln.bias!.grad!).forEach((g, j) => expect(g).to.be.closeTo(up[j]! + up[4 + j]! + up[8 + j]!, 1e-5));
+
+      const d = new nn.Dropout(0.75, { seed: 5 });
+      const input = T.tensor(Array.from({ length: 400 }, (_, i) => i / 100 + 0.5), { device: 'gpu' });
+      const out = d.forward(input);
+      expect(out.value.device).to.equal('gpu');
+      const xs = arr(input);
+      // the mask is float32 fround(1/(1-p)) = 4 exactly, so each kept element is 4x in float32
+      arr(out.value).forEach((v, k) => expect(v === 0 || v === Math.fround(xs[k]! * 4), `element ${k}`).to.equal(true));
+      // same seed, same mask as on the CPU
+      const cpu = arr(new nn.Dropout(0.75, { seed: 5 }).forward(T.to(input, 'cpu')).value);
+      expect(arr(out.value)).to.deep.equal(cpu);
+      expect(d.eval().forward(input).value).to.equal(input);
+    });
+  }
 });
