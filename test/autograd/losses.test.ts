@@ -217,7 +217,7 @@ describe('crossEntropy: torch.nn.functional.cross_entropy', () => {
     throwsWith(() => A.crossEntropy(x, T.tensor([0, 1], f64)), 'crossEntropy: target has shape [2], expected [4] (class indices for logits [4,3], classes along axis 1) or [4,3] (class probabilities)');
     throwsWith(() => A.crossEntropy(T.tensor(1, f64), T.tensor(0, f64)), 'crossEntropy: logits has shape [], expected [C], [B, C] or [B, C, d1, ...]');
     throwsWith(() => A.crossEntropy(x, T.tensor(Y, f64), { labelSmoothing: -0.1 }), 'crossEntropy: labelSmoothing got -0.1, expected a finite number >= 0 <= 1');
-    throwsWith(() => A.crossEntropy(x, T.tensor(Y, f64), { reduction: 'avg' }), "crossEntropy: reduction got \"avg\", expected one of 'mean', 'sum', 'none'");
+    throwsWith(() => A.crossEntropy(x, T.tensor(Y, f64), { reduction: 'avg' } as never), "crossEntropy: reduction got \"avg\", expected one of 'mean', 'sum', 'none'");
     throwsWith(() => A.crossEntropy(x, T.tensor(Y, f64), { label_smoothing: 0.1 } as never), "crossEntropy: unknown option 'label_smoothing'");
     throwsWith(() => A.crossEntropy(x, T.tensor(X), {}), 'crossEntropy: target has dtype float32 but logits has float64');
   });
@@ -315,5 +315,35 @@ describe('gelu: torch.nn.functional.gelu, exact (erf) and tanh forms', () => {
     // the two forms differ, by less than 1e-3 on this grid
     const gap = xs.map((x, i) => Math.abs(tanhForm(x) - x * PHI[i]![1]));
     expect(Math.max(...gap)).to.be.within(1e-5, 1e-3);
+  });
+
+  it('the same values on Variables, float64 and float32 (dtype kept)', () => {
+    close(arr(A.gelu(leaf(xs))), PHI.map(([x, p]) => x * p), 1e-14);
+    close(arr(A.gelu(leaf(xs), { approximate: 'tanh' })), xs.map(tanhForm), 1e-14);
+    const y32 = A.gelu(leaf(xs, 'float32'), { approximate: 'none' });
+    expect(y32.dtype).to.equal('float32');
+    close(arr(y32), PHI.map(([x, p]) => x * p), 2e-6);
+  });
+
+  it("gradients: Φ(x) + x·φ(x) for 'none' (φ the normal density), the derivative of the tanh form for 'tanh'", () => {
+    const phi = (x: number) => Math.exp(-x * x / 2) / Math.sqrt(2 * Math.PI);
+    close(gradOf((x) => A.gelu(x), xs), PHI.map(([x, p]) => p + x * phi(x)));
+    const dTanhForm = (x: number) => {
+      const t = Math.tanh(k * (x + 0.044715 * x ** 3));
+      return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x);
+    };
+    close(gradOf((x) => A.gelu(x, { approximate: 'tanh' }), xs), xs.map(dTanhForm));
+  });
+
+  it('is finite at ±1000 in both forms: values -0 and 1000, gradients 0 and 1', () => {
+    for (const approximate of ['none', 'tanh'] as const) {
+      close(arr(A.gelu(leaf([-1000, 1000]), { approximate })), [0, 1000]);
+      close(gradOf((x) => A.gelu(x, { approximate }), [-1000, 1000]), [0, 1]);
+    }
+  });
+
+  it('checks its option', () => {
+    throwsWith(() => A.gelu(T.tensor([1], f64), { approximate: 'erf' } as never), "gelu: approximate got \"erf\", expected one of 'none', 'tanh'");
+    throwsWith(() => A.gelu(T.tensor([1], f64), 'tanh' as never), 'gelu: expected gelu(x, { approximate? }), got gelu(x, "tanh")');
   });
 });

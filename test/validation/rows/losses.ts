@@ -19,6 +19,7 @@ export const rows: RowFile['rows'] = {
   '@propel-ts/autograd': {
     leakyRelu: { args: () => [v23(), { slope: 0.1 }], options: 1, wrong: ['slope', null] },
     elu: { args: () => [v23(), {}], options: 1, wrong: ['alpha', Infinity] },
+    gelu: { args: () => [v23(), { approximate: 'none' }], options: 1, wrong: ['approximate', true] },
     silu: vUnary, logSigmoid: vUnary, softsign: vUnary,
     hardtanh: { args: () => [v23(), { min: -2, max: 2 }], options: 1, wrong: ['min', '-1'], bad: [[() => [v23(), { min: 1, max: 1 }], 'expected min < max']] },
     crossEntropy: {

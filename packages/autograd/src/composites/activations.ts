@@ -7,7 +7,7 @@
 import * as T from '@propel-ts/tensor';
 import { toVariables } from '../define-op';
 import type { Variable, VarLike } from '../variable';
-import { abs, add, clamp, div, expm1, gt, lt, mul, neg, sigmoid, softplus, where } from '../ops/elementwise';
+import { abs, add, clamp, div, erf, expm1, gt, lt, mul, neg, sigmoid, softplus, square, tanh, where } from '../ops/elementwise';
 
 /** The one input of an activation as a Variable (a Tensor or a number becomes a constant). */
 function input(fn: string, x: VarLike): Variable {
@@ -38,6 +38,24 @@ export function elu(x: VarLike, options?: { alpha?: number }): Variable {
   // the exponential reads min(x, 0), so a large positive x cannot overflow it; clamp's gradient is 1 at
   // its bound, so at x = 0 the gradient is alpha·e^0 = alpha
   return where(gt(v, 0), v, mul(expm1(clamp(v, { max: 0 })), alpha));
+}
+
+/** √(2/π), the scale inside gelu's tanh form. */
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/**
+ * The Gaussian error linear unit x·Φ(x) (torch.nn.functional.gelu): `approximate: 'none'` (default) is
+ * 0.5·x·(1 + erf(x/√2)); `'tanh'` is PyTorch's tanh form 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
+ */
+export function gelu(x: VarLike, options?: { approximate?: 'none' | 'tanh' }): Variable {
+  T.checkArity('gelu', arguments, 2, "gelu(x, { approximate: 'none' | 'tanh' })");
+  const o = T.checkOptions('gelu', options, ['approximate'], 'gelu(x, OPTIONS)');
+  const approximate = T.optOneOf('gelu', 'approximate', o.approximate, ['none', 'tanh'], 'none');
+  const v = input('gelu', x);
+  const inner = approximate === 'none'
+    ? erf(mul(v, Math.SQRT1_2))
+    : tanh(mul(add(v, mul(mul(square(v), v), 0.044715)), SQRT_2_OVER_PI));
+  return mul(mul(v, 0.5), add(inner, 1));
 }
 
 /** x·σ(x), the sigmoid linear unit (torch.nn.functional.silu, also called swish). */
