@@ -8,6 +8,8 @@ export interface Series {
   label?: string;
   opacity?: number;
   width?: number;
+  /** line: an SVG stroke-dasharray, e.g. '6 4' (tells apart lines of one color). */
+  dash?: string;
 }
 
 export interface PlotOptions {
@@ -50,7 +52,8 @@ export function svgPlot(series: Series[], o: PlotOptions): string {
       for (const [x, y] of s.data) parts.push(`<circle cx="${f(sx(x!))}" cy="${f(sy(y!))}" r="1.6" fill="${s.color}" fill-opacity="${op}"/>`);
     } else if (s.kind === 'line') {
       const d = s.data.map(([x, y], i) => `${i ? 'L' : 'M'}${f(sx(x!))},${f(sy(y!))}`).join('');
-      parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="${s.width ?? 2}" stroke-opacity="${op}"/>`);
+      const dash = s.dash ? ` stroke-dasharray="${s.dash}"` : '';
+      parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="${s.width ?? 2}" stroke-opacity="${op}"${dash}/>`);
     } else {
       const top = s.data.map(([x, , hi], i) => `${i ? 'L' : 'M'}${f(sx(x!))},${f(sy(hi!))}`).join('');
       const bottom = [...s.data].reverse().map(([x, lo]) => `L${f(sx(x!))},${f(sy(lo!))}`).join('');
@@ -62,7 +65,8 @@ export function svgPlot(series: Series[], o: PlotOptions): string {
   for (const s of series) {
     if (!s.label) continue;
     const lx = W - R + 12;
-    parts.push(s.kind === 'points'
+    if (s.kind === 'line' && s.dash) parts.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 16}" y2="${ly}" stroke="${s.color}" stroke-width="2" stroke-dasharray="${s.dash}"/>`);
+    else parts.push(s.kind === 'points'
       ? `<circle cx="${lx + 8}" cy="${ly}" r="3" fill="${s.color}"/>`
       : `<rect x="${lx}" y="${ly - 5}" width="16" height="10" fill="${s.color}" fill-opacity="${s.kind === 'band' ? Math.max(s.opacity ?? 1, 0.3) : 1}"/>`);
     parts.push(`<text x="${lx + 22}" y="${ly + 4}">${escape(s.label)}</text>`);

@@ -1,6 +1,6 @@
-// The examples as a user runs them, shortened: the demo trains (both losses fall), writes its picture, and
-// PROPEL covers both branches of the two-branch problem where MSE covers neither; the orientation example
-// round-trips its state dict exactly and finds both ±r answers among the top modes.
+// The examples as a user runs them, shortened: the demo trains (the three losses fall), writes its picture,
+// and PROPEL and the mixture NLL cover both branches of the two-branch problem where MSE covers neither;
+// the orientation example round-trips its state dict exactly and finds both ±r answers among the top modes.
 import { expect } from 'chai';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
@@ -15,7 +15,7 @@ describe('examples', function () {
 
   const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-  it('demo: losses fall, the SVG is written, PROPEL covers both branches and MSE neither', () => {
+  it('demo: losses fall, the SVG is written, PROPEL and the mixture NLL cover both branches and MSE neither', () => {
     const out = join(dir, 'demo.svg');
     const r = runDemo({ steps: 600, gaussians: 2, seed: 0, device: 'cpu', out, verbose: false });
     expect(avg(r.propelLosses.slice(-50))).to.be.below(0.5 * avg(r.propelLosses.slice(0, 50)));
@@ -31,6 +31,12 @@ describe('examples', function () {
     // ... and almost none near the MSE fit, which sits between the branches
     expect(r.mseCoverageByBranch[0]).to.be.below(0.1);
     expect(r.mseCoverageByBranch[1]).to.be.below(0.1);
+    // the third branch, the same mixture network trained with mixtureNll: its loss (nats) falls by more than
+    // 1 (the noise sd is 0.04, so a good fit goes well below 0) and its components cover both branches too
+    expect(avg(r.nllLosses.slice(-50))).to.be.below(avg(r.nllLosses.slice(0, 50)) - 1);
+    expect(r.nllCoverageByBranch[0]).to.be.above(0.8);
+    expect(r.nllCoverageByBranch[1]).to.be.above(0.8);
+    expect(svg).to.contain('mixture NLL: component means');
   });
 
   it('demo --graph: the picture of one training step names every parameter and ends in the propel op', async () => {
