@@ -2,7 +2,8 @@
 // and bias written out per sample below), gradcheck wrt input, weight and bias, torch's state-dict keys;
 // nn.Dropout: the scaling 1/(1-p) and eval identity exactly, the zeroed fraction loosely (binomial bounds),
 // seeding, its gradient, train/eval through containers; both on the 'gpu' device (every gpu.js mode
-// available); argument errors.
+// available); the activation modules GELU, SiLU, LeakyReLU, ELU against their formulas (GELU's exact form
+// against tabulated values of the normal CDF Φ) and inside MLP; argument errors.
 import { expect } from 'chai';
 import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
@@ -180,6 +181,74 @@ describe('nn.Dropout', () => {
     expect(() => new nn.Dropout({ p: 0.2 }, { seed: 1 })).to.throw('Dropout: got 2 arguments, expected at most 1');
     expect(() => new nn.Dropout({ inplace: true } as never)).to.throw("Dropout: unknown option 'inplace'");
     expect(() => new nn.Dropout('0.5' as never)).to.throw('Dropout: expected new nn.Dropout(');
+  });
+});
+
+describe('activation modules: GELU, SiLU, LeakyReLU, ELU', () => {
+  const xs = [-2, -1, -0.5, 0.5, 1, 2];
+  const x = () => T.tensor(xs, f64);
+  const close = (got: number[], want: number[], tol: number) => got.forEach((g, k) => expect(g, `x = ${xs[k]}`).to.be.closeTo(want[k]!, tol));
+
+  it('GELU: x·Φ(x) (Φ(0.5) = 0.691462461274013, Φ(1) = 0.841344746068543, Φ(2) = 0.977249868051821), and the tanh form', () => {
+    const phi = { 0.5: 0.691462461274013, 1: 0.841344746068543, 2: 0.977249868051821 } as Record<number, number>;
+    // Φ(-x) = 1 - Φ(x)
+    const exact = xs.map((v) => v * (v > 0 ? phi[v]! : 1 - phi[-v]!));
+    close(arr(new nn.GELU().forward(x()).value), exact, 1e-14);
+    expect(new nn.GELU().approximate).to.equal('none');
+    const tanhForm = xs.map((v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3))));
+    close(arr(new nn.GELU({ approximate: 'tanh' }).forward(x()).value), tanhForm, 1e-15);
+    close(arr(new nn.GELU('tanh').forward(x()).value), tanhForm, 1e-15);
+    // the two forms differ, by at most about 1e-3 (PyTorch's documented approximation)
+    expect(Math.max(...tanhForm.map((t, k) => Math.abs(t - exact[k]!)))).to.be.within(1e-5, 1e-3);
+  });
+
+  it('SiLU: x / (1 + e^-x); LeakyReLU: x or slope·x (default 0.01); ELU: x or alpha·(e^x - 1) (default 1)', () => {
+    close(arr(new nn.SiLU().forward(x()).value), xs.map((v) => v / (1 + Math.exp(-v))), 1e-15);
+    const leaky = (s: number) => xs.map((v) => (v > 0 ? v : s * v));
+    close(arr(new nn.LeakyReLU().forward(x()).value), leaky(0.01), 1e-16);
+    close(arr(new nn.LeakyReLU(0.2).forward(x()).value), leaky(0.2), 1e-16);
+    close(arr(new nn.LeakyReLU({ slope: 0.3 }).forward(x()).value), leaky(0.3), 1e-16);
+    expect(new nn.LeakyReLU(0.2).slope).to.equal(0.2);
+    const eluRef = (a: number) => xs.map((v) => (v > 0 ? v : a * (Math.exp(v) - 1)));
+    close(arr(new nn.ELU().forward(x()).value), eluRef(1), 1e-15);
+    close(arr(new nn.ELU(0.5).forward(x()).value), eluRef(0.5), 1e-15);
+    close(arr(new nn.ELU({ alpha: 2 }).forward(x()).value), eluRef(2), 1e-15);
+  });
+
+  it('their gradients pass gradcheck (inputs away from the kink at 0); no parameters', () => {
+    const input = T.tensor([[-1.3, -0.4, 0.6], [1.1, -2.2, 0.3]], f64);
+    for (const m of [new nn.GELU(), new nn.GELU('tanh'), new nn.SiLU(), new nn.LeakyReLU(0.2), new nn.ELU(0.7)]) {
+      A.gradcheck((v) => m.forward(v), [input]);
+      expect(m.parameters()).to.deep.equal([]);
+    }
+  });
+
+  it("MLP's activation option takes the new ones: the same modules at the odd indices, the same state-dict keys", () => {
+    const kinds = { gelu: nn.GELU, silu: nn.SiLU, leakyRelu: nn.LeakyReLU, elu: nn.ELU } as const;
+    for (const [name, Kind] of Object.entries(kinds) as [keyof typeof kinds, typeof kinds[keyof typeof kinds]][]) {
+      const mlp = new nn.MLP([2, 4, 3, 1], { activation: name, seed: 2, ...f64 });
+      expect(mlp.layers[1]).to.be.instanceOf(Kind);
+      expect(mlp.layers[3]).to.be.instanceOf(Kind);
+      expect(Object.keys(mlp.stateDict())).to.deep.equal(['0.weight', '0.bias', '2.weight', '2.bias', '4.weight', '4.bias']);
+      // forward = Linear → activation → Linear → activation → Linear, composed by hand
+      const input = T.tensor([[0.5, -1]], f64);
+      const [l0, , l2, , l4] = mlp.layers as [nn.Linear, nn.Module, nn.Linear, nn.Module, nn.Linear];
+      const act = new Kind();
+      const want = l4.forward(act.forward(l2.forward(act.forward(l0.forward(input)))));
+      expect(arr(mlp.forward(input).value)).to.deep.equal(arr(want.value));
+    }
+    expect(() => new nn.MLP([2, 1], { activation: 'swish' } as never)).to.throw("MLP: activation got \"swish\", expected one of 'tanh', 'relu', 'sigmoid', 'gelu', 'silu', 'leakyRelu', 'elu'");
+  });
+
+  it('argument errors', () => {
+    expect(() => new nn.GELU({ approximate: 'erf' } as never)).to.throw("GELU: approximate got \"erf\", expected one of 'none', 'tanh'");
+    expect(() => new nn.GELU('fast' as never)).to.throw('GELU: approximate got "fast"');
+    expect(() => new nn.LeakyReLU(NaN)).to.throw('LeakyReLU: slope got NaN, expected a finite number');
+    expect(() => new nn.LeakyReLU({ negativeSlope: 0.2 } as never)).to.throw("LeakyReLU: unknown option 'negativeSlope'; accepted options: slope");
+    expect(() => new nn.ELU({ alpha: Infinity })).to.throw('ELU: alpha got Infinity');
+    expect(() => new nn.ELU('1' as never)).to.throw('ELU: expected new nn.ELU(');
+    expect(() => new (nn.SiLU as unknown as new (x: unknown) => nn.SiLU)(1)).to.throw('SiLU: got 1 arguments, expected at most 0');
+    expect(() => new (nn.ELU as unknown as new (a: unknown, b: unknown) => nn.ELU)(1, {})).to.throw('ELU: got 2 arguments, expected at most 1');
   });
 });
 

@@ -1,4 +1,4 @@
-// Rows for the nn layers, optimizers, schedulers and gradient clipping of issue #12
+// Rows for the nn layers and activation modules, optimizers, schedulers and gradient clipping of issue #12
 // (packages/autograd/src/nn/, packages/autograd/src/optim/, packages/autograd/src/clip-grad.ts).
 import * as A from '@propel-ts/autograd';
 import { type RowFile, v23 } from '../../helpers/export-rows';
@@ -16,6 +16,10 @@ export const rows: RowFile['rows'] = {
       args: () => [0.5, { seed: 1 }], options: 1, wrong: ['seed', 1.5],
       bad: [[() => [1.5], 'p got 1.5'], [() => [{ p: 0.5 }, { seed: 1 }], 'got 2 arguments']],
     },
+    'nn.GELU': { args: () => [{}], options: 0, wrong: ['approximate', 'erf'], bad: [[() => ['fast'], 'approximate got "fast"']] },
+    'nn.SiLU': { args: () => [] },
+    'nn.LeakyReLU': { args: () => [{}], options: 0, wrong: ['slope', '0.2'], bad: [[() => [NaN], 'slope got NaN']] },
+    'nn.ELU': { args: () => [{}], options: 0, wrong: ['alpha', Infinity], bad: [[() => ['1'], 'expected new nn.ELU(']] },
     'optim.RMSprop': { args: () => [[v23()], {}], options: 1, wrong: ['alpha', 2], bad: [[() => [[v23()], 0], 'lr got 0']] },
     'optim.Adagrad': { args: () => [[v23()], {}], options: 1, wrong: ['lrDecay', -1], bad: [[() => [[v23()], { eps: NaN }], 'eps got NaN']] },
     'optim.LRScheduler': { exempt: 'the abstract base class of the schedulers: StepLR and CosineAnnealingLR have rows' },

@@ -1,7 +1,9 @@
-// Layer: autograd/nn. Activations as modules (no parameters): torch.nn.Tanh, ReLU, Sigmoid.
+// Layer: autograd/nn. Activations as modules (no parameters): torch.nn.Tanh, ReLU, Sigmoid, GELU, SiLU,
+// LeakyReLU, ELU. Each checks its options when constructed and calls the function of the same name.
 import * as T from '@propel-ts/tensor';
 import type { Variable, VarLike } from '../variable';
 import { relu, sigmoid, tanh } from '../ops';
+import { elu, gelu, leakyRelu, silu } from '../composites';
 import { Module } from './module';
 
 /** tanh as a module: torch.nn.Tanh (no parameters). */
@@ -18,4 +20,64 @@ export class ReLU extends Module {
 export class Sigmoid extends Module {
   constructor() { super(); T.checkArity('Sigmoid', arguments, 0, 'new nn.Sigmoid()'); }
   forward(x: VarLike): Variable { return sigmoid(x); }
+}
+
+/** Options of GELU. */
+export interface GELUOptions {
+  /** 'none' (default): x·Φ(x) with erf; 'tanh': PyTorch's tanh approximation. */
+  approximate?: 'none' | 'tanh';
+}
+
+/** gelu as a module: torch.nn.GELU(approximate), `new nn.GELU()`, `new nn.GELU({ approximate: 'tanh' })` or `new nn.GELU('tanh')`. */
+export class GELU extends Module {
+  readonly approximate: 'none' | 'tanh';
+  constructor(options: GELUOptions | 'none' | 'tanh' = {}) {
+    super();
+    T.checkArity('GELU', arguments, 1, "new nn.GELU({ approximate: 'none' | 'tanh' })");
+    const given = typeof options === 'string' ? options : T.checkOptions('GELU', options, ['approximate'], 'new nn.GELU(OPTIONS)').approximate;
+    this.approximate = T.optOneOf('GELU', 'approximate', given, ['none', 'tanh'], 'none');
+  }
+  forward(x: VarLike): Variable { return gelu(x, { approximate: this.approximate }); }
+}
+
+/** silu (x·σ(x), "swish") as a module: torch.nn.SiLU (no parameters). */
+export class SiLU extends Module {
+  constructor() { super(); T.checkArity('SiLU', arguments, 0, 'new nn.SiLU()'); }
+  forward(x: VarLike): Variable { return silu(x); }
+}
+
+/** Options of LeakyReLU. */
+export interface LeakyReLUOptions {
+  /** The slope for x < 0 (PyTorch's negative_slope; `slope` as the function leakyRelu names it). Default 0.01. */
+  slope?: number;
+}
+
+/** leakyRelu as a module: torch.nn.LeakyReLU(negative_slope), `new nn.LeakyReLU(0.2)` or `new nn.LeakyReLU({ slope: 0.2 })`. */
+export class LeakyReLU extends Module {
+  readonly slope: number;
+  constructor(options: LeakyReLUOptions | number = {}) {
+    super();
+    T.checkArity('LeakyReLU', arguments, 1, 'new nn.LeakyReLU({ slope })');
+    const given = typeof options === 'number' ? options : T.checkOptions('LeakyReLU', options, ['slope'], 'new nn.LeakyReLU(OPTIONS)').slope;
+    this.slope = T.optNumber('LeakyReLU', 'slope', given, 0.01);
+  }
+  forward(x: VarLike): Variable { return leakyRelu(x, { slope: this.slope }); }
+}
+
+/** Options of ELU. */
+export interface ELUOptions {
+  /** The scale of e^x - 1 for x <= 0. Default 1. */
+  alpha?: number;
+}
+
+/** elu as a module: torch.nn.ELU(alpha), `new nn.ELU(0.5)` or `new nn.ELU({ alpha: 0.5 })`. */
+export class ELU extends Module {
+  readonly alpha: number;
+  constructor(options: ELUOptions | number = {}) {
+    super();
+    T.checkArity('ELU', arguments, 1, 'new nn.ELU({ alpha })');
+    const given = typeof options === 'number' ? options : T.checkOptions('ELU', options, ['alpha'], 'new nn.ELU(OPTIONS)').alpha;
+    this.alpha = T.optNumber('ELU', 'alpha', given, 1);
+  }
+  forward(x: VarLike): Variable { return elu(x, { alpha: this.alpha }); }
 }

@@ -5,7 +5,7 @@ import type { Variable, VarLike } from '../variable';
 import { Module } from './module';
 import { Linear, type LinearOptions } from './layers';
 import { linearOptions } from './params';
-import { ReLU, Sigmoid, Tanh } from './activations';
+import { ELU, GELU, LeakyReLU, ReLU, SiLU, Sigmoid, Tanh } from './activations';
 
 /**
  * Modules applied in order: torch.nn.Sequential. Its children are named by index, so the state-dict keys
@@ -38,10 +38,12 @@ export class Sequential extends Module {
 
 /** Options of MLP. */
 export interface MLPOptions extends LinearOptions {
-  /** Hidden activation. Default 'tanh'. */
-  activation?: 'tanh' | 'relu' | 'sigmoid';
+  /** Hidden activation, each with its module's defaults (GELU exact, LeakyReLU slope 0.01, ELU alpha 1). Default 'tanh'. */
+  activation?: 'tanh' | 'relu' | 'sigmoid' | 'gelu' | 'silu' | 'leakyRelu' | 'elu';
 }
-const ACTIVATIONS = ['tanh', 'relu', 'sigmoid'] as const;
+/** The activation modules by MLP's names (the functions' names). */
+const ACTIVATIONS = { tanh: Tanh, relu: ReLU, sigmoid: Sigmoid, gelu: GELU, silu: SiLU, leakyRelu: LeakyReLU, elu: ELU } as const;
+const ACTIVATION_NAMES = Object.keys(ACTIVATIONS) as (keyof typeof ACTIVATIONS)[];
 
 /**
  * A multilayer perceptron: `new MLP([2, 64, 64, 16])` is Linear(2,64), tanh, Linear(64,64), tanh,
@@ -57,7 +59,7 @@ export class MLP extends Sequential {
     }
     const { activation, ...linear } = options ?? {};
     const o = linearOptions('MLP', options, ['activation']);
-    const Act = { tanh: Tanh, relu: ReLU, sigmoid: Sigmoid }[T.optOneOf('MLP', 'activation', activation, ACTIVATIONS, 'tanh')];
+    const Act = ACTIVATIONS[T.optOneOf('MLP', 'activation', activation, ACTIVATION_NAMES, 'tanh')];
     const layers: Module[] = [];
     for (let i = 0; i + 1 < sizes.length; i++) {
       layers.push(new Linear(sizes[i]!, sizes[i + 1]!, { ...linear, seed: o.seed * 1000 + i }));
