@@ -1,8 +1,9 @@
 // ONNX export, verified by running the exported bytes in ONNX Runtime (onnxruntime-web, from its wasm
 // files in Node) and comparing with the model's own forward to 1e-6, for every supported opset, several
-// batch sizes through the one dynamic batch dimension, each activation, nested Sequentials, no-bias
-// layers, float64, and a 3-D input; plus the ModelProto fields (IR version 8, opset, dims) decoded with
-// protobufjs from the official onnx.proto, and clear errors for what cannot be exported.
+// batch sizes through the one dynamic batch dimension, each activation (LeakyReLU, ELU, SiLU and Dropout
+// too), nested Sequentials, no-bias layers, float64, and a 3-D input; plus the ModelProto fields (IR
+// version 8, opset, dims, attributes) decoded with protobufjs from the official onnx.proto, and clear
+// errors for what cannot be exported (LayerNorm and GELU: not yet).
 import { expect } from 'chai';
 import { readFileSync } from 'fs';
 import { join } from 'path';
@@ -57,6 +58,24 @@ describe('exportOnnx: run in ONNX Runtime (onnxruntime-web, wasm)', function () 
     expect(await worstDiff(model, bytes, input([9, 3]))).to.be.at.most(1e-6);
   });
 
+  it('LeakyReLU, ELU, SiLU and Dropout (Identity: the model is compared in eval mode), and MLPs of the new activations', async () => {
+    const model = new nn.Sequential(
+      new nn.Linear(3, 8, { seed: 7 }), new nn.LeakyReLU(0.2), new nn.Dropout(0.5, { seed: 1 }),
+      new nn.Linear(8, 8, { seed: 8 }), new nn.ELU(0.5),
+      new nn.Linear(8, 6, { seed: 9 }), new nn.SiLU(),
+      new nn.MLP([6, 5, 2], { seed: 10, activation: 'elu' }),
+    ).eval();
+    const bytes = exportOnnx(model, { inputShape: [null, 3] });
+    expect(await worstDiff(model, bytes, input([9, 3]))).to.be.at.most(1e-6);
+    for (const activation of ['leakyRelu', 'silu'] as const) {
+      const mlp = new nn.MLP([4, 7, 7, 3], { seed: 11, activation });
+      expect(await worstDiff(mlp, exportOnnx(mlp, { inputShape: [null, 4], opset: 13 }), input([5, 4])), activation).to.be.at.most(1e-6);
+    }
+    // a model of only a Dropout is one Identity node
+    const drop = new nn.Sequential(new nn.Dropout(0.3)).eval();
+    expect(await worstDiff(drop, exportOnnx(drop, { inputShape: [null, 4] }), input([3, 4]))).to.equal(0);
+  });
+
   it('float64 models export as DOUBLE and match to 1e-12', async () => {
     const model = new nn.MLP([3, 7, 2], { seed: 4, dtype: 'float64' });
     const bytes = exportOnnx(model, { inputShape: [null, 3] });
@@ -108,12 +127,28 @@ describe('exportOnnx: the ModelProto', () => {
     expect(decode(exportOnnx(model, { inputShape: [8, 4] })).graph.input[0]!.type.tensor_type.shape.dim).to.deep.equal([{ dim_value: 8 }, { dim_value: 4 }]);
   });
 
+  it("LeakyReLU's slope and ELU's alpha are the nodes' float alpha attributes; SiLU is Sigmoid then Mul", () => {
+    type Node = { op_type: string; input: string[]; attribute?: { name: string; f: number; type: number }[] };
+    const model = new nn.Sequential(new nn.Linear(2, 3), new nn.LeakyReLU(0.2), new nn.ELU({ alpha: 0.7 }), new nn.SiLU(), new nn.Dropout());
+    const nodes = decode(exportOnnx(model, { inputShape: [null, 2] })).graph.node as Node[];
+    expect(nodes.map((n) => n.op_type)).to.deep.equal(['MatMul', 'Add', 'LeakyRelu', 'Elu', 'Sigmoid', 'Mul', 'Identity']);
+    // AttributeProto.type 1 is FLOAT; ONNX stores the value as float32
+    expect(nodes[2]!.attribute).to.deep.equal([{ name: 'alpha', type: 1, f: Math.fround(0.2) }]);
+    expect(nodes[3]!.attribute).to.deep.equal([{ name: 'alpha', type: 1, f: Math.fround(0.7) }]);
+    // Mul(x, σ(x)): its inputs are the Sigmoid's input and output
+    expect(nodes[5]!.input).to.deep.equal([nodes[4]!.input[0], 'sigmoid_4']);
+  });
+
   it('what cannot be exported is a clear error', () => {
     class Custom extends nn.Module { forward(x: T.Tensor) { return new nn.Tanh().forward(x); } }
     const mlp = new nn.MLP([4, 3, 2]);
     const throws = (f: () => unknown, message: string) => expect(f).to.throw(T.TensorError, message);
     throws(() => exportOnnx(new nn.Sequential(new nn.Linear(2, 2), new Custom()), { inputShape: [null, 2] }),
-      'exportOnnx: layer 1 (Custom) is not supported; supported: Linear, Tanh, ReLU, Sigmoid');
+      'exportOnnx: layer 1 (Custom) is not supported yet; supported: Linear, Tanh, ReLU, Sigmoid, LeakyReLU, ELU, SiLU, Dropout (in Sequential or MLP)');
+    throws(() => exportOnnx(new nn.Sequential(new nn.Linear(2, 2), new nn.LayerNorm(2)), { inputShape: [null, 2] }),
+      'exportOnnx: layer 1 (LayerNorm) is not supported yet');
+    throws(() => exportOnnx(new nn.MLP([2, 3, 1], { activation: 'gelu' }), { inputShape: [null, 2] }),
+      'exportOnnx: layer 1 (GELU) is not supported yet');
     throws(() => exportOnnx(mlp, { inputShape: [null, 5] }), 'exportOnnx: layer 0 (Linear) takes 4 features, but its input has 5');
     throws(() => exportOnnx(mlp, { inputShape: [null, 4], opset: 12 }), 'exportOnnx: opset got 12, expected an integer >= 13 <= 17');
     throws(() => exportOnnx(mlp, { inputShape: [null, 4], opset: 18 }), 'exportOnnx: opset got 18');

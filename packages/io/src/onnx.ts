@@ -1,6 +1,7 @@
-// Layer: io. ONNX export of feed-forward models (Sequential / MLP of Linear, Tanh, ReLU, Sigmoid): one
-// MatMul + Add per Linear (the weight stored transposed, [in, out], as an initializer), one node per
-// activation, a dynamic batch dimension. The bytes are a ModelProto encoded by protobufjs from the official
+// Layer: io. ONNX export of feed-forward models (Sequential / MLP of Linear, Tanh, ReLU, Sigmoid, LeakyReLU,
+// ELU, SiLU, Dropout): one MatMul + Add per Linear (the weight stored transposed, [in, out], as an
+// initializer), one node per activation (SiLU: Sigmoid and Mul), Dropout as Identity (inference), a
+// dynamic batch dimension. The bytes are a ModelProto encoded by protobufjs from the official
 // onnx.proto (v1.12.0, IR version 8, embedded in onnx-proto.ts). Imports tensor, autograd, protobufjs and
 // elements.ts.
 import * as T from '@propel-ts/tensor';
@@ -33,6 +34,26 @@ function modelProto(): protobuf.Type {
   return modelType;
 }
 
+/** The layers exportOnnx writes, for its error message. */
+const SUPPORTED = 'Linear, Tanh, ReLU, Sigmoid, LeakyReLU, ELU, SiLU, Dropout';
+
+/**
+ * The one-node ONNX form of an elementwise layer: its op type and attributes (a float attribute is stored
+ * as float32, as ONNX defines it), or undefined when there is none.
+ */
+function activationNode(layer: nn.Module): { op: string; attribute: object[] } | undefined {
+  const alpha = (f: number) => [{ name: 'alpha', type: 'FLOAT', f }];
+  if (layer instanceof nn.Tanh) return { op: 'Tanh', attribute: [] };
+  if (layer instanceof nn.ReLU) return { op: 'Relu', attribute: [] };
+  if (layer instanceof nn.Sigmoid) return { op: 'Sigmoid', attribute: [] };
+  if (layer instanceof nn.LeakyReLU) return { op: 'LeakyRelu', attribute: alpha(layer.slope) };
+  if (layer instanceof nn.ELU) return { op: 'Elu', attribute: alpha(layer.alpha) };
+  // inference graph: dropout is the identity (Identity exists in every opset, and keeps a graph of only
+  // Dropout valid)
+  if (layer instanceof nn.Dropout) return { op: 'Identity', attribute: [] };
+  return undefined;
+}
+
 /** The leaf modules of a (possibly nested) Sequential, in order. */
 function layersOf(module: nn.Module): nn.Module[] {
   return module instanceof nn.Sequential ? module.layers.flatMap(layersOf) : [module];
@@ -42,8 +63,10 @@ type Dim = { dim_value: number } | { dim_param: string };
 
 /**
  * Export a feed-forward model as ONNX bytes, for ONNX Runtime (Node, web, Python) or any ONNX tool.
- * Supported: `nn.Sequential` / `nn.MLP` (nested too) of `Linear`, `Tanh`, `ReLU`, `Sigmoid`, all float32 or
- * all float64. The graph has one input `input` of `inputShape` (each `null` a named dynamic dimension, the
+ * Supported: `nn.Sequential` / `nn.MLP` (nested too) of `Linear`, `Tanh`, `ReLU`, `Sigmoid`, `LeakyReLU`,
+ * `ELU`, `SiLU` and `Dropout` (exported as Identity: the graph is for inference, as torch.onnx.export's
+ * default eval mode), all float32 or all float64. Not yet: `GELU` (ONNX's Gelu needs opset 20) and
+ * `LayerNorm` (LayerNormalization needs opset 17 and is not written yet): they are refused by name. The graph has one input `input` of `inputShape` (each `null` a named dynamic dimension, the
  * first one `batch`) and one output `output`. IR version 8, opset 17 by default (`opset` 13 to 17).
  *
  * ```ts
@@ -99,10 +122,19 @@ export function exportOnnx(model: nn.Module, options: OnnxExportOptions): Uint8A
       features = layer.outFeatures;
       return;
     }
-    const op = layer instanceof nn.Tanh ? 'Tanh' : layer instanceof nn.ReLU ? 'Relu' : layer instanceof nn.Sigmoid ? 'Sigmoid' : undefined;
-    if (!op) throw new T.TensorError(`${fn}: ${where} is not supported; supported: Linear, Tanh, ReLU, Sigmoid (in Sequential or MLP)`);
-    const out = fresh(op.toLowerCase());
-    nodes.push({ op_type: op, name: out, input: [current], output: [out] });
+    if (layer instanceof nn.SiLU) {
+      // x·σ(x): ONNX has no SiLU before opset 24
+      const sig = fresh('sigmoid');
+      nodes.push({ op_type: 'Sigmoid', name: sig, input: [current], output: [sig] });
+      const out = fresh('mul');
+      nodes.push({ op_type: 'Mul', name: out, input: [current, sig], output: [out] });
+      current = out;
+      return;
+    }
+    const node = activationNode(layer);
+    if (!node) throw new T.TensorError(`${fn}: ${where} is not supported yet; supported: ${SUPPORTED} (in Sequential or MLP)`);
+    const out = fresh(node.op.toLowerCase());
+    nodes.push({ op_type: node.op, name: out, input: [current], output: [out], attribute: node.attribute });
     current = out;
   });
   // the last node writes the graph output
