@@ -3,8 +3,9 @@
 // a slice loops over the slice's elements up to k itself. A long slice (n > SCAN_ONE_PASS_MAX) would make
 // that n² work, so it runs in two kernels: the totals of blocks of about √n elements, then each output
 // element combines the totals of the blocks before its own and its own block's elements up to k
-// (2√n steps). Every loop has its real bound as a literal, and loopMax says so: gpu.js silently stops a
-// loop at loopMaxIterations (default 1,000). Imports a type, layout.ts and the source helpers of codegen.ts.
+// (2√n steps). Every loop has its real bound as a literal, which gpu.js's GL translation keeps as it is
+// (a loop whose bound it cannot see becomes one of at most loopMaxIterations steps, default 1,000, that
+// stops silently), and loopMax is set to that bound as well. Imports a type, layout.ts and codegen.ts.
 import type { ScanOp } from '../../backend';
 import { planWalk } from '../../layout';
 import { address, fn, key, names, rowMajor, splitIndex, type KernelSpec, type Operand } from './codegen';
