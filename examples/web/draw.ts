@@ -1,9 +1,13 @@
-// Canvas drawing for the playground: the data with the PROPEL mixture and the MSE fit, and the loss curves.
+// Canvas drawing for the playground: the data with the PROPEL mixture, the mixture NLL network's component
+// means and the MSE fit, and the loss curves.
 import type { Dataset, Snapshot } from './train';
 
 export const COMPONENT_COLORS = ['#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf', '#bcbd22'];
 const DATA_COLOR = '#1f77b4';
 const MSE_COLOR = '#111';
+const NLL_COLOR = '#555';
+/** The NLL means' dash: short and thin, unlike MSE's long thick one. */
+const NLL_DASH = [3, 3];
 const AXIS_COLOR = '#9aa3ad';
 const GRID_COLOR = '#eceff3';
 const TEXT_COLOR = '#3c4550';
@@ -99,7 +103,7 @@ function clip(ctx: CanvasRenderingContext2D, f: Frame): void {
   ctx.clip();
 }
 
-type LegendItem = { label: string; color: string; kind: 'line' | 'dot' | 'thick' };
+type LegendItem = { label: string; color: string; kind: 'line' | 'dot' | 'thick' | 'dashed' };
 
 /** Lay legend items out in rows from `left` to `right`; returns each item's position and the rows used. */
 function legendLayout(ctx: CanvasRenderingContext2D, left: number, right: number, items: LegendItem[]): { at: [number, number][]; rows: number } {
@@ -127,7 +131,8 @@ function legend(ctx: CanvasRenderingContext2D, top: number, layout: { at: [numbe
       ctx.globalAlpha = 1;
     } else {
       if (it.kind === 'thick') ctx.setLineDash([6, 4]);
-      ctx.lineWidth = it.kind === 'thick' ? 3 : 2.2;
+      if (it.kind === 'dashed') ctx.setLineDash(NLL_DASH);
+      ctx.lineWidth = it.kind === 'thick' ? 3 : it.kind === 'dashed' ? 1.8 : 2.2;
       ctx.beginPath(); ctx.moveTo(x + 2, cy); ctx.lineTo(x + 24, cy); ctx.stroke();
       ctx.setLineDash([]);
     }
@@ -139,7 +144,7 @@ function legend(ctx: CanvasRenderingContext2D, top: number, layout: { at: [numbe
   ctx.restore();
 }
 
-/** The held-out data, each PROPEL component's mean ± one standard deviation, and the MSE fit. */
+/** The held-out data, each PROPEL component's mean ± one standard deviation, the NLL network's component means, and the MSE fit. */
 export function drawMixture(canvas: HTMLCanvasElement, data: Dataset | null, snap: Snapshot | null): void {
   const { ctx, w, h } = context(canvas);
   const xr: [number, number] = [-1, 1];
@@ -148,7 +153,7 @@ export function drawMixture(canvas: HTMLCanvasElement, data: Dataset | null, sna
   const items: LegendItem[] = [
     { label: 'held-out data', color: DATA_COLOR, kind: 'dot' },
     ...Array.from({ length: I }, (_, k) => ({ label: `PROPEL component ${k + 1}: mean ± sd`, color: COMPONENT_COLORS[k % COMPONENT_COLORS.length]!, kind: 'line' as const })),
-    ...(snap ? [{ label: 'MSE fit', color: MSE_COLOR, kind: 'thick' as const }] : []),
+    ...(snap ? [{ label: 'mixture NLL: component means', color: NLL_COLOR, kind: 'dashed' as const }, { label: 'MSE fit', color: MSE_COLOR, kind: 'thick' as const }] : []),
   ];
   const layout = legendLayout(ctx, 52, w - 14, items);
   const f = frame(w, h, { l: 52, r: 14, t: 14 + 18 * layout.rows, b: 44 }, xr, yr);
@@ -182,6 +187,14 @@ export function drawMixture(canvas: HTMLCanvasElement, data: Dataset | null, sna
       ctx.lineWidth = 2.2;
       ctx.beginPath();
       grid.forEach((x, g) => ctx.lineTo(f.sx(x), f.sy(mu[g * I + k]!)));
+      ctx.stroke();
+    }
+    ctx.strokeStyle = NLL_COLOR;
+    ctx.lineWidth = 1.8;
+    ctx.setLineDash(NLL_DASH);
+    for (let k = 0; k < I; k++) {
+      ctx.beginPath();
+      grid.forEach((x, g) => ctx.lineTo(f.sx(x), f.sy(snap.nllMu[g * I + k]!)));
       ctx.stroke();
     }
     ctx.strokeStyle = MSE_COLOR;

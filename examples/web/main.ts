@@ -2,8 +2,9 @@
 //
 // Build and serve: `npm run demo:web` (scripts/serve-web.js), then open the printed URL.
 //
-// Trains the two networks of examples/demo.ts (PROPEL with I Gaussians, and MSE) in the page, on 'cpu' or on
-// 'gpu' in a gpu.js mode of your choice, and redraws the data, the mixture and the loss curves while it
+// Trains the three networks of examples/demo.ts (PROPEL with I Gaussians, the same mixture network with the
+// mixture NLL, and MSE) in the page, on 'cpu' or on 'gpu' in a gpu.js mode of your choice, and redraws the
+// data, the mixtures and the loss curves while it
 // trains. Training yields to the event loop every 30 ms or so, between the phases of a step if need be (the
 // first step compiles every GPU kernel), so the page never freezes. On load, the page also runs tensor parity and PROPEL reference checks (checks.ts) in every
 // gpu.js mode the browser offers. Elements carry data-testid attributes for test/web/playground.e2e.test.ts.
@@ -20,6 +21,8 @@ import { runChecks, CHECKS_PER_MODE, type CheckResult } from './checks';
 T.useGpuJs({ GPU });
 
 const PROPEL_COLOR = '#2f6fdb';
+const NLL_COLOR = '#555';
+const NLL_LABEL = 'mixture NLL (nats)';
 
 const $ = <E extends HTMLElement = HTMLElement>(id: string): E => {
   const el = document.getElementById(id);
@@ -43,10 +46,12 @@ const ui = {
   step: $('step'),
   speed: $('speed'),
   propelLoss: $('propel-loss'),
+  nllLoss: $('nll-loss'),
   mseLoss: $('mse-loss'),
   caption: $('plot-caption'),
   mixture: $<HTMLCanvasElement>('mixture'),
   propelCurve: $<HTMLCanvasElement>('propel-curve'),
+  nllCurve: $<HTMLCanvasElement>('nll-curve'),
   mseCurve: $<HTMLCanvasElement>('mse-curve'),
   checksSummary: $('checks-summary'),
   checksModes: $('checks-modes'),
@@ -180,10 +185,12 @@ async function showProgress(t: Trainer, rate: number): Promise<void> {
     el.textContent = `${recent.toFixed(4)} (${first.toFixed(4)})`;
   };
   show(ui.propelLoss, p);
+  show(ui.nllLoss, t.nllLosses);
   show(ui.mseLoss, m);
   const snap = await t.snapshot();
   drawMixture(ui.mixture, t.test, snap);
   drawLoss(ui.propelCurve, p, t.config.steps, PROPEL_COLOR, 'PROPEL loss (log10)');
+  drawLoss(ui.nllCurve, t.nllLosses, t.config.steps, NLL_COLOR, NLL_LABEL);
   drawLoss(ui.mseCurve, m, t.config.steps, '#111', 'MSE');
   ui.caption.textContent = `I = ${t.config.gaussians}, ${t.config.sigmaTransform}, lr ${t.config.lr}, step ${t.step} of ${t.config.steps}`;
 }
@@ -321,6 +328,7 @@ globalThis.addEventListener('resize', () => {
 function drawEmpty(): void {
   drawMixture(ui.mixture, null, null);
   drawLoss(ui.propelCurve, [], Number(ui.steps.value) || 1, PROPEL_COLOR, 'PROPEL loss (log10)');
+  drawLoss(ui.nllCurve, [], Number(ui.steps.value) || 1, NLL_COLOR, NLL_LABEL);
   drawLoss(ui.mseCurve, [], Number(ui.steps.value) || 1, '#111', 'MSE');
 }
 

@@ -1,8 +1,9 @@
-// The playground's model: the two-branch problem and the two networks of examples/demo.ts (PROPEL with I
-// Gaussians, and MSE), trained one step at a time so the page can draw and yield between steps. No DOM here.
+// The playground's model: the two-branch problem and the three networks of examples/demo.ts (PROPEL with I
+// Gaussians, the same mixture network with the mixture NLL, and MSE), trained one step at a time so the
+// page can draw and yield between steps. No DOM here.
 import * as T from '@propel-ts/tensor';
 import { nn, optim, mseLoss, noGrad, toDot } from '@propel-ts/autograd';
-import { propelLoss, stdOf, type SigmaTransform } from '@propel-ts/propel';
+import { mixtureNll, propelLoss, stdOf, type SigmaTransform } from '@propel-ts/propel';
 import { exportOnnx, saveSafetensors } from '@propel-ts/io';
 import { makeData, type Dataset } from '../two-branch';
 
@@ -22,13 +23,18 @@ export interface TrainConfig {
 
 export { makeData, type Dataset } from '../two-branch';
 
-/** The predictions along a grid of x: per point, I component means and standard deviations, and the MSE fit. */
+/**
+ * The predictions along a grid of x: per point, the PROPEL network's I component means and standard
+ * deviations, the NLL network's component means, and the MSE fit.
+ */
 export interface Snapshot {
   grid: number[];
   I: number;
   /** [grid.length * I] */
   mu: Float64Array;
   sd: Float64Array;
+  /** [grid.length * I]: the NLL network's component means. */
+  nllMu: Float64Array;
   mse: Float64Array;
 }
 
@@ -37,12 +43,15 @@ export class Trainer {
   readonly train: Dataset;
   readonly test: Dataset;
   readonly propelLosses: number[] = [];
+  readonly nllLosses: number[] = [];
   readonly mseLosses: number[] = [];
   private readonly propelNet: nn.MLP;
+  private readonly nllNet: nn.MLP;
   private readonly mseNet: nn.MLP;
   // one Adam per parameter (Adam updates each parameter on its own, so this is the same optimizer as one
   // Adam over all of them): the first update compiles kernels, and stepPhases can pause between parameters
   private readonly propelOpts: optim.Adam[];
+  private readonly nllOpts: optim.Adam[];
   private readonly mseOpts: optim.Adam[];
   private readonly gridInput: T.Tensor;
   readonly grid: number[];
@@ -56,8 +65,11 @@ export class Trainer {
     const I = config.gaussians;
     const opts = { device: config.device } as const;
     this.propelNet = new nn.MLP([1, 32, 32, I * 2], { seed: config.seed, ...opts });
+    // the same architecture and seed as PROPEL's: the two mixture networks start equal, only the loss differs
+    this.nllNet = new nn.MLP([1, 32, 32, I * 2], { seed: config.seed, ...opts });
     this.mseNet = new nn.MLP([1, 32, 32, 1], { seed: config.seed, ...opts });
     this.propelOpts = this.propelNet.parameters().map((p) => new optim.Adam([p], { lr: config.lr }));
+    this.nllOpts = this.nllNet.parameters().map((p) => new optim.Adam([p], { lr: config.lr }));
     this.mseOpts = this.mseNet.parameters().map((p) => new optim.Adam([p], { lr: config.lr }));
     this.grid = Array.from({ length: 81 }, (_, i) => -1 + i / 40);
     this.gridInput = T.tensor(this.grid, { shape: [this.grid.length, 1], ...opts });
@@ -67,8 +79,8 @@ export class Trainer {
     return this.propelLosses.length;
   }
 
-  /** One Adam step of each network on the same random batch; resolves to the two losses. */
-  async trainStep(): Promise<{ propel: number; mse: number }> {
+  /** One Adam step of each network on the same random batch; resolves to the three losses. */
+  async trainStep(): Promise<{ propel: number; nll: number; mse: number }> {
     const phases = this.stepPhases();
     for (let r = await phases.next(); ; r = await phases.next()) if (r.done) return r.value;
   }
@@ -78,7 +90,7 @@ export class Trainer {
    * first step compiles every GPU kernel (seconds in software WebGL), and a caller that yields to the
    * browser between phases keeps the page responsive meanwhile.
    */
-  async *stepPhases(): AsyncGenerator<string, { propel: number; mse: number }> {
+  async *stepPhases(): AsyncGenerator<string, { propel: number; nll: number; mse: number }> {
     const { batch, device, gaussians: I } = this.config;
     const idx = Array.from({ length: batch }, () => this.gen.int(this.train.x.length));
     const xb = T.tensor(idx.map((i) => this.train.x[i]!), { shape: [batch, 1], device });
@@ -99,6 +111,18 @@ export class Trainer {
     const propel = (await loss.data())[0]!;
     yield 'propel readback';
 
+    for (const opt of this.nllOpts) opt.zeroGrad();
+    const nllLoss = mixtureNll(this.nllNet.forward(xb).reshape([batch, I, 2]), yb, { sigmaTransform: this.config.sigmaTransform });
+    yield 'nll forward';
+    nllLoss.backward();
+    yield 'nll backward';
+    for (const opt of this.nllOpts) {
+      opt.step();
+      yield 'nll update';
+    }
+    const nll = (await nllLoss.data())[0]!;
+    yield 'nll readback';
+
     for (const opt of this.mseOpts) opt.zeroGrad();
     const mse = mseLoss(this.mseNet.forward(xb), yb);
     yield 'mse forward';
@@ -109,8 +133,9 @@ export class Trainer {
       yield 'mse update';
     }
 
-    const result = { propel, mse: (await mse.data())[0]! };
+    const result = { propel, nll, mse: (await mse.data())[0]! };
     this.propelLosses.push(result.propel);
+    this.nllLosses.push(result.nll);
     this.mseLosses.push(result.mse);
     return result;
   }
@@ -144,20 +169,23 @@ export class Trainer {
       : exportOnnx(this.propelNet, { inputShape: [null, 1] });
   }
 
-  /** Both networks evaluated along the grid (two readbacks). */
+  /** The three networks evaluated along the grid (three readbacks). */
   async snapshot(): Promise<Snapshot> {
     const I = this.config.gaussians;
     const G = this.grid.length;
     const raw = await noGrad(() => this.propelNet.forward(this.gridInput).value).data();
+    const nllRaw = await noGrad(() => this.nllNet.forward(this.gridInput).value).data();
     const fit = await noGrad(() => this.mseNet.forward(this.gridInput).value).data();
     const mu = new Float64Array(G * I);
     const sd = new Float64Array(G * I);
+    const nllMu = new Float64Array(G * I);
     for (let g = 0; g < G; g++) {
       for (let k = 0; k < I; k++) {
         mu[g * I + k] = raw[(g * I + k) * 2]!;
         sd[g * I + k] = stdOf(raw[(g * I + k) * 2 + 1]!, this.config.sigmaTransform);
+        nllMu[g * I + k] = nllRaw[(g * I + k) * 2]!;
       }
     }
-    return { grid: this.grid, I, mu, sd, mse: Float64Array.from(fit) };
+    return { grid: this.grid, I, mu, sd, nllMu, mse: Float64Array.from(fit) };
   }
 }
