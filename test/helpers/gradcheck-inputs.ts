@@ -13,6 +13,8 @@ export interface Case {
   /** What this case varies. */
   what: string;
   fn: (...xs: Variable[]) => Variable;
+  /** When `fn` is the exported op itself (cases derived from a table): the suite checks it is. */
+  calls?: (...xs: Variable[]) => Variable;
   inputs: Tensor[];
   options?: GradcheckOptions;
 }

@@ -8,7 +8,7 @@ import type { Tensor } from '@propel-ts/tensor';
 import { backward } from './backward';
 import * as ops from './ops';
 import * as composites from './composites';
-import { Variable, type VariableMethods } from './variable';
+import { Variable, type VariableBinaryMethods, type VariableMethods, type VariableUnaryMethods, type VarLike } from './variable';
 
 /** `[3, 2]` from both `reshape(3, 2)` and `reshape([3, 2])`. */
 function flat(args: number[] | [readonly number[]]): number[] {
@@ -29,20 +29,6 @@ const methods: VariableMethods & ThisType<Variable> = {
     }
     backward(this, dy as Tensor | undefined, options);
   },
-  add(b) { T.checkArity('add', arguments, 1, 'y.add(b)'); return ops.add(this, b); },
-  sub(b) { T.checkArity('sub', arguments, 1, 'y.sub(b)'); return ops.sub(this, b); },
-  mul(b) { T.checkArity('mul', arguments, 1, 'y.mul(b)'); return ops.mul(this, b); },
-  div(b) { T.checkArity('div', arguments, 1, 'y.div(b)'); return ops.div(this, b); },
-  pow(b) { T.checkArity('pow', arguments, 1, 'y.pow(b)'); return ops.pow(this, b); },
-  neg() { T.checkArity('neg', arguments, 0, 'y.neg()'); return ops.neg(this); },
-  exp() { T.checkArity('exp', arguments, 0, 'y.exp()'); return ops.exp(this); },
-  log() { T.checkArity('log', arguments, 0, 'y.log()'); return ops.log(this); },
-  sqrt() { T.checkArity('sqrt', arguments, 0, 'y.sqrt()'); return ops.sqrt(this); },
-  square() { T.checkArity('square', arguments, 0, 'y.square()'); return ops.square(this); },
-  tanh() { T.checkArity('tanh', arguments, 0, 'y.tanh()'); return ops.tanh(this); },
-  sigmoid() { T.checkArity('sigmoid', arguments, 0, 'y.sigmoid()'); return ops.sigmoid(this); },
-  relu() { T.checkArity('relu', arguments, 0, 'y.relu()'); return ops.relu(this); },
-  abs() { T.checkArity('abs', arguments, 0, 'y.abs()'); return ops.abs(this); },
   sum(options) { T.checkArity('sum', arguments, 1, 'y.sum(axis) or y.sum({ axis, keepDims })'); return ops.sum(this, options); },
   mean(options) { T.checkArity('mean', arguments, 1, 'y.mean(axis) or y.mean({ axis, keepDims })'); return composites.mean(this, options); },
   max(options) { T.checkArity('max', arguments, 1, 'y.max(axis) or y.max({ axis, keepDims })'); return ops.max(this, options); },
@@ -61,7 +47,27 @@ const methods: VariableMethods & ThisType<Variable> = {
   flatten(startDim = 0, endDim = -1) { T.checkArity('flatten', arguments, 2, 'y.flatten(startDim, endDim)'); return ops.flatten(this, startDim, endDim); },
 };
 
+/** `y.op()` for every unary op and `y.op(b)` for every binary op of the tensor package's tables. */
+function elementwiseMethods(): VariableUnaryMethods & VariableBinaryMethods {
+  const fns = ops as unknown as Record<string, (...args: unknown[]) => Variable>;
+  const fnOf = (name: string) => {
+    const f = fns[name];
+    if (typeof f !== 'function') throw new Error(`internal: the elementwise op '${name}' has no function in packages/autograd/src/ops/elementwise.ts`);
+    return f;
+  };
+  const out: Record<string, unknown> = {};
+  for (const name of T.UNARY_OPS) {
+    const f = fnOf(name);
+    out[name] = function (this: Variable): Variable { T.checkArity(name, arguments, 0, `y.${name}()`); return f(this); };
+  }
+  for (const name of T.BINARY_OPS) {
+    const f = fnOf(name);
+    out[name] = function (this: Variable, b: VarLike): Variable { T.checkArity(name, arguments, 1, `y.${name}(b)`); return f(this, b); };
+  }
+  return out as VariableUnaryMethods & VariableBinaryMethods;
+}
+
 // non-enumerable, as methods written in a class body are
-for (const [name, fn] of Object.entries(methods)) {
+for (const [name, fn] of Object.entries({ ...methods, ...elementwiseMethods() })) {
   Object.defineProperty(Variable.prototype, name, { value: fn, writable: true, configurable: true, enumerable: false });
 }

@@ -18,20 +18,6 @@ export interface VariableMethods {
    * Scalars need no `dy`; other shapes take an explicit upstream gradient `dy` of this shape.
    */
   backward(dy?: Tensor | BackwardOptions, options?: BackwardOptions): void;
-  add(b: VarLike): Variable;
-  sub(b: VarLike): Variable;
-  mul(b: VarLike): Variable;
-  div(b: VarLike): Variable;
-  pow(b: VarLike): Variable;
-  neg(): Variable;
-  exp(): Variable;
-  log(): Variable;
-  sqrt(): Variable;
-  square(): Variable;
-  tanh(): Variable;
-  sigmoid(): Variable;
-  relu(): Variable;
-  abs(): Variable;
   // reductions take PyTorch's positional axis too: y.sum(1), y.max(-1)
   sum(options?: T.AxisArg): Variable;
   mean(options?: T.AxisArg): Variable;
@@ -53,8 +39,13 @@ export interface VariableMethods {
   flatten(startDim?: number, endDim?: number): Variable;
 }
 
+/** One method per unary op of the tensor package's table (`y.tanh()`, `y.erf()`). */
+export type VariableUnaryMethods = { readonly [K in T.UnaryOp]: () => Variable };
+/** One method per binary op (`y.mul(b)`, `y.atan2(x)`; the comparisons give constants). */
+export type VariableBinaryMethods = { readonly [K in T.BinaryOp]: (b: VarLike) => Variable };
+
 // declaration merging: the class Variable below gets the types of the methods variable-methods.ts installs
-export interface Variable extends VariableMethods {}
+export interface Variable extends VariableMethods, VariableUnaryMethods, VariableBinaryMethods {}
 
 /**
  * A tensor value in the autograd graph.

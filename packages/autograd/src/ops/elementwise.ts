@@ -1,153 +1,138 @@
-// Layer: autograd/ops. Elementwise primitives with their backward next to the forward. Binary ops are
-// defined on equal shapes; the public functions broadcast by `expand` first, so the gradient of a
-// broadcast (a sum back to the input shape) lives in one place: expand's backward (views.ts).
+// Layer: autograd/ops. The elementwise primitives, one autograd op per declaration of the tensor package
+// (packages/tensor/src/elementwise: each op's forward kernel and its derivative, written with the
+// differentiable ops of the Diff interface, which this file supplies). So the derivative of every op is
+// itself recorded on the tape when a graph of the backward is wanted, and second order works without a
+// second formula. Binary ops are defined on equal shapes; the public functions broadcast by `expand`
+// first, so the gradient of a broadcast (a sum back to the input shape) lives in one place: expand's
+// backward (views.ts). Adding an op: docs/walkthrough.md, "Adding an op".
 import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
-import { defineOp, toVariables, type Op } from '../define-op';
+import { defineOp, toVariables } from '../define-op';
 import { Variable, type VarLike } from '../variable';
 import { expand } from './views';
 
-// ---- unary --------------------------------------------------------------------------------------------
+/**
+ * The ops a declaration's derivative is written with, as Variables: recorded on the tape (so differentiable
+ * again) whenever the backward itself is being recorded. Comparisons and sign give constants.
+ */
+const D: T.Diff<Variable> = {
+  add: (a, b) => add(a, b), sub: (a, b) => sub(a, b), mul: (a, b) => mul(a, b), div: (a, b) => div(a, b),
+  pow: (a, b) => pow(a, b), neg: (x) => neg(x), square: (x) => square(x), sqrt: (x) => sqrt(x),
+  exp: (x) => exp(x), log: (x) => log(x), sin: (x) => sin(x), cos: (x) => cos(x), sigmoid: (x) => sigmoid(x),
+  where: (c, a, b) => where(c, a, b),
+  eq: (a, b) => eq(a, b), ne: (a, b) => ne(a, b), lt: (a, b) => lt(a, b), le: (a, b) => le(a, b),
+  gt: (a, b) => gt(a, b), ge: (a, b) => ge(a, b),
+  sign: (x) => sign(x), zerosLike: (x) => new Variable(T.zerosLike(x.value)),
+};
 
-const negOp = defineOp({ name: 'neg', forward: ([x]) => ({ out: T.neg(x!) }), backward: (dy): Variable[] => [neg(dy)] });
-/** 1 where x is NaN, else 0. */
-const isNan = (x: Tensor): Tensor => T.ne(x, x);
+/** The tensor package's public function of an elementwise op (the forward). */
+function tensorFn<F>(name: string): F {
+  return (T as unknown as Record<string, F>)[name]!;
+}
 
-const absOp = defineOp({
-  name: 'abs', forward: ([x]) => ({ out: T.abs(x!) }),
-  // d|x| = sign(x) dx; 0 at 0 and at NaN (as PyTorch)
-  backward: (dy, { inputs: [x] }) => [mul(dy, T.where(isNan(x!.value), 0, T.sign(x!.value)))],
-});
-const expOp = defineOp({
-  name: 'exp', forward: ([x]) => ({ out: T.exp(x!) }),
-  backward: (dy, { output }) => [mul(dy, output)], // d(e^x) = e^x dx
-});
-const logOp = defineOp({
-  name: 'log', forward: ([x]) => ({ out: T.log(x!) }),
-  backward: (dy, { inputs: [x] }) => [div(dy, x!)], // d log x = dx / x
-});
-const sqrtOp = defineOp({
-  name: 'sqrt', forward: ([x]) => ({ out: T.sqrt(x!) }),
-  backward: (dy, { output }) => [div(dy, mul(output, 2))], // d√x = dx / (2√x)
-});
-const squareOp = defineOp({
-  name: 'square', forward: ([x]) => ({ out: T.square(x!) }),
-  backward: (dy, { inputs: [x] }) => [mul(dy, mul(x!, 2))], // d x² = 2x dx
-});
-const reciprocalOp = defineOp({
-  name: 'reciprocal', forward: ([x]) => ({ out: T.reciprocal(x!) }),
-  backward: (dy, { output }) => [neg(mul(dy, square(output)))], // d(1/x) = -dx / x²
-});
-const tanhOp = defineOp({
-  name: 'tanh', forward: ([x]) => ({ out: T.tanh(x!) }),
-  backward: (dy, { output }) => [mul(dy, sub(1, square(output)))], // d tanh x = (1 - tanh² x) dx
-});
-const sigmoidOp = defineOp({
-  name: 'sigmoid', forward: ([x]) => ({ out: T.sigmoid(x!) }),
-  backward: (dy, { output }) => [mul(dy, mul(output, sub(1, output)))], // dσ = σ(1-σ) dx
-});
-const reluOp = defineOp({
-  name: 'relu', forward: ([x]) => ({ out: T.relu(x!) }),
-  backward: (dy, { inputs: [x] }) => [mul(dy, T.sub(1, T.le(x!.value, 0)))], // d relu = [not x <= 0] dx: 0 at 0, 1 at NaN (as PyTorch)
-});
-const sinOp = defineOp({
-  name: 'sin', forward: ([x]) => ({ out: T.sin(x!) }),
-  backward: (dy, { inputs: [x] }): Variable[] => [mul(dy, cos(x!))], // d sin x = cos x dx
-});
-const cosOp = defineOp({
-  name: 'cos', forward: ([x]) => ({ out: T.cos(x!) }),
-  backward: (dy, { inputs: [x] }): Variable[] => [neg(mul(dy, sin(x!)))], // d cos x = -sin x dx
-});
-const log1pOp = defineOp({
-  name: 'log1p', forward: ([x]) => ({ out: T.log1p(x!) }),
-  backward: (dy, { inputs: [x] }) => [div(dy, add(x!, 1))], // d log(1+x) = dx / (1+x)
-});
-const expm1Op = defineOp({
-  name: 'expm1', forward: ([x]) => ({ out: T.expm1(x!) }),
-  backward: (dy, { output }) => [mul(dy, add(output, 1))], // d(e^x - 1) = e^x dx
-});
-const softplusOp = defineOp({
-  name: 'softplus', forward: ([x]) => ({ out: T.softplus(x!) }),
-  backward: (dy, { inputs: [x] }) => [mul(dy, sigmoid(x!))], // d log(1+e^x) = σ(x) dx
-});
-
-/** The public function of a unary op: one argument (an extra one throws). */
-function unaryFn(name: string, op: Op<void>): (x: VarLike) => Variable {
+/**
+ * The differentiable function of a unary op: its forward is the tensor function, its backward the
+ * declaration's derivative. A 'zero' derivative (floor, round, ...) gives zeros, as PyTorch; 'none' (sign)
+ * gives a constant, through which no gradient flows.
+ */
+function unaryOp(name: T.UnaryOp): (x: VarLike) => Variable {
+  const decl: T.UnaryDecl = T.UNARY[name];
+  const forward = tensorFn<(x: Tensor) => Tensor>(name);
+  const grad = decl.grad;
+  if (grad === 'none') {
+    return function (x: VarLike): Variable {
+      T.checkArity(name, arguments, 1, `${name}(x)`);
+      return new Variable(forward(toVariables(name, [x])[0]!.value));
+    };
+  }
+  const op = defineOp({
+    name,
+    forward: ([x]) => ({ out: forward(x!) }),
+    backward: grad === 'zero'
+      ? (dy: Variable) => [D.zerosLike(dy)]
+      : (dy: Variable, { inputs: [x], output }) => [grad(D, { x: x!, y: output, dy })],
+  });
   return function (x: VarLike): Variable {
     T.checkArity(name, arguments, 1, `${name}(x)`);
     return op([x], undefined);
   };
 }
 
-/** -x */ export const neg = unaryFn('neg', negOp);
-/** |x| (gradient sign(x); 0 at 0 and at NaN) */ export const abs = unaryFn('abs', absOp);
-/** e^x */ export const exp = unaryFn('exp', expOp);
-/** natural log */ export const log = unaryFn('log', logOp);
-/** √x */ export const sqrt = unaryFn('sqrt', sqrtOp);
-/** x² */ export const square = unaryFn('square', squareOp);
-/** 1/x */ export const reciprocal = unaryFn('reciprocal', reciprocalOp);
-/** tanh x */ export const tanh = unaryFn('tanh', tanhOp);
-/** 1/(1+e^-x) */ export const sigmoid = unaryFn('sigmoid', sigmoidOp);
-/** max(x, 0) (gradient 0 at 0, 1 at NaN, as PyTorch) */ export const relu = unaryFn('relu', reluOp);
-/** sin x */ export const sin = unaryFn('sin', sinOp);
-/** cos x */ export const cos = unaryFn('cos', cosOp);
-/** log(1+x) */ export const log1p = unaryFn('log1p', log1pOp);
-/** e^x - 1 */ export const expm1 = unaryFn('expm1', expm1Op);
-/** log(1+e^x) */ export const softplus = unaryFn('softplus', softplusOp);
-/** sign(x): piecewise constant, so no gradient flows. */
-export function sign(x: VarLike): Variable {
-  T.checkArity('sign', arguments, 1, 'sign(x)');
-  return new Variable(T.sign(toVariables('sign', [x])[0]!.value));
+/** The differentiable function of a binary op (broadcast first); comparisons ('none') give constants. */
+function binaryOp(name: T.BinaryOp): (a: VarLike, b: VarLike) => Variable {
+  const decl: T.BinaryDecl = T.BINARY[name];
+  const forward = tensorFn<(a: Tensor, b: Tensor) => Tensor>(name);
+  const grad = decl.grad;
+  if (grad === 'none') {
+    return function (a: VarLike, b: VarLike): Variable {
+      T.checkArity(name, arguments, 2, `${name}(a, b)`);
+      const [va, vb] = toVariables(name, [a, b]);
+      return new Variable(forward(va!.value, vb!.value));
+    };
+  }
+  const op = defineOp({
+    name,
+    forward: ([a, b]) => ({ out: forward(a!, b!) }),
+    backward: (dy: Variable, { inputs: [a, b], output, needsGrad }) => grad(D, { a: a!, b: b!, y: output, dy, needs: [needsGrad[0]!, needsGrad[1]!] }),
+  });
+  return function (a: VarLike, b: VarLike): Variable {
+    T.checkArity(name, arguments, 2, `${name}(a, b)`);
+    return op(broadcastVars(name, [a, b]), undefined);
+  };
 }
 
-// ---- binary (equal shapes; broadcasting happens in the public wrappers) ------------------------------
+// ---- the ops: one line each (the declarations are in the tensor package) -------------------------------
 
-const addOp = defineOp({ name: 'add', forward: ([a, b]) => ({ out: T.add(a!, b!) }), backward: (dy) => [dy, dy] });
-const subOp = defineOp({ name: 'sub', forward: ([a, b]) => ({ out: T.sub(a!, b!) }), backward: (dy) => [dy, neg(dy)] });
-const mulOp = defineOp({
-  name: 'mul', forward: ([a, b]) => ({ out: T.mul(a!, b!) }),
-  backward: (dy, { inputs: [a, b], needsGrad }) => [needsGrad[0] ? mul(dy, b!) : null, needsGrad[1] ? mul(dy, a!) : null],
-});
-const divOp = defineOp({
-  name: 'div', forward: ([a, b]) => ({ out: T.div(a!, b!) }),
-  // d(a/b) = da / b - (a/b) db / b: divided twice rather than by b², which underflows (as PyTorch)
-  backward: (dy, { inputs: [, b], output, needsGrad }) => [
-    needsGrad[0] ? div(dy, b!) : null,
-    needsGrad[1] ? neg(mul(dy, div(output, b!))) : null,
-  ],
-});
-const powOp = defineOp({
-  name: 'pow', forward: ([a, b]) => ({ out: T.pow(a!, b!) }),
-  // d(a^b) = b a^(b-1) da + a^b log(a) db, with PyTorch's limits: 0 for da where b = 0 (x^0 is constant),
-  // 0 for db where a = 0 and b >= 0 (0^b is constant there; the formula would give 0·-inf = NaN)
-  backward: (dy, { inputs: [a, b], output, needsGrad }) => [
-    needsGrad[0] ? where(T.eq(b!.value, 0), 0, mul(dy, mul(b!, pow(a!, sub(b!, 1))))) : null,
-    needsGrad[1] ? where(T.mul(T.eq(a!.value, 0), T.ge(b!.value, 0)), 0, mul(dy, mul(output, log(a!)))) : null,
-  ],
-});
-/**
- * The share of maximum's (or minimum's) gradient that goes to `a`: 1 where a wins, 0 where b wins, ½ at a
- * tie (as PyTorch). At a NaN the output is that NaN, so the NaN operand gets the gradient (½ each when both
- * are NaN); PyTorch gives both operands the full gradient there.
- */
-function pickMask(a: Tensor, b: Tensor, first: 'gt' | 'lt'): Tensor {
-  const wins = T.add(first === 'gt' ? T.gt(a, b) : T.lt(a, b), T.mul(T.eq(a, b), 0.5));
-  return T.add(wins, T.mul(isNan(a), T.sub(1, T.mul(isNan(b), 0.5))));
-}
-const maximumOp = defineOp({
-  name: 'maximum', forward: ([a, b]) => ({ out: T.maximum(a!, b!) }),
-  backward: (dy, { inputs: [a, b] }) => {
-    const m = pickMask(a!.value, b!.value, 'gt');
-    return [mul(dy, m), mul(dy, T.sub(1, m))];
-  },
-});
-const minimumOp = defineOp({
-  name: 'minimum', forward: ([a, b]) => ({ out: T.minimum(a!, b!) }),
-  backward: (dy, { inputs: [a, b] }) => {
-    const m = pickMask(a!.value, b!.value, 'lt');
-    return [mul(dy, m), mul(dy, T.sub(1, m))];
-  },
-});
+/** -x */ export const neg = unaryOp('neg');
+/** |x| (gradient sign(x); 0 at 0 and at NaN) */ export const abs = unaryOp('abs');
+/** e^x */ export const exp = unaryOp('exp');
+/** natural log */ export const log = unaryOp('log');
+/** √x */ export const sqrt = unaryOp('sqrt');
+/** x² */ export const square = unaryOp('square');
+/** 1/x */ export const reciprocal = unaryOp('reciprocal');
+/** tanh x */ export const tanh = unaryOp('tanh');
+/** 1/(1+e^-x) */ export const sigmoid = unaryOp('sigmoid');
+/** max(x, 0) (gradient 0 at 0, 1 at NaN, as PyTorch) */ export const relu = unaryOp('relu');
+/** sin x */ export const sin = unaryOp('sin');
+/** cos x */ export const cos = unaryOp('cos');
+/** log(1+x) */ export const log1p = unaryOp('log1p');
+/** e^x - 1 */ export const expm1 = unaryOp('expm1');
+/** log(1+e^x) */ export const softplus = unaryOp('softplus');
+/** sign(x): piecewise constant, so no gradient flows. */ export const sign = unaryOp('sign');
+/** tan x */ export const tan = unaryOp('tan');
+/** arcsine */ export const asin = unaryOp('asin');
+/** arccosine */ export const acos = unaryOp('acos');
+/** arctangent */ export const atan = unaryOp('atan');
+/** sinh x */ export const sinh = unaryOp('sinh');
+/** cosh x */ export const cosh = unaryOp('cosh');
+/** inverse hyperbolic sine */ export const asinh = unaryOp('asinh');
+/** inverse hyperbolic tangent */ export const atanh = unaryOp('atanh');
+/** the error function (gradient (2/√π) e^(-x²)) */ export const erf = unaryOp('erf');
+/** 2^x */ export const exp2 = unaryOp('exp2');
+/** log₂ x */ export const log2 = unaryOp('log2');
+/** log₁₀ x */ export const log10 = unaryOp('log10');
+/** 1/√x */ export const rsqrt = unaryOp('rsqrt');
+/** floor (zero gradient, as PyTorch) */ export const floor = unaryOp('floor');
+/** ceil (zero gradient) */ export const ceil = unaryOp('ceil');
+/** trunc (zero gradient) */ export const trunc = unaryOp('trunc');
+/** round, halves to even (zero gradient) */ export const round = unaryOp('round');
+
+/** a + b (broadcasting) */ export const add = binaryOp('add');
+/** a - b (broadcasting) */ export const sub = binaryOp('sub');
+/** a * b (broadcasting) */ export const mul = binaryOp('mul');
+/** a / b (broadcasting) */ export const div = binaryOp('div');
+/** a ** b (broadcasting) */ export const pow = binaryOp('pow');
+/** elementwise max (ties split the gradient) */ export const maximum = binaryOp('maximum');
+/** elementwise min (ties split the gradient) */ export const minimum = binaryOp('minimum');
+/** atan2(y, x), the angle of (x, y) (broadcasting) */ export const atan2 = binaryOp('atan2');
+/** 1 where a == b else 0 (no gradient) */ export const eq = binaryOp('eq');
+/** 1 where a != b else 0 (no gradient) */ export const ne = binaryOp('ne');
+/** 1 where a < b else 0 (no gradient) */ export const lt = binaryOp('lt');
+/** 1 where a <= b else 0 (no gradient) */ export const le = binaryOp('le');
+/** 1 where a > b else 0 (no gradient) */ export const gt = binaryOp('gt');
+/** 1 where a >= b else 0 (no gradient) */ export const ge = binaryOp('ge');
+
+// ---- broadcasting -------------------------------------------------------------------------------------
 
 /** Convert to Variables and broadcast both to their common shape (a no-op when already equal). */
 export function broadcastVars(op: string, inputs: readonly VarLike[]): Variable[] {
@@ -160,36 +145,6 @@ export function broadcastVars(op: string, inputs: readonly VarLike[]): Variable[
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
-
-/** The public function of a binary op: two arguments, broadcast (an extra one throws). */
-function binary(op: Op<void>, name: string): (a: VarLike, b: VarLike) => Variable {
-  return function (a: VarLike, b: VarLike): Variable {
-    T.checkArity(name, arguments, 2, `${name}(a, b)`);
-    return op(broadcastVars(name, [a, b]), undefined);
-  };
-}
-
-/** a + b (broadcasting) */ export const add = binary(addOp, 'add');
-/** a - b (broadcasting) */ export const sub = binary(subOp, 'sub');
-/** a * b (broadcasting) */ export const mul = binary(mulOp, 'mul');
-/** a / b (broadcasting) */ export const div = binary(divOp, 'div');
-/** a ** b (broadcasting) */ export const pow = binary(powOp, 'pow');
-/** elementwise max (ties split the gradient) */ export const maximum = binary(maximumOp, 'maximum');
-/** elementwise min (ties split the gradient) */ export const minimum = binary(minimumOp, 'minimum');
-
-// ---- comparisons: piecewise constant, no gradient -----------------------------------------------------
-
-const compare = (f: (a: Tensor, b: Tensor) => Tensor, name: string) => function (a: VarLike, b: VarLike): Variable {
-  T.checkArity(name, arguments, 2, `${name}(a, b)`);
-  const [va, vb] = toVariables(name, [a, b]);
-  return new Variable(f(va!.value, vb!.value));
-};
-/** 1 where a == b else 0 (no gradient) */ export const eq = compare(T.eq, 'eq');
-/** 1 where a != b else 0 (no gradient) */ export const ne = compare(T.ne, 'ne');
-/** 1 where a < b else 0 (no gradient) */ export const lt = compare(T.lt, 'lt');
-/** 1 where a <= b else 0 (no gradient) */ export const le = compare(T.le, 'le');
-/** 1 where a > b else 0 (no gradient) */ export const gt = compare(T.gt, 'gt');
-/** 1 where a >= b else 0 (no gradient) */ export const ge = compare(T.ge, 'ge');
 
 // ---- where and clamp ----------------------------------------------------------------------------------
 

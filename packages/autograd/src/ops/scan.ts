@@ -16,7 +16,7 @@ const backwards = (p: Scan): Scan => ({ axis: p.axis, reverse: !p.reverse });
 const cumsumOp = defineOp<Scan>({
   name: 'cumsum', forward: ([x], p) => ({ out: T.cumsum(x!, p) }),
   // y_k = Σ_{j≤k} x_j, so dx_j = Σ_{k≥j} dy_k: the cumsum of dy from the other end
-  backward: (dy, { params }) => [cumsumOp([dy], backwards(params))],
+  backward: (dy, { params }): Variable[] => [cumsumOp([dy], backwards(params))],
 });
 
 /**

@@ -1,0 +1,140 @@
+// Layer: tensor. Joining, splitting and indexing: concat, stack, split, gather, indexSelect, scatterAdd, with
+// their argument checks, dispatched to the device's backend. Imports backends, checks, errors, options,
+// shape and Tensor.
+import { backendFor } from './backends';
+import { checkSame, checkTensor } from './checks';
+import { describe, fail, fmtShape } from './errors';
+import { axisOptions, checkArity, describeValue } from './options';
+import { checkShape, checkSize, normalizeAxis, shapesEqual } from './shape';
+import { Tensor } from './tensor';
+
+/** A joining or indexing op's one axis: a number (PyTorch's `dim`) or `{ axis }` (TF.js's form). */
+export function axisArg(op: string, axis: number | { axis?: number } | undefined, usage: string, fallback = 0): number {
+  return (axisOptions(op, axis, usage, false, false).axis as number | undefined) ?? fallback;
+}
+
+/** Join tensors along an existing `axis` (default 0); all other dimensions must agree. */
+export function concat(xs: readonly Tensor[], axis: number | { axis?: number } = 0): Tensor {
+  checkArity('concat', arguments, 2, 'concat(tensors, axis)');
+  const ax0 = axisArg('concat', axis, 'concat(tensors, OPTIONS)');
+  if (!Array.isArray(xs) || xs.length === 0) fail('concat', `expects a non-empty array of tensors, got ${describe(xs)}`);
+  const list: readonly Tensor[] = xs;
+  list.forEach((x, i) => checkTensor('concat', x, `tensors[${i}]`));
+  checkSame('concat', list, list.map((_, i) => `tensors[${i}]`));
+  const first = list[0]!;
+  const ax = normalizeAxis('concat', ax0, first.ndim);
+  list.forEach((x, i) => {
+    const ok = x.ndim === first.ndim && x.shape.every((d, j) => j === ax || d === first.shape[j]);
+    if (!ok) {
+      fail('concat', `tensors[${i}] has shape ${fmtShape(x.shape)}, expected ${fmtShape(first.shape.map((d, j) => (j === ax ? -1 : d)))} (-1: any size along axis ${ax})`);
+    }
+  });
+  if (list.length === 1) return backendFor(first.device).copy(first);
+  checkSize('concat', first.shape.map((d, j) => (j === ax ? list.reduce((n, x) => n + x.shape[ax]!, 0) : d)));
+  return backendFor(first.device).concat(list, ax);
+}
+
+/** Join tensors of one shape along a new `axis`. */
+export function stack(xs: readonly Tensor[], axis: number | { axis?: number } = 0): Tensor {
+  checkArity('stack', arguments, 2, 'stack(tensors, axis)');
+  const ax0 = axisArg('stack', axis, 'stack(tensors, OPTIONS)');
+  if (!Array.isArray(xs) || xs.length === 0) fail('stack', `expects a non-empty array of tensors, got ${describe(xs)}`);
+  xs.forEach((x, i) => checkTensor('stack', x, `tensors[${i}]`));
+  const first = xs[0]!;
+  xs.forEach((x, i) => {
+    if (!shapesEqual(x.shape, first.shape)) fail('stack', `tensors[${i}] has shape ${fmtShape(x.shape)}, expected ${fmtShape(first.shape)} (all equal)`);
+  });
+  const ax = normalizeAxis('stack', ax0, first.ndim + 1);
+  return concat(xs.map((x) => x.unsqueeze(ax)), ax);
+}
+
+/** Views of consecutive chunks along `axis`: equal chunks of `size` (the last may be smaller), or the listed sizes. */
+export function split(x: Tensor, sizeOrSections: number | readonly number[], axis: number | { axis?: number } = 0): Tensor[] {
+  checkArity('split', arguments, 3, 'split(x, sizeOrSections, axis)');
+  checkTensor('split', x);
+  const ax = normalizeAxis('split', axisArg('split', axis, 'split(x, sizeOrSections, OPTIONS)'), x.ndim);
+  const n = x.shape[ax]!;
+  let sizes: number[];
+  if (typeof sizeOrSections === 'number') {
+    if (!Number.isInteger(sizeOrSections) || sizeOrSections <= 0) fail('split', `size must be a positive integer, got ${sizeOrSections}`);
+    sizes = [];
+    for (let s = 0; s < n; s += sizeOrSections) sizes.push(Math.min(sizeOrSections, n - s));
+  } else {
+    if (!Array.isArray(sizeOrSections)) fail('split', `sizeOrSections got ${describeValue(sizeOrSections)}, expected a chunk size or an array of sizes`);
+    sizes = sizeOrSections.slice();
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (sizes.some((s) => !Number.isInteger(s) || s < 0) || total !== n) {
+      fail('split', `sections [${sizes.join(',')}] sum to ${total}, expected non-negative integers summing to ${n} (size of axis ${ax})`);
+    }
+  }
+  let start = 0;
+  return sizes.map((s) => {
+    const part = x.slice(ax, start, start + s);
+    start += s;
+    return part;
+  });
+}
+
+/** Check that every value of `index` is an integer in [0, n); CPU indices only (device indices are trusted). */
+function checkIndexValues(op: string, index: Tensor | readonly number[], n: number, axis: number): void {
+  // host indices (an array, or a 'cpu' tensor) are checked; a 'gpu' index tensor is not (reading it back
+  // would cost a device round trip per call: docs/gpu.md)
+  if (index instanceof Tensor && index.device !== 'cpu') return;
+  const data: ArrayLike<number> = index instanceof Tensor ? backendFor(index.device).toHost(index, 'indexSelect') : index;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (!Number.isInteger(v) || v < 0 || v >= n) {
+      fail(op, `index value ${v} at flat position ${i} is out of range, expected an integer in [0, ${n - 1}] for axis ${axis}`);
+    }
+  }
+}
+
+/** `out[..., i, ...] = x[..., index[..., i, ...], ...]` along `axis` (torch.gather); index has x's rank. */
+export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
+  checkArity('gather', arguments, 3, 'gather(x, axis, index)');
+  checkTensor('gather', x);
+  checkTensor('gather', index, 'index');
+  const ax = normalizeAxis('gather', axis, x.ndim);
+  if (index.ndim !== x.ndim) fail('gather', `index has rank ${index.ndim}, expected ${x.ndim} (the input's rank)`);
+  if (index.device !== x.device) fail('gather', `index is on '${index.device}' but input is on '${x.device}', expected one device`);
+  index.shape.forEach((d, i) => {
+    if (i !== ax && d > x.shape[i]!) fail('gather', `index shape ${fmtShape(index.shape)} exceeds input shape ${fmtShape(x.shape)} at dimension ${i}`);
+  });
+  checkIndexValues('gather', index, x.shape[ax]!, ax);
+  const idx = index.dtype === x.dtype ? index : index.astype(x.dtype);
+  return backendFor(x.device).gather(x, ax, idx);
+}
+
+/** Rows (or slices) of `x` at positions `index` (1-D) along `axis` (torch.index_select). */
+export function indexSelect(x: Tensor, axis: number, index: Tensor | readonly number[]): Tensor {
+  checkArity('indexSelect', arguments, 3, 'indexSelect(x, axis, index)');
+  checkTensor('indexSelect', x);
+  if (!(index instanceof Tensor) && !Array.isArray(index)) fail('indexSelect', `index got ${describeValue(index)}, expected a Tensor or an array of integers`);
+  const ax = normalizeAxis('indexSelect', axis, x.ndim);
+  // an array of indices is host data on every device: checked before it is uploaded
+  if (!(index instanceof Tensor)) checkIndexValues('indexSelect', index, x.shape[ax]!, ax);
+  const idx = index instanceof Tensor ? index : backendFor(x.device).fromHost(x.dtype === 'float64' ? Float64Array.from(index) : Float32Array.from(index), [index.length], x.dtype);
+  if (idx.ndim !== 1) fail('indexSelect', `index must be 1-D, got shape ${fmtShape(idx.shape)}`);
+  checkIndexValues('indexSelect', idx, x.shape[ax]!, ax); // so that an error names indexSelect, not gather
+  const shape = x.shape.slice();
+  shape[ax] = idx.shape[0]!;
+  const viewShape = x.shape.map((_, i) => (i === ax ? idx.shape[0]! : 1));
+  return gather(x, ax, idx.view(viewShape).expand(shape));
+}
+
+/** Zeros of `shape` with `src` added at `index` along `axis`: the adjoint of `gather`. */
+export function scatterAdd(shape: readonly number[], axis: number, index: Tensor, src: Tensor): Tensor {
+  checkArity('scatterAdd', arguments, 4, 'scatterAdd(shape, axis, index, src)');
+  checkShape(shape, 'scatterAdd');
+  checkTensor('scatterAdd', index, 'index');
+  checkTensor('scatterAdd', src, 'src');
+  const ax = normalizeAxis('scatterAdd', axis, shape.length);
+  if (!shapesEqual(index.shape, src.shape)) fail('scatterAdd', `index shape ${fmtShape(index.shape)} differs from src shape ${fmtShape(src.shape)}, expected equal`);
+  if (index.ndim !== shape.length) fail('scatterAdd', `index has rank ${index.ndim}, expected ${shape.length}`);
+  index.shape.forEach((d, i) => {
+    if (i !== ax && d > shape[i]!) fail('scatterAdd', `index shape ${fmtShape(index.shape)} exceeds output shape ${fmtShape(shape)} at dimension ${i}`);
+  });
+  checkIndexValues('scatterAdd', index, shape[ax]!, ax);
+  const idx = index.dtype === src.dtype ? index : index.astype(src.dtype);
+  return backendFor(src.device).scatterAdd(shape, ax, idx, src);
+}
