@@ -45,6 +45,17 @@ const methods: VariableMethods & ThisType<Variable> = {
   squeeze(dim) { T.checkArity('squeeze', arguments, 1, 'y.squeeze(dim)'); return ops.squeeze(this, dim); },
   unsqueeze(dim) { T.checkArity('unsqueeze', arguments, 1, 'y.unsqueeze(dim)'); return ops.unsqueeze(this, dim); },
   flatten(startDim = 0, endDim = -1) { T.checkArity('flatten', arguments, 2, 'y.flatten(startDim, endDim)'); return ops.flatten(this, startDim, endDim); },
+  // the rest pass their arguments on as given, so the function's own checks (and its arity) apply
+  variance(...args) { return composites.variance(this, ...args); },
+  std(...args) { return ops.std(this, ...args); },
+  norm(...args) { return ops.norm(this, ...args); },
+  cumsum(...args) { return (ops.cumsum as (x: Variable, ...a: unknown[]) => Variable)(this, ...args); },
+  cumprod(...args) { return (ops.cumprod as (x: Variable, ...a: unknown[]) => Variable)(this, ...args); },
+  flip(...args) { return ops.flip(this, ...args); },
+  roll(...args) { return ops.roll(this, ...args); },
+  tile(...args) { return (ops.tile as (x: Variable, ...a: unknown[]) => Variable)(this, ...args); },
+  triu(...args) { return ops.triu(this, ...args); },
+  tril(...args) { return ops.tril(this, ...args); },
 };
 
 /** `y.op()` for every unary op and `y.op(b)` for every binary op of the tensor package's tables. */

@@ -37,6 +37,17 @@ export interface VariableMethods {
   squeeze(dim?: number | readonly number[]): Variable;
   unsqueeze(dim: number): Variable;
   flatten(startDim?: number, endDim?: number): Variable;
+  /** The statistics, scans and shape ops with the Variable first (`y.std(1)`, `y.cumsum(0)`, `y.flip()`). */
+  variance(options?: T.VarianceArg): Variable;
+  std(options?: T.VarianceArg): Variable;
+  norm(options?: T.NormOptions): Variable;
+  cumsum(options: T.ScanArg): Variable;
+  cumprod(options: T.ScanArg): Variable;
+  flip(axis?: T.AxesArg): Variable;
+  roll(shift: number | readonly number[], axis?: T.AxesArg): Variable;
+  tile(reps: number | readonly number[]): Variable;
+  triu(diagonal?: number | { diagonal?: number }): Variable;
+  tril(diagonal?: number | { diagonal?: number }): Variable;
 }
 
 /** One method per unary op of the tensor package's table (`y.tanh()`, `y.erf()`). */

@@ -7,6 +7,9 @@ import { BINARY, UNARY, type BinaryOp, type UnaryOp } from './elementwise';
 import * as E from './elementwise';
 import { fail, fmtShape } from './errors';
 import * as ops from './ops';
+import * as scan from './scan';
+import * as shapeOps from './shape-ops';
+import * as stats from './statistics';
 import { checkArity } from './options';
 import { sizeOf } from './shape';
 import { Tensor, type BinaryMethods, type NestedArray, type TensorMethods, type UnaryMethods } from './tensor';
@@ -58,6 +61,17 @@ const methods: TensorMethods & ThisType<Tensor> = {
   matmul(other) { checkArity('matmul', arguments, 1, 'x.matmul(other)'); return ops.matmul(this, other); },
   indexSelect(dim, index) { checkArity('indexSelect', arguments, 2, 'x.indexSelect(dim, index)'); return ops.indexSelect(this, dim, index); },
   gather(dim, index) { checkArity('gather', arguments, 2, 'x.gather(dim, index)'); return ops.gather(this, dim, index); },
+  // the rest pass their arguments on as given, so the function's own checks (and its arity) apply
+  variance(...args) { return stats.variance(this, ...args); },
+  std(...args) { return stats.std(this, ...args); },
+  norm(...args) { return stats.norm(this, ...args); },
+  cumsum(...args) { return (scan.cumsum as (x: Tensor, ...a: unknown[]) => Tensor)(this, ...args); },
+  cumprod(...args) { return (scan.cumprod as (x: Tensor, ...a: unknown[]) => Tensor)(this, ...args); },
+  flip(...args) { return shapeOps.flip(this, ...args); },
+  roll(...args) { return shapeOps.roll(this, ...args); },
+  tile(...args) { return (shapeOps.tile as (x: Tensor, ...a: unknown[]) => Tensor)(this, ...args); },
+  triu(...args) { return shapeOps.triu(this, ...args); },
+  tril(...args) { return shapeOps.tril(this, ...args); },
 };
 
 /** The public function of a declared op (a declaration without one is a bug, caught when the package loads). */

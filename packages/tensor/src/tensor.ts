@@ -12,6 +12,9 @@ import {
 import type { Storage } from './storage';
 import { formatTensor } from './format';
 import type { BinaryOp, UnaryOp } from './elementwise';
+import type { ScanArg } from './scan';
+import type { AxesArg } from './shape-ops';
+import type { NormOptions, VarianceArg } from './statistics';
 
 /** Nested JS arrays of numbers, as `toArray()` returns and `tensor()` accepts. */
 export type NestedArray = number | NestedArray[];
@@ -72,6 +75,19 @@ export interface TensorMethods {
   matmul(other: Tensor): Tensor;
   indexSelect(dim: number, index: Tensor | readonly number[]): Tensor;
   gather(dim: number, index: Tensor): Tensor;
+  /** `variance(x, ...)`, `std(x, ...)`, `norm(x, ...)` (statistics.ts). */
+  variance(options?: VarianceArg): Tensor;
+  std(options?: VarianceArg): Tensor;
+  norm(options?: NormOptions): Tensor;
+  /** `cumsum(x, axis)`, `cumprod(x, axis)` (scan.ts; the axis is required, as PyTorch's dim). */
+  cumsum(options: ScanArg): Tensor;
+  cumprod(options: ScanArg): Tensor;
+  /** The shape ops of shape-ops.ts with x first. */
+  flip(axis?: AxesArg): Tensor;
+  roll(shift: number | readonly number[], axis?: AxesArg): Tensor;
+  tile(reps: number | readonly number[]): Tensor;
+  triu(diagonal?: number | { diagonal?: number }): Tensor;
+  tril(diagonal?: number | { diagonal?: number }): Tensor;
 }
 
 /** One method per unary op (`x.tanh()`), taken from the op table. */
