@@ -470,7 +470,7 @@ function paritySuite(mode: GpuMode): void {
     });
     it('rejects tensors larger than the device can index, naming the op', async () => {
       const limit = gpuInfo().maxElements!;
-      expect(() => T.zeros([limit + 1], { device: 'gpu' })).to.throw(/full: output of \d+ elements is too large for gpu\.js mode/);
+      expect(() => T.zeros([limit + 1], { device: 'gpu' })).to.throw(/full: output of \d+ elements \(shape \[\d+\]\) is too large for gpu\.js mode/);
     });
     it('runGpuKernel: a custom kernel over a strided view, a loop past 1,000 iterations, clear errors', async () => {
       const g = gen();

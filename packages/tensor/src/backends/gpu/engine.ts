@@ -1,7 +1,7 @@
 // Layer: tensor/backends/gpu. The gpu.js side of the GPU backend: which mode runs (chosen best first,
 // overridable), one gpu.js instance per mode, the compiled-kernel cache, size guard rails and counters.
 // Imports the loader, the kernel spec type and errors.
-import { fail, internal } from '../../errors';
+import { fail, fmtShape, internal } from '../../errors';
 import type { KernelSpec } from './codegen';
 import {
   envGpuMode, loadGpuJs, type GpuJsBuffer, type GpuJsInstance, type GpuJsKernel, type KernelArg, type KernelResult,
@@ -13,7 +13,10 @@ export type GpuMode = 'webgpu' | 'headlessgl' | 'webgl2' | 'webgl' | 'webasm' | 
 export const GPU_MODES: readonly GpuMode[] = ['webgpu', 'headlessgl', 'webgl2', 'webgl', 'webasm', 'cpu'];
 const GL_MODES: readonly GpuMode[] = ['headlessgl', 'webgl2', 'webgl'];
 
-/** Outputs are 1-D and indexed with float32 arithmetic in the kernels: exact below 2^24. */
+/**
+ * Outputs are 1-D and indexed with float32 arithmetic in the kernels: exact below 2^24. Loop counters are
+ * float32 too where gpu.js has no integers (webasm): a loop of more than 2^24 trips never ends.
+ */
 export const MAX_INDEX = 2 ** 24;
 
 /**
@@ -30,6 +33,11 @@ export interface Engine {
   /** The largest output this mode can hold (2^24, and the texture or buffer limit of the device). */
   readonly maxElements: number;
   readonly maxTextureSize: number | null;
+  /**
+   * The most trips one kernel loop makes: MAX_INDEX, or less where the probe saw the device stop a loop
+   * early (Mesa's llvmpipe stops every loop after 65,535 iterations, without a word).
+   */
+  maxLoop: number;
   /**
    * The most inputs one kernel reads: GL kernels bind only so many textures (8 is safe everywhere), and
    * WebGPU's default allows 8 storage buffers per shader stage, the output included.
@@ -82,7 +90,7 @@ function createEngine(mode: GpuMode, adapter?: WebGpuAdapter): Engine {
   const info = adapter?.info;
   const name = info ? [info.description, info.vendor, info.architecture].filter((x) => x).join(' / ') : '';
   const maxInputs = storage === 'buffer' ? 7 : 8;
-  return { mode, gpu, storage, maxElements, maxTextureSize, maxInputs, adapter: storage === 'buffer' ? name || 'unknown adapter' : null, kernels: new Map() };
+  return { mode, gpu, storage, maxElements, maxTextureSize, maxLoop: MAX_INDEX, maxInputs, adapter: storage === 'buffer' ? name || 'unknown adapter' : null, kernels: new Map() };
 }
 
 // read [0..9] as a 3x3 view with strides [1, 3] at offset 1 (a transpose): catches a broken context
@@ -92,6 +100,17 @@ const PROBE: KernelSpec = {
 };
 const PROBE_WANT = [2, 8, 14, 4, 10, 16, 6, 12, 18];
 const probeInput = () => Float32Array.from({ length: 10 }, (_, i) => i);
+
+// one thread adds x0[1] = 1 MAX_INDEX times (an input, so no compiler can fold the loop): the sum is the
+// number of trips the device really made (exact in float32 up to 2^24)
+const LOOP_PROBE: KernelSpec = {
+  op: 'probe', key: 'probe-loop', size: 1, loopMax: MAX_INDEX,
+  source: `function(x0, o0) {\n  let acc = 0;\n  for (let r = 0; r < ${MAX_INDEX}; r++) { acc = acc + x0[o0]; }\n  return acc;\n}`,
+};
+/** engine.maxLoop from the loop probe's answer (`got` trips of MAX_INDEX). GL and WebGPU modes only. */
+function setMaxLoop(engine: Engine, got: number): void {
+  engine.maxLoop = got >= MAX_INDEX ? MAX_INDEX : Math.max(0, Math.floor(got));
+}
 
 /** Why the probe kernel's answer `got` shows `engine` cannot be trusted, or null when it is right. */
 function probeVerdict(engine: Engine, got: readonly number[]): string | null {
@@ -113,6 +132,7 @@ function probe(mode: GpuMode): string | null {
     if (reason === null) {
       const engine = createEngine(mode);
       reason = probeVerdict(engine, Array.from(readResult(runKernel(engine, PROBE, [probeInput(), 1]), 9)));
+      if (reason === null && engine.storage !== 'host') setMaxLoop(engine, readResult(runKernel(engine, LOOP_PROBE, [probeInput(), 1]), 1)[0]!);
       if (reason === null) engines.set(mode, engine);
     }
   } catch (e) {
@@ -142,6 +162,7 @@ export function probeWebGpu(): Promise<string | null> {
       const engine = createEngine('webgpu', adapter);
       const got = await readResultAsync(runKernel(engine, PROBE, [probeInput(), 1]), 9);
       const reason = probeVerdict(engine, Array.from(got));
+      if (reason === null) setMaxLoop(engine, (await readResultAsync(runKernel(engine, LOOP_PROBE, [probeInput(), 1]), 1))[0]!);
       if (reason === null) engines.set('webgpu', engine);
       return reason;
     } catch (e) {
@@ -255,14 +276,32 @@ export function activeModeIfChosen(): GpuMode | null {
   return active ? active.mode : null;
 }
 
-/** Run `spec` on `engine` with `args`, compiling it on first use (cached by key and argument layout). */
-export function runKernel(engine: Engine, spec: KernelSpec, args: readonly KernelArg[]): KernelResult {
-  if (spec.size > engine.maxElements) {
+/**
+ * Throw before any work when `engine` cannot produce a result of `shape` (its element count and texture or
+ * buffer limits: `maxElements`) with loops of up to `loopMax` trips (`maxLoop`). The one size guard of the
+ * 'gpu' device: runKernel calls it for every kernel, and the paths that make device storage without a
+ * kernel (uploads and the host gemm in the webasm and cpu modes) call it themselves.
+ */
+export function checkLaunch(engine: Engine, op: string, shape: readonly number[], loopMax = 0): void {
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (size > engine.maxElements) {
     const limit = engine.storage === 'texture'
       ? `${engine.maxElements} (a ${engine.maxTextureSize}x${engine.maxTextureSize} texture, and 2^24 for float32 indexing)`
-      : engine.storage === 'buffer' ? `${engine.maxElements} (the adapter's storage buffer limit, and 2^24 for float32 indexing)` : '2^24 (kernels index in float32)';
-    fail(spec.op, `output of ${spec.size} elements is too large for gpu.js mode '${engine.mode}': at most ${limit}, expected a smaller tensor (or use device 'cpu')`);
+      : engine.storage === 'buffer' ? `${engine.maxElements} (the adapter's storage buffer limit, and 2^24 for float32 indexing)` : `${engine.maxElements} (2^24: kernels index in float32)`;
+    fail(op, `output of ${size} elements (shape ${fmtShape(shape)}) is too large for gpu.js mode '${engine.mode}': at most ${limit}, expected a smaller tensor (or use device 'cpu')`);
   }
+  if (loopMax > engine.maxLoop) {
+    const why = engine.maxLoop < MAX_INDEX ? 'this device stops longer loops early' : 'loop counters are float32';
+    fail(op, `a loop of ${loopMax} iterations (output shape ${fmtShape(shape)}) is too long for gpu.js mode '${engine.mode}': at most ${engine.maxLoop} (${why}), expected a shorter reduced or inner dimension (or use device 'cpu')`);
+  }
+}
+
+/**
+ * Run `spec` on `engine` with `args`, compiling it on first use (cached by key and argument layout).
+ * `shape` is the result's shape, for the size guard's message (default: the flat output).
+ */
+export function runKernel(engine: Engine, spec: KernelSpec, args: readonly KernelArg[], shape: readonly number[] = [spec.size]): KernelResult {
+  checkLaunch(engine, spec.op, shape, spec.loopMax);
   // a GL kernel silently misreads an argument whose texture size changed: input lengths are part of the key
   // (webgpu reads each buffer's size at run time), and so is the output size (a custom kernel's source
   // need not mention it)

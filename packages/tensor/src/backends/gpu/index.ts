@@ -14,8 +14,8 @@ import { CpuStorage } from '../../storage';
 import { planWalk } from '../../layout';
 import { cpuBackend } from '../cpu';
 import {
-  activeEngine, activeModeIfChosen, availableModes, counters, fallbacks, probeWebGpu, requestedMode, resetActive,
-  runKernel, selectMode, unavailableModes, type Engine, type GpuMode,
+  activeEngine, activeModeIfChosen, availableModes, checkLaunch, counters, fallbacks, probeWebGpu, requestedMode,
+  resetActive, runKernel, selectMode, unavailableModes, type Engine, type GpuMode,
 } from './engine';
 import type { KernelSpec } from './codegen';
 import * as K from './kernels';
@@ -34,7 +34,7 @@ function full(shape: readonly number[], value: number, dtype: DType): Tensor {
   const engine = activeEngine();
   const size = sizeOf(shape);
   if (size === 0) return empty(engine, shape);
-  return wrap(engine, runKernel(engine, K.fill(size), [value]), shape);
+  return wrap(engine, runKernel(engine, K.fill(size), [value], shape), shape);
 }
 
 function copy(x: Tensor): Tensor {
@@ -77,6 +77,9 @@ function reduce(op: ReduceOp, x: Tensor, axes: readonly number[]): Tensor {
     const partial = launch(engine, K.reduce(op, x.shape, operand(x), axes, chunks), [x], [...outShape, chunks]);
     return reduce(op, partial, [outShape.length]);
   }
+  // several reduced runs, long in total: one axis at a time (the last first), so that no loop is longer
+  // than an axis and a long axis takes the two passes above (nested loops would also meet maxLoop sooner)
+  if (n > TWO_PASS_OVER) return reduce(op, reduce(op, x, [axes[axes.length - 1]!]), axes.slice(0, -1));
   return launch(engine, K.reduce(op, x.shape, operand(x), axes), [x], outShape);
 }
 
@@ -98,7 +101,10 @@ function matmul(a: Tensor, b: Tensor): Tensor {
   // JavaScript loop per output cell (~250 ms for 512x512). The CPU backend's blocked WebAssembly SIMD gemm
   // computes the same float32 product on those very arrays in ~10 ms, reading the same strides (views
   // stay zero-copy, nothing is uploaded or read back), so those modes use it. GL modes keep the gpu.js kernel.
-  if (engine.storage === 'host') return hostMatmul(engine, a, b);
+  if (engine.storage === 'host') {
+    checkLaunch(engine, 'matmul', outShape); // no kernel runs: the size guard is called here
+    return hostMatmul(engine, a, b);
+  }
   return launch(engine, K.matmul(a.shape, operand(a), operand(b), n), [a, b], outShape);
 }
 
@@ -237,6 +243,8 @@ export interface GpuInfo {
   /** Largest tensor the active mode holds, and its texture side limit in GL modes. */
   readonly maxElements: number | null;
   readonly maxTextureSize: number | null;
+  /** The most iterations one kernel loop may make: 2^24, or less where the device stops loops early. */
+  readonly maxLoop: number | null;
   /** Whether the active mode reads back synchronously (false in webgpu mode: use `await t.data()`). */
   readonly syncReadback: boolean | null;
   /** The WebGPU adapter in webgpu mode (its description, vendor, architecture), else null. */
@@ -263,6 +271,7 @@ export function gpuInfo(): GpuInfo {
       unavailable: unavailableModes(),
       maxElements: engine.maxElements,
       maxTextureSize: engine.maxTextureSize,
+      maxLoop: engine.maxLoop,
       syncReadback: engine.storage !== 'buffer',
       adapter: engine.adapter,
     };
@@ -277,6 +286,7 @@ export function gpuInfo(): GpuInfo {
     }
     return {
       ...base, mode: activeModeIfChosen(), availableModes: modes, unavailable, maxElements: null, maxTextureSize: null,
+      maxLoop: null,
       syncReadback: null, adapter: null,
       error: e instanceof Error ? e.message : String(e),
     };
@@ -347,5 +357,5 @@ export function runGpuKernel(call: GpuKernelCall): Tensor {
   const args: KernelArg[] = [];
   for (const x of inputs) args.push(storageOf(x).data, x.offset);
   args.push(...scalars);
-  return wrap(engine, keepAlive(runKernel(engine, spec, args), inputs), output);
+  return wrap(engine, keepAlive(runKernel(engine, spec, args, output), inputs), output);
 }

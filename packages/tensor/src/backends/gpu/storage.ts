@@ -8,7 +8,7 @@ import { contiguousStrides, sizeOf } from '../../shape';
 import type { Storage } from '../../storage';
 import { Tensor } from '../../tensor';
 import type { KernelSpec, Operand } from './codegen';
-import { activeEngine, counters, readResult, readResultAsync, runKernel, type Engine } from './engine';
+import { activeEngine, checkLaunch, counters, readResult, readResultAsync, runKernel, type Engine } from './engine';
 import { elementwise } from './kernels';
 import type { KernelArg, KernelResult } from './load';
 
@@ -111,7 +111,7 @@ export function launch(engine: Engine, spec: KernelSpec, inputs: readonly Tensor
   const args: KernelArg[] = [];
   for (const x of inputs) args.push(storageOf(x).data, x.offset);
   args.push(...(spec.scalars ?? []));
-  return wrap(engine, keepAlive(runKernel(engine, spec, args), inputs), shape);
+  return wrap(engine, keepAlive(runKernel(engine, spec, args, shape), inputs), shape);
 }
 
 /** `x` as a kernel generator's operand. */
@@ -123,12 +123,14 @@ export function fromHost(data: TypedArray, shape: readonly number[], dtype: DTyp
   const engine = activeEngine();
   const size = sizeOf(shape);
   if (data.length !== size) internal(`fromHost: ${data.length} elements for shape [${shape.join(',')}]`);
+  // before the copy; in the webasm and cpu modes no kernel runs, so this is the upload's only size guard
+  checkLaunch(engine, 'to', shape);
   counters.uploads++;
   const host = data instanceof Float32Array ? data.slice() : Float32Array.from(data);
   // webasm and cpu modes keep typed arrays; GL modes upload once into a texture, webgpu into a buffer
   if (engine.storage === 'host' || size === 0) return wrap(engine, host, shape);
   const spec = elementwise('to', 'let y = v;', ['v'], [size], [{ strides: [1] }]);
-  return wrap(engine, runKernel(engine, spec, [host, 0]), shape);
+  return wrap(engine, runKernel(engine, spec, [host, 0], shape), shape);
 }
 
 /** `x` as one contiguous device result of exactly its elements (a view is copied on the device first). */
