@@ -164,9 +164,16 @@ function suite(mode: GpuMode): void {
     }
   });
 
-  it("oneHot: a device index out of range is not read back to check; its row is all zeros (documented)", async () => {
-    const y = T.oneHot(T.tensor([1, 7, 0.5], { device: 'gpu' }), 3);
-    expect(await y.array()).to.deep.equal([[0, 1, 0], [0, 0, 0], [0, 0, 0]]);
+  it("oneHot: a device index out of range gives rows of NaN, and reading the result throws the CPU's error", async () => {
+    const idx = [1, 7, 0.5];
+    let cpuMessage = '';
+    try { T.oneHot(T.tensor(idx), 3); } catch (e) { cpuMessage = (e as Error).message; }
+    expect(cpuMessage).to.match(/^oneHot: indices value 7 at position \[1\] is out of range/);
+    const y = T.oneHot(T.tensor(idx, { device: 'gpu' }), 3);
+    const message = await y.data().then(() => '', (e: unknown) => (e as Error).message);
+    expect(message).to.equal(cpuMessage);
+    // a result computed from it carries the NaN rows (never a silent row of zeros)
+    expect(Array.from(await T.add(y, 0).data()).map(String)).to.deep.equal(['0', '1', '0', ...Array(6).fill('NaN')]);
   });
 
   it('gpu.js ran every kernel in this mode (no silent fallback)', () => {

@@ -1,7 +1,8 @@
 // Layer: tensor. Joining, splitting and indexing: concat, stack, split, gather, indexSelect, scatterAdd, with
-// their argument checks, dispatched to the device's backend. Imports backends, checks, errors, options,
-// shape and Tensor.
+// their argument checks, dispatched to the device's backend. Imports backends (and the GPU's read-back
+// checks), checks, errors, options, shape and Tensor.
 import { backendFor } from './backends';
+import { canReadSync, onReadback } from './backends/gpu/storage';
 import { checkSame, checkTensor } from './checks';
 import { describe, fail, fmtShape } from './errors';
 import { axisOptions, checkArity, describeValue } from './options';
@@ -75,10 +76,10 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], axi
   });
 }
 
-/** Check that every value of `index` is an integer in [0, n); CPU indices only (device indices are trusted). */
-function checkIndexValues(op: string, index: Tensor | readonly number[], n: number, axis: number): void {
-  // host indices (an array, or a 'cpu' tensor) are checked; a 'gpu' index tensor is not (reading it back
-  // would cost a device round trip per call: docs/gpu.md)
+/** Check that every value of `index` is an integer in [0, n); host values only ('gpu' ones: checkOnReadback). */
+function checkIndexValues(op: string, index: Tensor | ArrayLike<number>, n: number, axis: number): void {
+  // host indices (an array, or a 'cpu' tensor) are checked at the call; a 'gpu' index tensor is not (reading
+  // it back would cost a device round trip per call: docs/gpu.md)
   if (index instanceof Tensor && index.device !== 'cpu') return;
   const data: ArrayLike<number> = index instanceof Tensor ? backendFor(index.device).toHost(index, 'indexSelect') : index;
   for (let i = 0; i < data.length; i++) {
@@ -87,6 +88,21 @@ function checkIndexValues(op: string, index: Tensor | readonly number[], n: numb
       fail(op, `index value ${v} at flat position ${i} is out of range, expected an integer in [0, ${n - 1}] for axis ${axis}`);
     }
   }
+}
+
+/**
+ * The check of a 'gpu' index tensor: its kernel gives NaN wherever an index is out of range, so when
+ * `result` is read back with a NaN in it, the index is read and checked, and the reader gets the CPU's
+ * error (a NaN from the data itself passes). A result computed from `result` carries the NaN, not the error.
+ */
+function checkOnReadback(op: string, result: Tensor, index: Tensor, n: number, axis: number): Tensor {
+  if (index.device === 'cpu') return result;
+  onReadback(result, (values) => {
+    if (!values.some(Number.isNaN)) return;
+    if (!canReadSync(index)) return index.data().then((data) => checkIndexValues(op, data, n, axis));
+    checkIndexValues(op, index.toTypedArray(), n, axis);
+  });
+  return result;
 }
 
 /** `out[..., i, ...] = x[..., index[..., i, ...], ...]` along `axis` (torch.gather); index has x's rank. */
@@ -102,7 +118,7 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
   });
   checkIndexValues('gather', index, x.shape[ax]!, ax);
   const idx = index.dtype === x.dtype ? index : index.astype(x.dtype);
-  return backendFor(x.device).gather(x, ax, idx);
+  return checkOnReadback('gather', backendFor(x.device).gather(x, ax, idx), index, x.shape[ax]!, ax);
 }
 
 /** Rows (or slices) of `x` at positions `index` (1-D) along `axis` (torch.index_select). */
@@ -119,7 +135,13 @@ export function indexSelect(x: Tensor, axis: number, index: Tensor | readonly nu
   const shape = x.shape.slice();
   shape[ax] = idx.shape[0]!;
   const viewShape = x.shape.map((_, i) => (i === ax ? idx.shape[0]! : 1));
-  return gather(x, ax, idx.view(viewShape).expand(shape));
+  if (idx.device !== x.device) fail('indexSelect', `index is on '${idx.device}' but input is on '${x.device}', expected one device`);
+  const full = idx.view(viewShape).expand(shape);
+  // the backend's gather directly (the checks above are gather's), so that an index error read back
+  // names indexSelect and a position in its own index
+  const y = backendFor(x.device).gather(x, ax, full.dtype === x.dtype ? full : full.astype(x.dtype));
+  // (an array of indices was checked above)
+  return index instanceof Tensor ? checkOnReadback('indexSelect', y, idx, x.shape[ax]!, ax) : y;
 }
 
 /** Zeros of `shape` with `src` added at `index` along `axis`: the adjoint of `gather`. */
@@ -136,5 +158,5 @@ export function scatterAdd(shape: readonly number[], axis: number, index: Tensor
   });
   checkIndexValues('scatterAdd', index, shape[ax]!, ax);
   const idx = index.dtype === src.dtype ? index : index.astype(src.dtype);
-  return backendFor(src.device).scatterAdd(shape, ax, idx, src);
+  return checkOnReadback('scatterAdd', backendFor(src.device).scatterAdd(shape, ax, idx, src), index, shape[ax]!, ax);
 }

@@ -3,6 +3,7 @@
 // the 'gpu' device runs them with no kernel of its own. Each returns a new tensor (a copy, as PyTorch's
 // do), keeps the input's dtype and reads any view (transposed, sliced, broadcast) in place.
 import { backendFor } from './backends';
+import { canReadSync, onReadback } from './backends/gpu/storage';
 import { allocTyped } from './dtype';
 import { fail, fmtShape } from './errors';
 import { full } from './creation';
@@ -196,8 +197,7 @@ export function tril(x: Tensor, diagonal?: number | { diagonal?: number }): Tens
 // ---- oneHot -------------------------------------------------------------------------------------------
 
 /** Throw at the first value of a host `indices` that is not an integer in [0, n), naming its position. */
-function checkClassIndices(indices: Tensor, n: number): void {
-  const data = toHost(indices, 'oneHot');
+function checkClassIndices(indices: Tensor, n: number, data: ArrayLike<number> = toHost(indices, 'oneHot')): void {
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
     if (Number.isInteger(v) && v >= 0 && v < n) continue;
@@ -210,8 +210,8 @@ function checkClassIndices(indices: Tensor, n: number): void {
  * One-hot encoding (F.one_hot): shape `[...indices.shape, numClasses]`, 1 at each index's class and 0
  * elsewhere, as floats in indices' dtype. `numClasses` is required (PyTorch's -1, inferring the largest
  * index + 1, is not supported). Indices on 'cpu' are checked (an index out of range or not an integer
- * throws, naming it and its position); a 'gpu' index tensor is not read back to check it (as gather's, see
- * docs/gpu.md): such an index gives a row of zeros there.
+ * throws, naming it and its position); a 'gpu' index tensor is not read back at the call (as gather's, see
+ * docs/gpu.md): such an index gives a row of NaN there, and reading the result back throws the CPU's error.
  */
 export function oneHot(indices: Tensor, numClasses: number): Tensor {
   checkArity('oneHot', arguments, 2, 'oneHot(indices, numClasses)');
@@ -223,5 +223,15 @@ export function oneHot(indices: Tensor, numClasses: number): Tensor {
   if (indices.device === 'cpu') checkClassIndices(indices, numClasses);
   // PyTorch's own construction: zeros with a 1 scattered to each index's class along a new last axis
   const ones = full([...indices.shape, 1], 1, { dtype: indices.dtype, device: indices.device });
-  return scatterAdd([...indices.shape, numClasses], indices.ndim, indices.unsqueeze(-1), ones);
+  const shape = [...indices.shape, numClasses];
+  if (indices.device === 'cpu') return scatterAdd(shape, indices.ndim, indices.unsqueeze(-1), ones);
+  // 'gpu' (the checks above are scatterAdd's): the kernel gives NaN on the row of an index out of range;
+  // reading the result back then checks the indices, so the error is oneHot's, as on the CPU
+  const y = backendFor(indices.device).scatterAdd(shape, indices.ndim, indices.unsqueeze(-1), ones);
+  onReadback(y, (values) => {
+    if (!values.some(Number.isNaN)) return;
+    if (!canReadSync(indices)) return indices.data().then((data) => checkClassIndices(indices, numClasses, data));
+    checkClassIndices(indices, numClasses);
+  });
+  return y;
 }

@@ -142,7 +142,7 @@ function concat(xs: readonly Tensor[], axis: number): Tensor {
 function gather(x: Tensor, axis: number, index: Tensor): Tensor {
   const engine = engineFor('gather', [x, index]);
   if (index.size === 0) return empty(engine, index.shape);
-  return launch(engine, K.gather(index.shape, operand(x), operand(index), axis), [x, index], index.shape);
+  return launch(engine, K.gather(index.shape, operand(x), operand(index), axis, x.shape[axis]!), [x, index], index.shape);
 }
 
 function scatterAdd(shape: readonly number[], axis: number, index: Tensor, src: Tensor): Tensor {

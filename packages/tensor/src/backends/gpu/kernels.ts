@@ -173,21 +173,30 @@ export function concat(shapes: readonly (readonly number[])[], inputs: readonly 
   };
 }
 
-/** `out[p] = x[p with p[axis] = index[p]]` (arguments x0, o0 for x; x1, o1 for index); out has index's shape. */
-export function gather(indexShape: readonly number[], x: Operand, index: Operand, axis: number): KernelSpec {
+/**
+ * `out[p] = x[p with p[axis] = index[p]]` (arguments x0, o0 for x; x1, o1 for index); out has index's shape.
+ * `n` is x's size along `axis`: an index outside [0, n) gives NaN instead of reading out of bounds.
+ */
+export function gather(indexShape: readonly number[], x: Operand, index: Operand, axis: number, n: number): KernelSpec {
   const p = names('p', indexShape.length);
   const xIdx = p.map((name, d) => (d === axis ? 'k' : name));
   const lines = [
     ...splitIndex('this.thread.x', p, indexShape),
     `let k = x1[${address('o1', p, index.strides)}];`,
-    `return x0[${address('o0', xIdx, x.strides)}];`,
+    // an index outside [0, n) or not an integer reads nothing and gives NaN (the caller checks the index
+    // values when a NaN is read back); the comparisons are false for a NaN index
+    'let y = nan;',
+    `if (k >= 0 && k < ${n} && Math.floor(k) === k) { y = x0[${address('o0', xIdx, x.strides)}]; }`,
+    'return y;',
   ];
+  const special = specialArgs(lines.join('\n'));
   return {
     op: 'gather',
-    key: key('gather', axis, indexShape, x.strides, index.strides),
-    source: fn(['x0', 'o0', 'x1', 'o1'], lines),
+    key: key('gather', axis, n, indexShape, x.strides, index.strides),
+    source: fn(['x0', 'o0', 'x1', 'o1', ...special.params], lines),
     size: indexShape.reduce((a, b) => a * b, 1),
     loopMax: 1,
+    scalars: special.values,
   };
 }
 
@@ -201,9 +210,12 @@ export function scatterAdd(shape: readonly number[], indexShape: readonly number
   const at = p.map((name, d) => (d === axis ? 'r' : name));
   // output positions beyond the index's extent (in dims other than axis) receive nothing
   const inside = p.filter((_, d) => d !== axis && indexShape[d]! < shape[d]!).map((name) => `${name} < ${indexShape[p.indexOf(name)]}`);
+  // an index outside [0, shape[axis]) or not an integer makes its whole line NaN (checked on read-back)
   const loop = [
     `for (let r = 0; r < ${j}; r++) {`,
-    `  if (x1[${address('o1', at, index.strides)}] === p${axis}) { acc = acc + x0[${address('o0', at, src.strides)}]; }`,
+    `  let k = x1[${address('o1', at, index.strides)}];`,
+    `  if (k === p${axis}) { acc = acc + x0[${address('o0', at, src.strides)}]; }`,
+    `  if (!(k >= 0 && k < ${shape[axis]} && Math.floor(k) === k)) { acc = nan; }`,
     '}',
   ];
   const lines = [
@@ -212,11 +224,13 @@ export function scatterAdd(shape: readonly number[], indexShape: readonly number
     ...(inside.length ? [`if (${inside.join(' && ')}) {`, ...loop.map((l) => `  ${l}`), '}'] : loop),
     'return acc;',
   ];
+  const special = specialArgs(lines.join('\n'));
   return {
     op: 'scatterAdd',
     key: key('scatterAdd', axis, shape, indexShape, index.strides, src.strides),
-    source: fn(['x0', 'o0', 'x1', 'o1'], lines),
+    source: fn(['x0', 'o0', 'x1', 'o1', ...special.params], lines),
     size: shape.reduce((a, b) => a * b, 1),
     loopMax: j,
+    scalars: special.values,
   };
 }
