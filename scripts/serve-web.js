@@ -2,6 +2,9 @@
 // `npm run demo:web`: build the browser playground (scripts/build-web.js) and serve examples/web/dist on
 // localhost with a tiny static server (node:http), printing the URL. Flags: `--port N` (default 8080;
 // 0 picks a free port), `--host H` (default 127.0.0.1), `--no-build` (serve the last build).
+// Every response carries the cross-origin isolation headers (COOP/COEP below), so the page gets
+// SharedArrayBuffer and the CPU backend's Web Workers; the page loads only its own files (main.js bundles
+// gpu.js and viz-js), which same-origin isolation allows.
 'use strict';
 const fs = require('fs');
 const http = require('http');
@@ -18,9 +21,16 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
-/** Serve `dir` (index.html for '/'); resolves once listening with the URL and a close function. */
-function serveStatic(dir, { port = 8080, host = '127.0.0.1' } = {}) {
+/** The headers that make a page cross-origin isolated (`crossOriginIsolated`: SharedArrayBuffer, workers over shared memory). */
+const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
+/**
+ * Serve `dir` (index.html for '/'), with the isolation headers unless `isolated` is false, and any other
+ * `headers` (tests add a Content-Security-Policy); resolves once listening with the URL and a close function.
+ */
+function serveStatic(dir, { port = 8080, host = '127.0.0.1', isolated = true, headers = {} } = {}) {
   const root = path.resolve(dir);
+  const policy = { ...(isolated ? ISOLATION : {}), ...headers };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url || '/', 'http://localhost');
     let rel;
@@ -40,7 +50,7 @@ function serveStatic(dir, { port = 8080, host = '127.0.0.1' } = {}) {
         res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(`not found: ${rel}`);
         return;
       }
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream', 'cache-control': 'no-store' });
+      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream', 'cache-control': 'no-store', ...policy });
       res.end(body);
     });
   });
@@ -65,7 +75,7 @@ async function serveWeb({ port = 8080, host = '127.0.0.1', build = true, quiet =
   return serveStatic(outDir, { port, host });
 }
 
-module.exports = { serveWeb, serveStatic };
+module.exports = { serveWeb, serveStatic, ISOLATION };
 
 if (require.main === module) {
   const args = process.argv.slice(2);

@@ -8,13 +8,20 @@
 // rows a thread does), so 1, 2 or 8 threads give the same bits (test/tensor/threads.test.ts checks it).
 //
 // Synchronous like every op: the calling thread copies A and B into one shared buffer, wakes the workers
-// (Atomics.notify), computes the first block itself, then waits for the others (Atomics.wait) and copies
-// their rows of C out. Small products (under PARALLEL_MIN_WORK multiply-adds) stay on the calling thread.
+// (Atomics.notify), computes the first block itself, then waits for the others and copies their rows of C
+// out. It waits in Atomics.wait where it may block (Node, a Web Worker); a page's main thread may not (it
+// throws there), so there it spins on Atomics.load: short, since its own block is as large as each worker's
+// and the workers start on it at the same time. Small products (under PARALLEL_MIN_WORK multiply-adds) stay
+// on the calling thread.
 //
-// No Node built-in here: the package's Node entry (`@propel-ts/tensor/node`, node.ts) gives a worker factory
-// (worker_threads) and the core count. Until a factory is given, or while the workers start, everything runs
-// on the calling thread. Browsers (Web Workers, which need crossOriginIsolated for shared memory and cannot
-// block the main thread in Atomics.wait) are not wired up yet. Imports the gemm driver and the error helpers.
+// Where the workers come from: in Node, the package's Node entry (`@propel-ts/tensor/node`, node.ts) gives a
+// worker factory (worker_threads) and the core count; in a browser this file installs Web Workers itself
+// when it loads, if the page (or worker) is cross-origin isolated (SharedArrayBuffer needs it: the page is
+// served with COOP: same-origin and COEP: require-corp), on navigator.hardwareConcurrency threads (the WASM
+// backends of TF.js and onnxruntime-web also turn threads on by themselves on an isolated page). A Web
+// Worker starts only once the page's main thread returns to its event loop.
+// Until a factory is given, or while the workers start, everything runs on the calling thread; cpuInfo()
+// says why. No Node built-in here. Imports the gemm driver and the error helpers.
 import type { TypedArray } from '../../dtype';
 import { TensorError } from '../../errors';
 import { checkArity, describeValue } from '../../options';
@@ -27,9 +34,11 @@ export interface WorkerHandle {
 
 /**
  * Start a worker running `source` (a JavaScript function expression) on `data` (structured-cloned; holds
- * SharedArrayBuffers). node.ts gives `(source, data) => new Worker(`(${source})(workerData)`, ...)`.
+ * SharedArrayBuffers). node.ts gives `(source, data) => new Worker(`(${source})(workerData)`, ...)`; the Web
+ * factory below posts `data` to a Worker started from a Blob. `failed` is for a worker that reports an
+ * error while starting (cpuInfo().reason then says so).
  */
-export type WorkerFactory = (source: string, data: WorkerData) => WorkerHandle;
+export type WorkerFactory = (source: string, data: WorkerData, failed: (why: string) => void) => WorkerHandle;
 
 /** What each worker gets. */
 export interface WorkerData {
@@ -69,8 +78,10 @@ let factory: WorkerFactory | null = null;
 let cores = 1;
 let requested: number | null = null;
 let pool: { ctrl: Int32Array; data: SharedArrayBuffer; workers: WorkerHandle[] } | null = null;
+/** Why the last pool could not start (a worker threw or reported an error), until the next restart. */
+let startFailure: string | null = null;
 
-/** Give the CPU backend a way to start worker threads, and the number of cores (node.ts does). */
+/** Give the CPU backend a way to start worker threads, and the number of cores (node.ts does; so does installWebWorkers below). */
 export function useWorkerThreads(make: WorkerFactory, coreCount: number): void {
   factory = make;
   cores = Math.max(1, Math.floor(coreCount));
@@ -79,7 +90,8 @@ export function useWorkerThreads(make: WorkerFactory, coreCount: number): void {
 
 /**
  * Use `n` threads for large CPU products (the calling thread and n - 1 workers). Default: the number of cores
- * once `@propel-ts/tensor/node` is loaded, else 1. Results are bit-identical whatever `n`.
+ * once `@propel-ts/tensor/node` is loaded, or on a cross-origin isolated page (or worker), else 1. Results
+ * are bit-identical whatever `n`.
  */
 export function setNumThreads(n: number): void {
   checkArity('setNumThreads', arguments, 1, 'setNumThreads(n)');
@@ -97,7 +109,7 @@ export interface CpuInfo {
   /** Worker threads started, and how many have finished starting. */
   workers: number;
   ready: number;
-  /** Cores reported by the platform (1 until node.ts says otherwise). */
+  /** Cores reported by the platform (Node's, or navigator.hardwareConcurrency on an isolated page; else 1). */
   cores: number;
   /** Products at or above this many multiply-adds are split over the threads. */
   parallelMinWork: number;
@@ -114,15 +126,34 @@ export function cpuInfo(): CpuInfo {
   const workers = pool?.workers.length ?? 0;
   let ready = 0;
   for (let i = 0; i < workers; i++) ready += Atomics.load(pool!.ctrl, READY + i);
-  const reason = factory === null
-    ? "no worker factory: import '@propel-ts/tensor/node' in Node (browsers: not yet)"
-    : typeof SharedArrayBuffer !== 'function' ? 'no SharedArrayBuffer here'
-      : gemmWasmModule() === null ? 'no WebAssembly SIMD here (the JS gemm runs on the calling thread)'
-        : threadsWanted() === 1 ? 'one thread requested' : null;
+  const reason = factory === null ? noFactoryReason()
+    : startFailure !== null ? startFailure
+      : typeof SharedArrayBuffer !== 'function' ? 'no SharedArrayBuffer here'
+        : gemmWasmModule() === null ? 'no WebAssembly SIMD here (the JS gemm runs on the calling thread)'
+          : threadsWanted() === 1 ? (requested === null ? 'one core reported (setNumThreads(n) to use more)' : 'one thread requested')
+            : ready < workers ? `${workers - ready} of ${workers} workers still starting (in a browser they start once the main thread returns to its event loop)`
+              : null;
   return { threads: 1 + workers, workers, ready, cores, parallelMinWork: PARALLEL_MIN_WORK, reason, parallelProducts };
 }
 
 const threadsWanted = () => Math.min(requested ?? cores, MAX_WORKERS + 1);
+
+let blocking: boolean | undefined;
+/**
+ * Whether this thread may block in Atomics.wait: not a page's main thread, where it throws whatever the
+ * arguments (so a wait that would return 'not-equal' at once is the test).
+ */
+function mayBlock(): boolean {
+  if (blocking === undefined) {
+    try {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+      blocking = true;
+    } catch {
+      blocking = false;
+    }
+  }
+  return blocking;
+}
 
 function stop(): void {
   if (!pool) return;
@@ -135,16 +166,41 @@ function stop(): void {
 
 function restart(dataBytes = 64 * 2 ** 20): void {
   stop();
+  startFailure = null;
   const want = threadsWanted() - 1;
   const module = gemmWasmModule();
   if (factory === null || want < 1 || typeof SharedArrayBuffer !== 'function' || module === null) return;
   const ctrl = new Int32Array(new SharedArrayBuffer(CTRL_INTS * 4));
   const data = new SharedArrayBuffer(dataBytes);
-  const make = factory;
-  const workers = Array.from({ length: want }, (_, index) => make(`(${workerMain.toString()})`, {
-    index, ctrl: ctrl.buffer as SharedArrayBuffer, data, module, gemmSource: gemmInMemory.toString(), layout: GEMM_LAYOUT, slots: SLOTS,
-  }));
-  pool = { ctrl, data, workers };
+  const started = { ctrl, data, workers: [] as WorkerHandle[] };
+  pool = started;
+  // a worker that fails to start would never say ready, so no product could use the pool: drop it, and say why
+  const failed = (why: string) => {
+    if (pool !== started) return;
+    stop();
+    startFailure = `a worker failed to start: ${why}`;
+  };
+  try {
+    for (let index = 0; index < want; index++) {
+      started.workers.push(factory(`(${workerMain.toString()})`, {
+        index, ctrl: ctrl.buffer as SharedArrayBuffer, data, module, gemmSource: gemmInMemory.toString(), layout: GEMM_LAYOUT, slots: SLOTS,
+      }, failed));
+    }
+  } catch (e) {
+    // e.g. a page whose Content-Security-Policy forbids blob: workers
+    failed(e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** Why there is no worker factory: in Node, the Node entry gives it; on the Web, isolation is missing. */
+function noFactoryReason(): string {
+  const web = globalThis as WebGlobals;
+  if (typeof web.crossOriginIsolated !== 'boolean') return "no worker factory: import '@propel-ts/tensor/node' in Node";
+  if (!web.crossOriginIsolated) {
+    return 'not cross-origin isolated (crossOriginIsolated is false), so no shared memory for Web Workers: serve the page with ' +
+      'the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp';
+  }
+  return 'no Web Workers here (Worker, Blob or URL.createObjectURL is missing)';
 }
 
 /**
@@ -245,8 +301,15 @@ export function parallelGemm(
   try {
     ok = single(r0, A, aOff, C, cOff);
   } finally {
-    for (let done = Atomics.load(ctrl, DONE); done < workers; done = Atomics.load(ctrl, DONE)) {
-      if (Atomics.wait(ctrl, DONE, done, 60_000) === 'timed-out') throw new Error('internal: a gemm worker did not finish within 60 s');
+    const late = () => new Error('internal: a gemm worker did not finish within 60 s');
+    if (mayBlock()) {
+      for (let done = Atomics.load(ctrl, DONE); done < workers; done = Atomics.load(ctrl, DONE)) {
+        if (Atomics.wait(ctrl, DONE, done, 60_000) === 'timed-out') throw late();
+      }
+    } else {
+      // a page's main thread: spin (the workers' blocks are no larger than the one just done here)
+      const deadline = Date.now() + 60_000;
+      while (Atomics.load(ctrl, DONE) < workers) if (Date.now() > deadline) throw late();
     }
   }
   if (!ok) throw new Error('internal: the calling thread could not run its gemm block');
@@ -254,3 +317,47 @@ export function parallelGemm(
   parallelProducts++;
   return true;
 }
+
+/** The Web platform's globals the Web Worker factory uses, as far as it uses them (no DOM types in the declarations). */
+interface WebGlobals {
+  readonly crossOriginIsolated?: boolean;
+  readonly Worker?: new (url: string, options: { name: string }) => WebWorker;
+  readonly Blob?: new (parts: string[], options: { type: string }) => object;
+  readonly URL?: { createObjectURL(blob: object): string };
+  readonly navigator?: { readonly hardwareConcurrency?: number };
+}
+interface WebWorker {
+  postMessage(data: unknown): void;
+  terminate(): void;
+  onerror: ((e: { message?: string }) => void) | null;
+}
+
+/**
+ * Web Workers, when this thread is cross-origin isolated (a page served with COOP: same-origin and COEP:
+ * require-corp, or a worker of one): each runs `source` on the WorkerData posted to it (shared buffers and
+ * the compiled gemm module cross by structured clone). Installed when this module loads; setNumThreads(1)
+ * stops them.
+ */
+function installWebWorkers(): void {
+  const web = globalThis as WebGlobals;
+  const { Worker, Blob, URL } = web;
+  if (web.crossOriginIsolated !== true || Worker === undefined || Blob === undefined || URL?.createObjectURL === undefined) return;
+  // one script URL per source text (there is one), kept for the page's life: the pool restarts reuse it
+  const scripts = new Map<string, string>();
+  useWorkerThreads((source, data, failed) => {
+    let url = scripts.get(source);
+    if (url === undefined) {
+      // the worker's whole script: run `source` on the first message; it then loops in Atomics.wait
+      const script = `onmessage = (e) => { onmessage = null; (${source})(e.data); };`;
+      url = URL.createObjectURL(new Blob([script], { type: 'text/javascript' }));
+      scripts.set(source, url);
+    }
+    const worker = new Worker(url, { name: `propel-ts gemm ${data.index + 1}` });
+    // an error event without a message: the script did not load (a Content-Security-Policy may forbid it)
+    worker.onerror = (e) => failed(e.message || "its script did not load (a Content-Security-Policy without blob: in worker-src?)");
+    worker.postMessage(data);
+    return worker;
+  }, web.navigator?.hardwareConcurrency ?? 1);
+}
+
+installWebWorkers();
