@@ -8,16 +8,13 @@
 //   npm run bench -- --only scale; /usr/bin/python3 bench/pytorch/reference.py --only scale
 import * as T from '@propel-ts/tensor/node';
 import { measure, type Report } from './harness';
-import { setup } from './train';
+import { mlpStepFlops, setup } from './train';
 
 export const MATMUL_SIZES = [128, 256, 512, 1024, 2048] as const;
 export const MLP_SHAPES: readonly (readonly [B: number, H: number])[] = [[256, 64], [256, 256], [1024, 256], [1024, 1024]];
 
-/** Floating-point operations of one training step's matrix products (forward, and both backward products). */
-export function mlpStepFlops(B: number, H: number): number {
-  const layers = [[2, H], [H, H], [H, 16]] as const;
-  return 6 * B * layers.reduce((s, [i, o]) => s + i * o, 0);
-}
+// the step's FLOP count lives beside the step (bench/train.ts), where bench/device.ts finds it too
+export { mlpStepFlops };
 
 const gflops = (flops: number, ms: number) => Number((flops / (ms * 1e6)).toFixed(2));
 
