@@ -4,7 +4,8 @@
 // adapter (Mesa 22's lavapipe lacks a feature Dawn needs), SwiftShader, the software Vulkan driver that
 // Debian's Chromium ships. Test-only: the packages never import Node-only code.
 import { existsSync, readdirSync } from 'node:fs';
-import { initGpu, setGpuMode } from '@propel-ts/tensor';
+import { expect } from 'chai';
+import { gpuInfo, initGpu, setGpuMode, type GpuMode } from '@propel-ts/tensor';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -88,4 +89,43 @@ export function webGpuHooks(required: boolean): void {
     removeNodeWebGpu();
     setGpuMode('auto');
   });
+}
+
+// ---- every gpu.js mode a Node test can run ------------------------------------------------------------
+
+const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+/** The modes `PROPEL_REQUIRE_GPU_MODES` (comma-separated) makes required: missing, they fail instead of skip. */
+export const REQUIRED_GPU_MODES: readonly string[] = (env.PROPEL_REQUIRE_GPU_MODES ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+/** The gpu.js modes Node can run (webgl2 and webgl exist only in browsers: the playground's e2e test runs them). */
+export const NODE_GPU_MODES: readonly GpuMode[] = ['webgpu', 'headlessgl', 'webasm', 'cpu'];
+
+/**
+ * `suite(mode)` inside one `describe('mode …')` per mode of NODE_GPU_MODES: webgpu with Dawn installed
+ * around it (webGpuHooks), the others when gpu.js has them here, else a skipped test saying why (a failing
+ * one when the mode is required); each sets its mode first. Also a test that every required mode is a known one.
+ */
+export function describeEachGpuMode(suite: (mode: GpuMode) => void): void {
+  const info = gpuInfo();
+  it('knows every required mode', () => {
+    for (const m of REQUIRED_GPU_MODES) expect(NODE_GPU_MODES as readonly string[], `PROPEL_REQUIRE_GPU_MODES names '${m}'`).to.include(m);
+  });
+  for (const mode of NODE_GPU_MODES) {
+    if (mode === 'webgpu') {
+      describe('mode webgpu', () => {
+        webGpuHooks(REQUIRED_GPU_MODES.includes('webgpu'));
+        suite(mode);
+      });
+      continue;
+    }
+    if (!info.availableModes.includes(mode)) {
+      const why = info.unavailable[mode] ?? 'not available';
+      if (REQUIRED_GPU_MODES.includes(mode)) it(`mode ${mode} is required but not available`, () => expect.fail(`gpu.js mode '${mode}': ${why}`));
+      else it.skip(`mode ${mode}: ${why}`, () => undefined);
+      continue;
+    }
+    describe(`mode ${mode}`, () => {
+      before(() => setGpuMode(mode));
+      suite(mode);
+    });
+  }
 }

@@ -24,7 +24,7 @@ import { propelLoss } from '@propel-ts/propel';
 import { propelBackward, propelForward, type PropelMode, type SigmaTransform } from '@propel-ts/propel';
 import { randomCase } from './reference';
 import { expectClose, fixture, type FixtureCase } from './fixture';
-import { webGpuHooks } from '../helpers/webgpu';
+import { describeEachGpuMode } from '../helpers/webgpu';
 
 const LOSS = { rtol: 1e-4, atol: 1e-6 };
 const GRAD = { rtol: 1e-3, atol: 1e-5 };
@@ -77,11 +77,7 @@ function gpuTensor(data: ArrayLike<number>, shape: number[]): Tensor {
 
 // ---- modes ------------------------------------------------------------------------------------------
 
-const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
-const REQUIRED = (env.PROPEL_REQUIRE_GPU_MODES ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
 const INFO = gpuInfo();
-// webgl2 and webgl exist only in browsers (the playground's e2e test runs them there): not listed in Node
-const CANDIDATES: readonly GpuMode[] = ['webgpu', 'headlessgl', 'webasm', 'cpu'];
 const RAN: string[] = [];
 const SKIPPED = fixture.cases.map((c) => [c.name, outsideFloat32(c)] as const).filter(([, why]) => why !== null);
 
@@ -97,26 +93,7 @@ describe('propel on gpu', function () {
     setGpuMode('auto');
   });
 
-  it('knows every required mode', () => {
-    for (const m of REQUIRED) expect(CANDIDATES as readonly string[], `PROPEL_REQUIRE_GPU_MODES names '${m}'`).to.include(m);
-  });
-
-  for (const mode of CANDIDATES) {
-    if (mode === 'webgpu') {
-      describe('mode webgpu', () => {
-        webGpuHooks(REQUIRED.includes('webgpu'));
-        propelGpuSuite(mode);
-      });
-      continue;
-    }
-    if (!INFO.availableModes.includes(mode)) {
-      const why = INFO.unavailable[mode] ?? 'not available';
-      if (REQUIRED.includes(mode)) it(`mode ${mode} is required but not available`, () => expect.fail(`gpu.js mode '${mode}': ${why}`));
-      else it.skip(`mode ${mode}: ${why}`, () => undefined);
-      continue;
-    }
-    describe(`mode ${mode}`, () => propelGpuSuite(mode));
-  }
+  describeEachGpuMode(propelGpuSuite);
 });
 
 function propelGpuSuite(mode: GpuMode): void {

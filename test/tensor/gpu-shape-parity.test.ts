@@ -9,12 +9,8 @@
 import { expect } from 'chai';
 import * as T from '@propel-ts/tensor';
 import { Generator, gpuInfo, setGpuMode, Tensor, type GpuMode, type TypedArray } from '@propel-ts/tensor';
-import { webGpuHooks } from '../helpers/webgpu';
+import { describeEachGpuMode } from '../helpers/webgpu';
 
-const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
-const REQUIRED = (env.PROPEL_REQUIRE_GPU_MODES ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-const INFO = gpuInfo();
-const CANDIDATES: readonly GpuMode[] = ['webgpu', 'headlessgl', 'webasm', 'cpu'];
 
 // ---- inputs: a CPU base tensor and the view the op reads (the same view is taken on the device) ----
 
@@ -78,26 +74,7 @@ describe('gpu parity of the shape ops', function () {
   this.timeout(120_000);
   after(() => setGpuMode('auto'));
 
-  it('knows every required mode', () => {
-    for (const m of REQUIRED) expect(CANDIDATES as readonly string[], `PROPEL_REQUIRE_GPU_MODES names '${m}'`).to.include(m);
-  });
-
-  for (const mode of CANDIDATES) {
-    if (mode === 'webgpu') {
-      describe('mode webgpu', () => {
-        webGpuHooks(REQUIRED.includes('webgpu'));
-        suite(mode);
-      });
-      continue;
-    }
-    if (!INFO.availableModes.includes(mode)) {
-      const why = INFO.unavailable[mode] ?? 'not available';
-      if (REQUIRED.includes(mode)) it(`mode ${mode} is required but not available`, () => expect.fail(`gpu.js mode '${mode}': ${why}`));
-      else it.skip(`mode ${mode}: ${why}`, () => undefined);
-      continue;
-    }
-    describe(`mode ${mode}`, () => suite(mode));
-  }
+  describeEachGpuMode(suite);
 });
 
 function suite(mode: GpuMode): void {

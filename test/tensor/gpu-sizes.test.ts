@@ -8,12 +8,8 @@
 import { expect } from 'chai';
 import * as T from '@propel-ts/tensor';
 import { gpuInfo, setGpuMode, type GpuMode } from '@propel-ts/tensor';
-import { webGpuHooks } from '../helpers/webgpu';
+import { describeEachGpuMode } from '../helpers/webgpu';
 
-const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
-const REQUIRED = (env.PROPEL_REQUIRE_GPU_MODES ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-const INFO = gpuInfo();
-const CANDIDATES: readonly GpuMode[] = ['webgpu', 'headlessgl', 'webasm', 'cpu'];
 
 /** A broadcast view of ones of `shape` on 'gpu' (one stored element). */
 const ones = (shape: number[]) => T.ones(shape.map(() => 1), { device: 'gpu' }).expand(shape);
@@ -32,25 +28,7 @@ describe("size guards on 'gpu': refused before any work, naming the op, the shap
   this.timeout(120_000);
   after(() => setGpuMode('auto'));
 
-  for (const mode of CANDIDATES) {
-    if (mode === 'webgpu') {
-      describe('mode webgpu', () => {
-        webGpuHooks(REQUIRED.includes('webgpu'));
-        sizeSuite(mode);
-      });
-      continue;
-    }
-    if (!INFO.availableModes.includes(mode)) {
-      const why = INFO.unavailable[mode] ?? 'not available';
-      if (REQUIRED.includes(mode)) it(`mode ${mode} is required but not available`, () => expect.fail(`gpu.js mode '${mode}': ${why}`));
-      else it.skip(`mode ${mode}: ${why}`, () => undefined);
-      continue;
-    }
-    describe(`mode ${mode}`, () => {
-      before(() => setGpuMode(mode));
-      sizeSuite(mode);
-    });
-  }
+  describeEachGpuMode(sizeSuite);
 });
 
 function sizeSuite(mode: GpuMode): void {

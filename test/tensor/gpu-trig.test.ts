@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import * as T from '@propel-ts/tensor';
 import { Generator, gpuInfo, setGpuMode, type GpuMode } from '@propel-ts/tensor';
 import { LARGE_ARGUMENT, TWO_OVER_PI_CHUNKS } from '@propel-ts/tensor/internal/backends/gpu/trig';
-import { webGpuHooks } from '../helpers/webgpu';
+import { describeEachGpuMode } from '../helpers/webgpu';
 
 const BOUND = 1e-6;
 
@@ -56,10 +56,6 @@ function grids(): [string, Float32Array][] {
   ];
 }
 
-const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
-const REQUIRED = (env.PROPEL_REQUIRE_GPU_MODES ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-const INFO = gpuInfo();
-const CANDIDATES: readonly GpuMode[] = ['webgpu', 'headlessgl', 'webasm', 'cpu'];
 
 describe("sin and cos on 'gpu' over the whole float32 range", function () {
   this.timeout(300_000);
@@ -74,25 +70,7 @@ describe("sin and cos on 'gpu' over the whole float32 range", function () {
     expect(bits.toString(16)).to.equal(twoOverPiBits(180).toString(16));
   });
 
-  for (const mode of CANDIDATES) {
-    if (mode === 'webgpu') {
-      describe('mode webgpu', () => {
-        webGpuHooks(REQUIRED.includes('webgpu'));
-        trigSuite(mode);
-      });
-      continue;
-    }
-    if (!INFO.availableModes.includes(mode)) {
-      const why = INFO.unavailable[mode] ?? 'not available';
-      if (REQUIRED.includes(mode)) it(`mode ${mode} is required but not available`, () => expect.fail(`gpu.js mode '${mode}': ${why}`));
-      else it.skip(`mode ${mode}: ${why}`, () => undefined);
-      continue;
-    }
-    describe(`mode ${mode}`, () => {
-      before(() => setGpuMode(mode));
-      trigSuite(mode);
-    });
-  }
+  describeEachGpuMode(trigSuite);
 });
 
 function trigSuite(mode: GpuMode): void {
