@@ -28,15 +28,13 @@ import * as T from '@propel-ts/tensor';
 import * as A from '@propel-ts/autograd';
 import { Generator, gpuInfo, setGpuMode, Tensor, type GpuMode, type TypedArray } from '@propel-ts/tensor';
 import { describeEachGpuMode } from '../helpers/webgpu';
+import { layoutInput, LAYOUTS, type Input, type Layout } from '../helpers/layouts';
 
 const U = 2 ** -24;
 const f64 = { dtype: 'float64' } as const;
 
 // ---- inputs: a CPU base tensor and the view the op reads (the same view is taken on the device) ----
 
-type Layout = 'contiguous' | 'permuted' | 'sliced' | 'broadcast';
-const LAYOUTS: readonly Layout[] = ['contiguous', 'permuted', 'sliced', 'broadcast'];
-interface Input { base: Tensor; view: (t: Tensor) => Tensor }
 type Draw = (g: Generator) => number;
 
 const normal: Draw = (g) => 2 * g.normal();
@@ -46,25 +44,7 @@ const factor: Draw = (g) => (g.uniform() < 0.05 ? 0 : (g.uniform() < 0.3 ? -1 : 
 const nearOne: Draw = (g) => 1 + 1e-3 * g.normal();
 
 function input(g: Generator, shape: readonly number[], draw: Draw, layout: Layout): Input {
-  const nd = shape.length;
-  const make = (s: readonly number[]) => T.tensor(Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => draw(g)), { shape: s });
-  switch (layout) {
-    case 'contiguous':
-      return { base: make(shape), view: (t) => t };
-    case 'permuted': {
-      const order = shape.map((_, i) => nd - 1 - i);
-      return { base: make(order.map((d) => shape[d]!)), view: (t) => t.permute(order) };
-    }
-    case 'sliced': {
-      // every other element of the last axis, skipping its first
-      const bigger = shape.map((d, i) => (i === nd - 1 ? 2 * d + 1 : d));
-      return { base: make(bigger), view: (t) => t.slice(-1, 1, 2 * shape[nd - 1]! + 1, 2) };
-    }
-    case 'broadcast': {
-      // axis 0 stored once, read with stride 0 (a scan along it adds one value again and again)
-      return { base: make(shape.map((d, i) => (i === 0 ? 1 : d))), view: (t) => t.expand(shape) };
-    }
-  }
+  return layoutInput(shape, layout, (s) => T.tensor(Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => draw(g)), { shape: s }));
 }
 
 /** |got - want| <= bound[i] per element; NaN must match NaN, infinities must be equal. */

@@ -10,13 +10,11 @@ import { expect } from 'chai';
 import * as T from '@propel-ts/tensor';
 import { Generator, gpuInfo, setGpuMode, Tensor, type GpuMode, type TypedArray } from '@propel-ts/tensor';
 import { describeEachGpuMode } from '../helpers/webgpu';
+import { layoutInput, LAYOUTS, type Input, type Layout } from '../helpers/layouts';
 
 
 // ---- inputs: a CPU base tensor and the view the op reads (the same view is taken on the device) ----
 
-type Layout = 'contiguous' | 'permuted' | 'sliced' | 'broadcast';
-const LAYOUTS: readonly Layout[] = ['contiguous', 'permuted', 'sliced', 'broadcast'];
-interface Input { base: Tensor; view: (t: Tensor) => Tensor }
 
 /** Values with NaN and ±inf among them: data movement must carry them through unchanged. */
 function values(g: Generator, n: number): Float32Array {
@@ -25,25 +23,7 @@ function values(g: Generator, n: number): Float32Array {
 }
 
 function input(g: Generator, shape: readonly number[], layout: Layout): Input {
-  const nd = shape.length;
-  const make = (s: readonly number[]) => T.tensor(values(g, s.reduce((a, b) => a * b, 1)), { shape: s });
-  switch (layout) {
-    case 'contiguous':
-      return { base: make(shape), view: (t) => t };
-    case 'permuted': {
-      const order = shape.map((_, i) => nd - 1 - i);
-      return { base: make(order.map((d) => shape[d]!)), view: (t) => t.permute(order) };
-    }
-    case 'sliced': {
-      // every other element of the last axis, skipping its first
-      const bigger = shape.map((d, i) => (i === nd - 1 ? 2 * d + 1 : d));
-      return { base: make(bigger), view: (t) => t.slice(-1, 1, 2 * shape[nd - 1]! + 1, 2) };
-    }
-    case 'broadcast': {
-      // axis 0 stored once, read with stride 0
-      return { base: make(shape.map((d, i) => (i === 0 ? 1 : d))), view: (t) => t.expand(shape) };
-    }
-  }
+  return layoutInput(shape, layout, (s) => T.tensor(values(g, s.reduce((a, b) => a * b, 1)), { shape: s }));
 }
 
 /** NaN matches NaN; everything else must be identical (-0 and 0 are equal, as in the CPU's copy). */
