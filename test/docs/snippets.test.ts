@@ -6,7 +6,8 @@
 // '@propel-ts/tensor', '@propel-ts/autograd' and '@propel-ts/propel' load the packages' sources (through
 // ts-node, which mocha registers). What a block prints is captured and shown only when it fails. A block
 // whose last line is `main();` (asynchronous code, e.g. webgpu's `await t.data()`) is awaited: the test
-// waits for main()'s Promise and fails when it rejects.
+// waits for main()'s Promise and fails when it rejects. A block's `// → ...` comments are checked against
+// what it printed (checkPrinted).
 import { expect } from 'chai';
 import { readFileSync } from 'fs';
 import { createRequire } from 'module';
@@ -87,6 +88,24 @@ async function runSnippet(s: Snippet, k: number): Promise<string[]> {
   return printed;
 }
 
+/**
+ * The `// → text` comments of a block say what it prints: each must start with a printed line (after
+ * trimming), in the block's order, followed by nothing or by an explanation after a space, ':' or '('
+ * (`// → [ 3, 12 ]   3x²`); lines printed between them are allowed. So a document's claimed output is checked.
+ */
+export function checkPrinted(s: Snippet, printed: readonly string[]): void {
+  const expected = s.code.split('\n').map((l) => /\/\/ → (.*)$/.exec(l)?.[1]?.trim()).filter((e): e is string => e !== undefined);
+  const lines = printed.flatMap((p) => p.split('\n')).map((l) => l.trim());
+  let at = 0;
+  for (const e of expected) {
+    const found = lines.findIndex((l, i) => i >= at && l !== '' && (e === l || (e.startsWith(l) && /^[\s:(]/.test(e.slice(l.length)))));
+    if (found < 0) {
+      expect.fail(`${label(s)}: the block says it prints "${e}", but after the lines already matched it printed:\n    ${lines.slice(at).join('\n    ') || '(nothing)'}`);
+    }
+    at = found + 1;
+  }
+}
+
 describe('docs: code snippets', () => {
   it('finds the snippets of every document (README.md keeps its tour)', () => {
     for (const file of DOCS) {
@@ -94,6 +113,14 @@ describe('docs: code snippets', () => {
     }
     const skipped = snippets.filter((s) => s.skip).length;
     expect(skipped, 'most snippets should run (use <!-- not-run --> sparingly)').to.be.at.most(Math.ceil(snippets.length / 5));
+  });
+
+  it("checks each block's `// →` claims against what it printed, in order", () => {
+    const s: Snippet = { file: 'x.md', line: 1, code: 'log(a); // → 5: the sixth\nlog(b); // → [ 1, 2 ]', skip: false };
+    checkPrinted(s, ['5', 'other', '[ 1, 2 ]']);
+    expect(() => checkPrinted(s, ['6', '[ 1, 2 ]'])).to.throw('says it prints "5: the sixth"');
+    expect(() => checkPrinted(s, ['[ 1, 2 ]', '5']), 'out of order').to.throw('says it prints "[ 1, 2 ]"');
+    expect(() => checkPrinted(s, ['55', '[ 1, 2 ]']), 'a longer number is not a prefix match').to.throw();
   });
 
   it('every snippet type-checks with the project\'s compiler options', function () {
@@ -125,6 +152,6 @@ describe('docs: code snippets', () => {
   snippets.forEach((s, k) => {
     const title = `runs ${label(s)}`;
     if (s.skip) it.skip(`${title} (<!-- not-run -->)`);
-    else it(title, async () => { await runSnippet(s, k); });
+    else it(title, async () => { checkPrinted(s, await runSnippet(s, k)); });
   });
 });
