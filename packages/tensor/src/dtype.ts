@@ -8,17 +8,9 @@ export type Device = 'cpu' | 'gpu';
 /** The typed array behind a CPU tensor of either dtype. */
 export type TypedArray = Float32Array | Float64Array;
 
-export const DTYPES: readonly DType[] = ['float32', 'float64'];
-export const DEVICES: readonly Device[] = ['cpu', 'gpu'];
-
 /** A fresh zero-filled typed array of `dtype`. */
 export function allocTyped(dtype: DType, length: number): TypedArray {
   return dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
-}
-
-/** The dtype a typed array stores. */
-export function dtypeOfTyped(a: TypedArray): DType {
-  return a instanceof Float64Array ? 'float64' : 'float32';
 }
 
 export function isDType(x: unknown): x is DType {

@@ -46,6 +46,11 @@ export class SiLU extends Module {
   forward(x: VarLike): Variable { return silu(x); }
 }
 
+/** PyTorch's positional form (`new nn.ELU(0.5)`) or the options object (`{ alpha: 0.5 }`): the value given. */
+function numberOrOption(name: string, options: unknown, key: string): unknown {
+  return typeof options === 'number' ? options : T.checkOptions(name, options, [key], `new nn.${name}(OPTIONS)`)[key];
+}
+
 /** Options of LeakyReLU. */
 export interface LeakyReLUOptions {
   /** The slope for x < 0 (PyTorch's negative_slope; `slope` as the function leakyRelu names it). Default 0.01. */
@@ -58,8 +63,7 @@ export class LeakyReLU extends Module {
   constructor(options: LeakyReLUOptions | number = {}) {
     super();
     T.checkArity('LeakyReLU', arguments, 1, 'new nn.LeakyReLU({ slope })');
-    const given = typeof options === 'number' ? options : T.checkOptions('LeakyReLU', options, ['slope'], 'new nn.LeakyReLU(OPTIONS)').slope;
-    this.slope = T.optNumber('LeakyReLU', 'slope', given, 0.01);
+    this.slope = T.optNumber('LeakyReLU', 'slope', numberOrOption('LeakyReLU', options, 'slope'), 0.01);
   }
   forward(x: VarLike): Variable { return leakyRelu(x, { slope: this.slope }); }
 }
@@ -76,8 +80,7 @@ export class ELU extends Module {
   constructor(options: ELUOptions | number = {}) {
     super();
     T.checkArity('ELU', arguments, 1, 'new nn.ELU({ alpha })');
-    const given = typeof options === 'number' ? options : T.checkOptions('ELU', options, ['alpha'], 'new nn.ELU(OPTIONS)').alpha;
-    this.alpha = T.optNumber('ELU', 'alpha', given, 1);
+    this.alpha = T.optNumber('ELU', 'alpha', numberOrOption('ELU', options, 'alpha'), 1);
   }
   forward(x: VarLike): Variable { return elu(x, { alpha: this.alpha }); }
 }
