@@ -1,5 +1,6 @@
 // Size guards (issue 13, item 4, CPU part): a tensor, or a kernel's walk over a view, of more than
-// MAX_ELEMENTS = 2^31 - 1 elements is refused before any work, within 100 ms, naming the op and the shape.
+// MAX_ELEMENTS = 2^31 - 1 elements, or of more bytes than the memory budget of one tensor (4 GiB unless
+// setMaxTensorBytes says otherwise), is refused before any work, within 100 ms, naming the op and the shape.
 // These calls used to run 35 s to 8 GB, run out of memory, abort the process, never end, or die with
 // "memory access out of bounds" (a 32-bit size wrapping in the wasm gemm).
 import { expect } from 'chai';
@@ -17,6 +18,12 @@ const CASES: [string, () => unknown, string][] = [
   ['arange(0, 2**32)', () => T.arange(0, 2 ** 32), 'arange: the result [4294967296]'],
   ['a huge view read back', () => T.ones([1]).expand([2 ** 40]).toTypedArray(), 'toTypedArray: the result [1099511627776]'],
   ['copy of a huge view', () => T.ones([1]).expand([2 ** 40]).contiguous(), 'copy: the result [1099511627776]'],
+  // the memory budget of one tensor (default 4 GiB): a float64 tensor of MAX_ELEMENTS would be 16 GiB
+  ['zeros([2**31 - 1], float64)', () => T.zeros([2 ** 31 - 1], { dtype: 'float64' }), 'zeros: shape [2147483647] of float64 needs 16 GiB, more than the 4 GiB one tensor may take (raise it with setMaxTensorBytes(bytes)'],
+  ['randn([2**30 + 1]) (float32, 4 GiB + 4 bytes)', () => T.randn([2 ** 30 + 1]), 'randn: shape [1073741825] of float32 needs 4 GiB, more than the 4 GiB'],
+  ['exp of a 2^31 - 1 element view (8 GiB in float32)', () => T.exp(T.ones([1]).expand([2 ** 31 - 1])), 'exp: the result [2147483647] of float32 needs 8 GiB'],
+  ['matmul with an 8 GiB float64 result', () => T.matmul(T.ones([32768, 1], { dtype: 'float64' }), T.ones([1, 32768], { dtype: 'float64' })), 'matmul: the result [32768,32768] of float64 needs 8 GiB'],
+  ['arange(0, 2**30 + 1, { dtype: float64 })', () => T.arange(0, 2 ** 30 + 1, { dtype: 'float64' }), 'arange: the result [1073741825] of float64 needs 8 GiB'],
 ];
 
 describe('size guards: refused before any work, naming the op and the shape', () => {
@@ -30,6 +37,20 @@ describe('size guards: refused before any work, naming the op and the shape', ()
       expect((caught as Error).message).to.include(text);
     });
   }
+
+  it('the memory budget is 4 GiB a tensor by default; setMaxTensorBytes changes it and checks its argument', () => {
+    expect(T.getMaxTensorBytes()).to.equal(2 ** 32);
+    try {
+      T.setMaxTensorBytes(1024);
+      expect(T.zeros([256]).size, 'exactly at the budget (1 KiB of float32)').to.equal(256);
+      expect(() => T.zeros([257]), 'one element over').to.throw(T.TensorError, 'zeros: shape [257] of float32 needs');
+      expect(() => T.zeros([128], { dtype: 'float64' })).to.not.throw();
+      expect(() => T.add(T.zeros([200]), T.zeros([200, 1]))).to.throw(T.TensorError, 'add: the result [200,200] of float32');
+    } finally {
+      T.setMaxTensorBytes(2 ** 32);
+    }
+    for (const bad of [0, -1, 1.5, NaN, '1024']) expect(() => T.setMaxTensorBytes(bad as number)).to.throw(T.TensorError, 'setMaxTensorBytes: bytes got');
+  });
 
   it('the limit is MAX_ELEMENTS = 2^31 - 1, and a broadcast view itself costs nothing', () => {
     expect(T.MAX_ELEMENTS).to.equal(2 ** 31 - 1);

@@ -4,7 +4,7 @@ import { allocTyped, type DType, type Device, type TypedArray } from './dtype';
 import { describe, fail, fmtShape } from './errors';
 import { checkArity, checkOptions, describeValue, optOneOf, optSeed } from './options';
 import { defaultGenerator, Generator } from './random';
-import { checkShape, sizeOf } from './shape';
+import { checkShape, checkSize, sizeOf } from './shape';
 import { CpuStorage } from './storage';
 import { Tensor, type NestedArray } from './tensor';
 
@@ -115,6 +115,7 @@ function filled(op: string, shape: readonly number[], value: number, options: Cr
   const s = checkShape(shape, op);
   if (typeof value !== 'number') fail(op, `value must be a number, got ${describeValue(value)}`);
   const { dtype, device } = resolve(op, options, usage);
+  checkSize(op, s, 'shape', dtype);
   return backendFor(device).full(s, value, dtype);
 }
 /** Zeros of `shape`: `zeros([2, 3], { dtype: 'float64' })` (PyTorch's `zeros(2, 3)` is `zeros([2, 3])` here). */
@@ -174,6 +175,7 @@ export function arange(start: number, end?: number | CreateOptions, step: number
   if (h === 0) fail('arange', 'step must be non-zero, got 0');
   const n = Math.max(0, Math.ceil((b - a) / h));
   checkShape([n], 'arange', 'the result');
+  checkSize('arange', [n], 'the result', opts.dtype);
   return fromFlat('arange', Array.from({ length: n }, (_, i) => a + i * h), [n], opts);
 }
 
@@ -186,6 +188,7 @@ export function linspace(start: number, end: number, steps: number, options?: Cr
   }
   if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 0) fail('linspace', `steps must be a non-negative integer, got ${describeValue(steps)}`);
   checkShape([steps], 'linspace', 'the result');
+  checkSize('linspace', [steps], 'the result', opts.dtype);
   const h = steps > 1 ? (end - start) / (steps - 1) : 0;
   // symmetric evaluation (as PyTorch) so both ends are exact
   const vals = Array.from({ length: steps }, (_, i) => (i < steps / 2 ? start + i * h : end - (steps - 1 - i) * h));
@@ -202,6 +205,7 @@ export function eye(n: number, m: number | CreateOptions = n, options?: CreateOp
   const opts = resolve('eye', options, 'eye(n, m, OPTIONS)');
   checkShape([n, m], 'eye', 'size');
   if (typeof m !== 'number') fail('eye', `m must be a number, got ${describeValue(m)}`);
+  checkSize('eye', [n, m], 'size', opts.dtype);
   const flat = new Array<number>(n * m).fill(0);
   for (let i = 0; i < Math.min(n, m); i++) flat[i * m + i] = 1;
   return fromFlat('eye', flat, [n, m], opts);
@@ -228,6 +232,7 @@ function randomTensor(op: string, shape: readonly number[], options: RandomOptio
   const usage = `${op}(shape, OPTIONS)`;
   const o = checkOptions(op, options, ['dtype', 'device', 'seed', 'generator'], usage);
   const opts = resolve(op, { dtype: o.dtype, device: o.device }, usage);
+  checkSize(op, s, 'shape', opts.dtype);
   const g = generatorFrom(op, o.generator, o.seed);
   return fromFlat(op, Array.from({ length: sizeOf(s) }, () => draw(g)), s, opts);
 }

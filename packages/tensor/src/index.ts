@@ -19,6 +19,7 @@ export {
 } from './options';
 export {
   addressOf, broadcastShapes, checkSize, contiguousStrides, flattenShape, isContiguousLayout, MAX_ELEMENTS, normalizeAxes, normalizeAxis,
+  setMaxTensorBytes, getMaxTensorBytes,
   sizeOf, unravelIndex,
   type Shape,
 } from './shape';

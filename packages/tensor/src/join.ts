@@ -31,7 +31,7 @@ export function concat(xs: readonly Tensor[], axis: number | { axis?: number } =
     }
   });
   if (list.length === 1) return backendFor(first.device).copy(first);
-  checkSize('concat', first.shape.map((d, j) => (j === ax ? list.reduce((n, x) => n + x.shape[ax]!, 0) : d)));
+  checkSize('concat', first.shape.map((d, j) => (j === ax ? list.reduce((n, x) => n + x.shape[ax]!, 0) : d)), 'the result', first.dtype);
   return backendFor(first.device).concat(list, ax);
 }
 

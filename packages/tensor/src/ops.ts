@@ -21,7 +21,7 @@ export { checkSame, checkTensor };
 export function toHost(x: Tensor, op = 'toTypedArray'): TypedArray {
   checkArity('toHost', arguments, 2, 'toHost(x, op)');
   checkTensor(op, x);
-  checkSize(op, x.shape);
+  checkSize(op, x.shape, 'the result', x.dtype);
   return backendFor(x.device).toHost(x, op);
 }
 
@@ -36,7 +36,7 @@ export function toHostAsync(x: Tensor): Promise<TypedArray> {
 export function copy(x: Tensor): Tensor {
   checkArity('copy', arguments, 1, 'copy(x)');
   checkTensor('copy', x);
-  checkSize('copy', x.shape);
+  checkSize('copy', x.shape, 'the result', x.dtype);
   return backendFor(x.device).copy(x);
 }
 
@@ -74,7 +74,7 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
   const tb = asTensor('where', b, cond, 'b');
   checkSame('where', [cond, ta, tb], ['cond', 'a', 'b']);
   const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, ta.shape), tb.shape);
-  checkSize('where', shape);
+  checkSize('where', shape, 'the result', cond.dtype);
   return backendFor(cond.device).where(cond.expand(shape), ta.expand(shape), tb.expand(shape));
 }
 
@@ -265,7 +265,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const batch = broadcastShapes('matmul', batchA, batchB);
   const m = a2.shape[a2.ndim - 2]!;
   const n = b2.shape[b2.ndim - 1]!;
-  checkSize('matmul', [...batch, m, n]);
+  checkSize('matmul', [...batch, m, n], 'the result', a.dtype);
   checkSize('matmul', [...batch, m, k], 'a broadcast to');
   checkSize('matmul', [...batch, k, n], 'b broadcast to');
   let y = backendFor(a.device).matmul(a2.expand([...batch, m, k]), b2.expand([...batch, k, n]));

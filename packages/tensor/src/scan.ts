@@ -34,7 +34,7 @@ export function scanOptions(op: string, arg: ScanArg | undefined): { axis: numbe
 
 function scan(op: ScanOp, name: string, x: Tensor, o: { axis: number; reverse: boolean }): Tensor {
   checkTensor(name, x);
-  checkSize(name, x.shape);
+  checkSize(name, x.shape, 'the result', x.dtype);
   // a scalar scans as its one element (PyTorch accepts dim 0 or -1 there)
   const axis = normalizeAxis(name, o.axis, Math.max(x.ndim, 1));
   if (x.ndim === 0) return backendFor(x.device).copy(x);

@@ -114,7 +114,7 @@ export function pad(x: Tensor, pads: readonly (readonly [number, number])[], opt
   if (o.value !== undefined && typeof o.value !== 'number') fail('pad', `value got ${describeValue(o.value)}, expected a number`);
   const value = (o.value as number | undefined) ?? 0;
   const pairs = padPairs(x, pads);
-  checkSize('pad', x.shape.map((d, i) => d + pairs[i]![0] + pairs[i]![1]));
+  checkSize('pad', x.shape.map((d, i) => d + pairs[i]![0] + pairs[i]![1]), 'the result', x.dtype);
   let y = x;
   pairs.forEach(([before, after], ax) => {
     if (before === 0 && after === 0) return;
@@ -148,7 +148,7 @@ export function tile(x: Tensor, reps: number | readonly number[]): Tensor {
   const r = tileReps('tile', x.ndim, reps);
   const dims = [...new Array<number>(r.length - x.ndim).fill(1), ...x.shape];
   const out = dims.map((d, i) => d * r[i]!);
-  checkSize('tile', out);
+  checkSize('tile', out, 'the result', x.dtype);
   // x as [1, d0, 1, d1, ...] broadcast to [r0, d0, r1, d1, ...] (a stride-0 view), then one copy merges
   // each (r, d) pair: copy k along axis i is block k of the result
   const y = x.reshape(dims.flatMap((d) => [1, d])).expand(dims.flatMap((d, i) => [r[i]!, d])).reshape(out);
@@ -219,7 +219,7 @@ export function oneHot(indices: Tensor, numClasses: number): Tensor {
   if (typeof numClasses !== 'number' || !Number.isInteger(numClasses) || numClasses < 1) {
     fail('oneHot', `numClasses got ${describeValue(numClasses)}, expected a positive integer (it is required: PyTorch's -1, inferring the largest index + 1, is not supported)`);
   }
-  checkSize('oneHot', [...indices.shape, numClasses]);
+  checkSize('oneHot', [...indices.shape, numClasses], 'the result', indices.dtype);
   if (indices.device === 'cpu') checkClassIndices(indices, numClasses);
   // PyTorch's own construction: zeros with a 1 scattered to each index's class along a new last axis
   const ones = full([...indices.shape, 1], 1, { dtype: indices.dtype, device: indices.device });

@@ -1,7 +1,7 @@
 // Layer: tensor. Pure shape arithmetic: strides, addresses, broadcasting, axis normalisation.
 // Imports errors.ts and describeValue. Every function here is tested on its own (test/tensor/shape.test.ts).
 import { fail, fmtShape } from './errors';
-import { describeValue } from './options';
+import { checkArity, describeValue } from './options';
 
 export type Shape = readonly number[];
 
@@ -62,11 +62,42 @@ export function isContiguousLayout(shape: Shape, strides: readonly number[]): bo
  */
 export const MAX_ELEMENTS = 2 ** 31 - 1;
 
-/** Throw before any work when a tensor of `shape` would exceed MAX_ELEMENTS (`what` says which tensor). */
-export function checkSize(op: string, shape: Shape, what = 'the result'): void {
+/**
+ * The memory budget of one tensor, in bytes: an allocation above it is refused before any work, instead
+ * of running the process out of memory (a float64 tensor of MAX_ELEMENTS elements is 16 GiB). Default
+ * 4 GiB; `setMaxTensorBytes` changes it.
+ */
+let maxTensorBytes = 2 ** 32;
+
+/** Set the largest tensor (in bytes) an op may allocate: `setMaxTensorBytes(16 * 2 ** 30)` for 16 GiB. */
+export function setMaxTensorBytes(bytes: number): void {
+  checkArity('setMaxTensorBytes', arguments, 1, 'setMaxTensorBytes(bytes)');
+  if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < 1) {
+    fail('setMaxTensorBytes', `bytes got ${describeValue(bytes)}, expected a positive integer (the default is ${2 ** 32}, 4 GiB)`);
+  }
+  maxTensorBytes = bytes;
+}
+
+/** The largest tensor (in bytes) an op may allocate (see setMaxTensorBytes). */
+export function getMaxTensorBytes(): number {
+  checkArity('getMaxTensorBytes', arguments, 0, 'getMaxTensorBytes()');
+  return maxTensorBytes;
+}
+
+const gib = (bytes: number) => `${Number((bytes / 2 ** 30).toPrecision(3))} GiB`;
+
+/**
+ * Throw before any work when a tensor of `shape` would exceed MAX_ELEMENTS (`what` says which tensor), or,
+ * given its dtype, the memory budget of one tensor (setMaxTensorBytes).
+ */
+export function checkSize(op: string, shape: Shape, what = 'the result', dtype?: 'float32' | 'float64'): void {
   const n = sizeOf(shape);
   if (n > MAX_ELEMENTS) {
     fail(op, `${what} ${fmtShape(shape)} has ${n} elements, more than the ${MAX_ELEMENTS} a tensor can hold (int32 indices in the kernels), expected a smaller shape`);
+  }
+  const bytes = dtype === undefined ? 0 : n * (dtype === 'float64' ? 8 : 4);
+  if (bytes > maxTensorBytes) {
+    fail(op, `${what} ${fmtShape(shape)} of ${dtype} needs ${gib(bytes)}, more than the ${gib(maxTensorBytes)} one tensor may take (raise it with setMaxTensorBytes(bytes) if the machine has the memory)`);
   }
 }
 

@@ -21,7 +21,7 @@ export function unaryFunction(name: string, decl: UnaryDecl): (x: Tensor) => Ten
   return function (x: Tensor): Tensor {
     checkArity(name, arguments, 1, `${name}(x)`);
     checkTensor(name, x);
-    checkSize(name, x.shape);
+    checkSize(name, x.shape, 'the result', x.dtype);
     return backendFor(x.device).unary(kernel, x);
   };
 }
@@ -38,7 +38,7 @@ export function binaryFunction(name: string, decl: BinaryDecl): (a: Tensor | num
     const tb = asTensor(name, b, like, 'b');
     checkSame(name, [ta, tb], ['a', 'b']);
     const shape = broadcastShapes(name, ta.shape, tb.shape);
-    checkSize(name, shape);
+    checkSize(name, shape, 'the result', ta.dtype);
     return backendFor(ta.device).binary(kernel, ta.expand(shape), tb.expand(shape));
   };
 }
