@@ -47,8 +47,9 @@ function sizeSuite(mode: GpuMode): void {
     const cols = 4096, rows = Math.floor(limit / cols) + 1; // a 2-D shape just over the limit
     const where = `gpu.js mode '${mode}': at most ${limit}`;
     refused(() => T.zeros([over], { device: 'gpu' }), [`full: output of ${over} elements (shape [${over}])`, where]);
-    refused(() => T.exp(ones([rows, cols])), [`exp: output of ${rows * cols} elements (shape [${rows},${cols}])`, where]);
-    refused(() => T.matmul(ones([rows, 1]), ones([1, cols])), [`matmul: output of ${rows * cols} elements (shape [${rows},${cols}])`, where]);
+    const [big, left, right] = [ones([rows, cols]), ones([rows, 1]), ones([1, cols])];
+    refused(() => T.exp(big), [`exp: output of ${rows * cols} elements (shape [${rows},${cols}])`, where]);
+    refused(() => T.matmul(left, right), [`matmul: output of ${rows * cols} elements (shape [${rows},${cols}])`, where]);
     // (not timed: tensor() copies the 64 MB array on the host before the upload is refused)
     const host = new Float32Array(over);
     refused(() => T.tensor(host, { device: 'gpu' }), [`to: output of ${over} elements (shape [${over}])`, where], false);
@@ -66,10 +67,14 @@ function sizeSuite(mode: GpuMode): void {
     const n = maxLoop + 1;
     const why = maxLoop < 2 ** 24 ? 'this device stops longer loops early' : 'loop counters are float32';
     const text = (op: string, shape: string) => [`${op}: a loop of ${n} iterations (output shape ${shape})`, `at most ${maxLoop} (${why})`];
-    refused(() => T.argmax(ones([n])), text('argmax', '[]'));
-    refused(() => T.scatterAdd([1], 0, T.zeros([1], { device: 'gpu' }).expand([n]), ones([n])), text('scatterAdd', '[1]'));
+    // the inputs are made first: only the refusal is timed (making them compiles a fill kernel, which a
+    // loaded machine may take more than 100 ms for)
+    const [row, col, index] = [ones([1, n]), ones([n, 1]), T.zeros([1], { device: 'gpu' }).expand([n])];
+    const flat = ones([n]);
+    refused(() => T.argmax(flat), text('argmax', '[]'));
+    refused(() => T.scatterAdd([1], 0, index, flat), text('scatterAdd', '[1]'));
     // webasm and cpu run matmul with the CPU backend's gemm, which has no kernel loop
-    if (mode !== 'webasm' && mode !== 'cpu') refused(() => T.matmul(ones([1, n]), ones([n, 1])), text('matmul', '[1,1]'));
+    if (mode !== 'webasm' && mode !== 'cpu') refused(() => T.matmul(row, col), text('matmul', '[1,1]'));
   });
 
   it('a loop of exactly maxLoop iterations runs every one of them', async () => {
