@@ -16,6 +16,7 @@ const OPTIONAL: readonly [file: string, fn: string][] = [
   ['propel-gpu', 'runPropelGpuBench'],
   ['train', 'runTrainBench'],
   ['scale', 'runScaleBench'],
+  ['peak', 'runPeakBench'],
 ];
 
 async function main(): Promise<void> {

@@ -3,12 +3,14 @@
 // (1024, 256), (1024, 1024). Each row carries its GFLOP/s (matmul: 2N³; the step: the three layers' forward
 // and backward products, 6·B·Σ fan_in·fan_out, which dominate). bench/pytorch/reference.py prints the same rows
 // for PyTorch (`--only scale`), so the two can be set side by side from one machine and one run. Each row
-// runs on one thread and then on every core (worker threads through '@propel-ts/tensor/node'):
+// runs on one thread and then on every core (worker threads through '@propel-ts/tensor/node'); a matmul row
+// also gives the machine's WebAssembly SIMD peak (bench/peak.ts) and its share of it:
 //
 //   npm run bench -- --only scale; /usr/bin/python3 bench/pytorch/reference.py --only scale
 import * as T from '@propel-ts/tensor/node';
 import { measure, type Report } from './harness';
 import { mlpStepFlops, setup } from './train';
+import { measurePeak } from './peak';
 
 export const MATMUL_SIZES = [128, 256, 512, 1024, 2048] as const;
 export const MLP_SHAPES: readonly (readonly [B: number, H: number])[] = [[256, 64], [256, 256], [1024, 256], [1024, 1024]];
@@ -21,15 +23,18 @@ const gflops = (flops: number, ms: number) => Number((flops / (ms * 1e6)).toFixe
 /** Every row on one thread, then on all cores (the Node entry's worker threads; results are bit-identical). */
 export async function runScaleBench(report: Report): Promise<void> {
   const cores = T.cpuInfo().cores;
+  // the single-core WebAssembly SIMD peak (bench/peak.ts): each matmul row says which share of it (times
+  // its thread count) the gemm reaches
   for (const threads of [...new Set([1, cores])]) {
     T.setNumThreads(threads);
     for (let i = 0; i < 500 && T.cpuInfo().ready < T.cpuInfo().workers; i++) await new Promise((r) => setTimeout(r, 10));
-    runRows(report, threads);
+    const peak = report.wants('scale.matmul') ? await measurePeak() : null;
+    runRows(report, threads, peak?.f32.gflops ?? null);
   }
   T.setNumThreads(1);
 }
 
-function runRows(report: Report, threads: number): void {
+function runRows(report: Report, threads: number, peakGflops: number | null): void {
   if (report.wants('scale.matmul')) {
     for (const n of MATMUL_SIZES) {
       const a = T.rand([n, n], { seed: 1 });
@@ -37,7 +42,10 @@ function runRows(report: Report, threads: number): void {
       report.status('scale.matmul', { n });
       const runs = n >= 2048 ? 3 : n >= 1024 ? 5 : 11;
       const r = measure(() => T.matmul(a, b), { warmup: n >= 1024 ? 1 : 3, runs, budgetMs: 20_000 });
-      report.add({ workload: 'scale.matmul', params: { n, dtype: 'float32', threads, gflops: gflops(2 * n ** 3, r.median_ms) }, ...r });
+      const g = gflops(2 * n ** 3, r.median_ms);
+      const params: Record<string, number | string> = { n, dtype: 'float32', threads, gflops: g };
+      if (peakGflops !== null) Object.assign(params, { peak_gflops: peakGflops * threads, of_peak: Number((g / (peakGflops * threads)).toFixed(2)) });
+      report.add({ workload: 'scale.matmul', params, ...r });
     }
   }
   if (report.wants('scale.mlp')) {
