@@ -10,11 +10,12 @@ queued kernels are inside the measurement, as the one-element readback is in ben
 bench/device.ts's quick sizes. `--device cpu` only proves the script on a machine without CUDA; by default
 it needs CUDA and says so when there is none. Prints JSON lines like `npm run bench`.
 
-The loss is bench/pytorch/reference.py's stable log form, with every tensor on the inputs' device (that
-script builds some on the CPU and runs its workloads when it is imported, so it is not imported here).
+The loss is bench/pytorch/propel_loss.py's, which reference.py times too.
 """
-import json, math, sys, time
+import json, sys, time
 import torch
+
+from propel_loss import propel
 
 ARGS = sys.argv[1:]
 
@@ -44,28 +45,6 @@ def wants(workload):
 def sync():
     if DEVICE == "cuda":
         torch.cuda.synchronize()
-
-
-def propel(output, target, sigma):
-    B, I, two_n = output.shape
-    n = two_n // 2
-    mu, s = output[..., :n], output[..., n:]
-    v = s * s
-    vg = sigma * sigma
-    S = v + vg
-    a = -((target[:, None, :] - mu) ** 2 / (2 * S)).sum(-1) - 0.5 * n * math.log(2 * math.pi) - 0.5 * torch.log(S).sum(-1)
-    log_t1 = math.log(2 / I) + torch.logsumexp(a, 1)
-    c0 = torch.full((B, 1), -n * math.log(2 * math.sqrt(math.pi)) - 0.5 * n * math.log(vg), dtype=output.dtype, device=output.device)
-    c_self = -2 * math.log(I) - n * math.log(2 * math.sqrt(math.pi)) - 0.5 * torch.log(v).sum(-1)
-    terms = [c0, c_self]
-    if I > 1:
-        iu = torch.triu_indices(I, I, 1, device=output.device)
-        Sp = v[:, :, None, :] + v[:, None, :, :]
-        dp = mu[:, :, None, :] - mu[:, None, :, :]
-        g = -(dp ** 2 / (2 * Sp)).sum(-1) - 0.5 * n * math.log(2 * math.pi) - 0.5 * torch.log(Sp).sum(-1)
-        terms.append(math.log(2 / (I * I)) + g[:, iu[0], iu[1]])
-    log_t2 = torch.logsumexp(torch.cat(terms, 1), 1)
-    return ((log_t2 - log_t1) / math.log(10)).mean()
 
 
 def median_ms(fn, warmup, runs, budget_ms=20000):

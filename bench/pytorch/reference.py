@@ -11,8 +11,10 @@ median over steps 21..500 of 500) and W3 (matmul 512x512 float32); and the scale
 (matmul N = 128 .. 2048, the 2-H-H-16 MLP training step at four (B, H)) with their GFLOP/s.
 `--only PREFIX[,PREFIX]` keeps the workloads whose name starts with a prefix, as in `npm run bench`.
 """
-import json, math, sys, time
+import json, sys, time
 import torch
+
+from propel_loss import propel
 
 ONLY = []
 for i, arg in enumerate(sys.argv[1:]):
@@ -26,28 +28,6 @@ def wants(workload):
     return not ONLY or any(workload.startswith(p) or p.startswith(workload) for p in ONLY)
 
 torch.manual_seed(0)
-
-
-def propel(output, target, sigma):
-    B, I, two_n = output.shape
-    n = two_n // 2
-    mu, s = output[..., :n], output[..., n:]
-    v = s * s
-    vg = sigma * sigma
-    S = v + vg
-    a = -((target[:, None, :] - mu) ** 2 / (2 * S)).sum(-1) - 0.5 * n * math.log(2 * math.pi) - 0.5 * torch.log(S).sum(-1)
-    log_t1 = math.log(2 / I) + torch.logsumexp(a, 1)
-    c0 = torch.full((B, 1), -n * math.log(2 * math.sqrt(math.pi)) - 0.5 * n * math.log(vg), dtype=output.dtype)
-    c_self = -2 * math.log(I) - n * math.log(2 * math.sqrt(math.pi)) - 0.5 * torch.log(v).sum(-1)
-    terms = [c0, c_self]
-    if I > 1:
-        iu = torch.triu_indices(I, I, 1)
-        Sp = v[:, :, None, :] + v[:, None, :, :]
-        dp = mu[:, :, None, :] - mu[:, None, :, :]
-        g = -(dp ** 2 / (2 * Sp)).sum(-1) - 0.5 * n * math.log(2 * math.pi) - 0.5 * torch.log(Sp).sum(-1)
-        terms.append(math.log(2 / (I * I)) + g[:, iu[0], iu[1]])
-    log_t2 = torch.logsumexp(torch.cat(terms, 1), 1)
-    return ((log_t2 - log_t1) / math.log(10)).mean()
 
 
 def median_ms(fn, warmup=3, runs=21):
