@@ -46,9 +46,10 @@ export {
 export {
   toHost, toHostAsync, copy, to, astype, where, clamp,
   sum, mean, max, min, prod, logsumexp, argmax, argmin, sumToShape,
-  matmul, concat, stack, split, gather, indexSelect, scatterAdd, allClose, checkTensor, checkSame,
-  reduceOptions, argReduceOptions, axisArg, clampBounds,
+  matmul, allClose, reduceOptions, argReduceOptions, clampBounds,
 } from './ops';
+export { checkTensor, checkSame } from './checks';
+export { concat, stack, split, gather, indexSelect, scatterAdd, axisArg } from './join';
 export { flip, roll, pad, tile, triu, tril, oneHot, type AxesArg } from './shape-ops';
 export { leakyRelu, elu, gelu, silu, logSigmoid, hardtanh, softsign } from './activations';
 export {

@@ -1,6 +1,7 @@
-// Layer: tensor. The public free functions: validate arguments once (shapes, dtypes, devices, axes),
-// broadcast, then dispatch to the device's backend. Composite ops (mean, logsumexp, clamp, stack,
-// indexSelect, sumToShape) are built here from backend kernels so every backend gets them for free.
+// Layer: tensor. The public free functions besides the elementwise ops (elementwise/) and joining and
+// indexing (join.ts): host transfer, casts, where and clamp, reductions and matmul. Each validates its
+// arguments once (shapes, dtypes, devices, axes), then dispatches to the device's backend. Composite ops
+// (mean, logsumexp, clamp, sumToShape) are built here from backend kernels so every backend gets them free.
 import type { ArgReduceOp, ReduceOp } from './backend';
 import { backendFor } from './backends';
 import type { DType, Device, TypedArray } from './dtype';
@@ -13,7 +14,6 @@ import { Tensor, type ArgAxisArg, type AxisArg } from './tensor';
 import { asTensor, checkSame, checkTensor } from './checks';
 import { abs, add, div, eq, exp, log, maximum, minimum, sub } from './elementwise';
 
-export { checkSame, checkTensor };
 
 // ---- host transfer, copies, casts ---------------------------------------------------------------------
 
@@ -273,10 +273,6 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (b.ndim === 1) y = y.squeeze(-1);
   return y;
 }
-
-// ---- joining, splitting, indexing: join.ts (re-exported here for the ops built on them) ---------------
-
-export { axisArg, concat, stack, split, gather, indexSelect, scatterAdd } from './join';
 
 /** True when two tensors have equal shapes and elements within `atol + rtol*|b|` (NaNs equal if `equalNan`). */
 export function allClose(a: Tensor, b: Tensor, options?: { rtol?: number; atol?: number; equalNan?: boolean }): boolean {

@@ -1,5 +1,6 @@
 // Layer: tensor. Pure shape arithmetic: strides, addresses, broadcasting, axis normalisation.
 // Imports errors.ts and describeValue. Every function here is tested on its own (test/tensor/shape.test.ts).
+import type { DType } from './dtype';
 import { fail, fmtShape } from './errors';
 import { checkArity, describeValue } from './options';
 
@@ -90,7 +91,7 @@ const gib = (bytes: number) => `${Number((bytes / 2 ** 30).toPrecision(3))} GiB`
  * Throw before any work when a tensor of `shape` would exceed MAX_ELEMENTS (`what` says which tensor), or,
  * given its dtype, the memory budget of one tensor (setMaxTensorBytes).
  */
-export function checkSize(op: string, shape: Shape, what = 'the result', dtype?: 'float32' | 'float64'): void {
+export function checkSize(op: string, shape: Shape, what = 'the result', dtype?: DType): void {
   const n = sizeOf(shape);
   if (n > MAX_ELEMENTS) {
     fail(op, `${what} ${fmtShape(shape)} has ${n} elements, more than the ${MAX_ELEMENTS} a tensor can hold (int32 indices in the kernels), expected a smaller shape`);

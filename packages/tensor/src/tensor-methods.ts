@@ -6,6 +6,7 @@
 import { BINARY, UNARY, type BinaryOp, type UnaryOp } from './elementwise';
 import * as E from './elementwise';
 import { fail, fmtShape } from './errors';
+import * as join from './join';
 import * as ops from './ops';
 import * as scan from './scan';
 import * as shapeOps from './shape-ops';
@@ -41,7 +42,7 @@ const methods: TensorMethods & ThisType<Tensor> = {
   },
   split(sizeOrSections, dim = 0) {
     checkArity('split', arguments, 2, 'x.split(sizeOrSections, dim)');
-    return ops.split(this, sizeOrSections, dim);
+    return join.split(this, sizeOrSections, dim);
   },
   to(device) { checkArity('to', arguments, 1, 'x.to(device)'); return ops.to(this, device); },
   astype(dtype) { checkArity('astype', arguments, 1, 'x.astype(dtype)'); return ops.astype(this, dtype); },
@@ -59,8 +60,8 @@ const methods: TensorMethods & ThisType<Tensor> = {
   argmax(options) { checkArity('argmax', arguments, 1, 'x.argmax(axis) or x.argmax({ axis, keepDims })'); return ops.argmax(this, options); },
   argmin(options) { checkArity('argmin', arguments, 1, 'x.argmin(axis) or x.argmin({ axis, keepDims })'); return ops.argmin(this, options); },
   matmul(other) { checkArity('matmul', arguments, 1, 'x.matmul(other)'); return ops.matmul(this, other); },
-  indexSelect(dim, index) { checkArity('indexSelect', arguments, 2, 'x.indexSelect(dim, index)'); return ops.indexSelect(this, dim, index); },
-  gather(dim, index) { checkArity('gather', arguments, 2, 'x.gather(dim, index)'); return ops.gather(this, dim, index); },
+  indexSelect(dim, index) { checkArity('indexSelect', arguments, 2, 'x.indexSelect(dim, index)'); return join.indexSelect(this, dim, index); },
+  gather(dim, index) { checkArity('gather', arguments, 2, 'x.gather(dim, index)'); return join.gather(this, dim, index); },
   // the rest pass their arguments on as given, so the function's own checks (and its arity) apply
   variance(...args) { return stats.variance(this, ...args); },
   std(...args) { return stats.std(this, ...args); },
