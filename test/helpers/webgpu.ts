@@ -102,7 +102,7 @@ export const NODE_GPU_MODES: readonly GpuMode[] = ['webgpu', 'headlessgl', 'weba
 /**
  * `suite(mode)` inside one `describe('mode …')` per mode of NODE_GPU_MODES: webgpu with Dawn installed
  * around it (webGpuHooks), the others when gpu.js has them here, else a skipped test saying why (a failing
- * one when the mode is required); each sets its mode first. Also a test that every required mode is a known one.
+ * one when the mode is required); each sets its mode first and checks gpu.js took it. Also a test that every required mode is a known one.
  */
 export function describeEachGpuMode(suite: (mode: GpuMode) => void): void {
   const info = gpuInfo();
@@ -113,6 +113,7 @@ export function describeEachGpuMode(suite: (mode: GpuMode) => void): void {
     if (mode === 'webgpu') {
       describe('mode webgpu', () => {
         webGpuHooks(REQUIRED_GPU_MODES.includes('webgpu'));
+        before(() => expect(gpuInfo().mode).to.equal(mode));
         suite(mode);
       });
       continue;
@@ -124,7 +125,10 @@ export function describeEachGpuMode(suite: (mode: GpuMode) => void): void {
       continue;
     }
     describe(`mode ${mode}`, () => {
-      before(() => setGpuMode(mode));
+      before(() => {
+        setGpuMode(mode);
+        expect(gpuInfo().mode).to.equal(mode);
+      });
       suite(mode);
     });
   }

@@ -155,11 +155,6 @@ function suite(mode: GpuMode): void {
   const gen = () => new Generator(seed++);
   const shape = [3, 4, 5];
 
-  before(() => {
-    setGpuMode(mode);
-    expect(gpuInfo().mode).to.equal(mode);
-  });
-
   for (const op of ['cumsum', 'cumprod'] as const) {
     it(`${op} along every axis, both directions, of every layout`, async () => {
       const g = gen();

@@ -62,11 +62,6 @@ function suite(mode: GpuMode): void {
   const gen = () => new Generator(seed++);
   const shape = [3, 4, 5];
 
-  before(() => {
-    setGpuMode(mode);
-    expect(gpuInfo().mode).to.equal(mode);
-  });
-
   it('flip: one axis, several, all', async () => {
     const g = gen();
     for (const layout of LAYOUTS) {
