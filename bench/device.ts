@@ -19,10 +19,8 @@
 // and 512, the step at (B, H) = (256, 64). (On SwiftShader, 2 cores, one 1024² matmul takes ~25 s; 4096²
 // would take half an hour a run.) That is how the script is proved on a machine without a GPU.
 import * as T from '@propel-ts/tensor';
-import * as A from '@propel-ts/autograd';
-import { propelLoss } from '@propel-ts/propel';
 import { measureAsync, type MeasureOptions, type Measurement, type Params, type Report } from './harness';
-import { inputs, SIGMA } from './propel';
+import { propelGpuStep } from './propel';
 // not bench/scale.ts: it loads '@propel-ts/tensor/node', whose worker threads this run has no use for
 import { mlpStepFlops, trainingStep } from './train';
 import { installNodeWebGpu, removeNodeWebGpu } from '../test/helpers/webgpu';
@@ -100,14 +98,7 @@ type Opts = (full: MeasureOptions) => MeasureOptions;
 /** W1: PROPEL forward + backward on device-resident inputs; one gradient element read back per run. */
 async function benchPropel(report: Report, sizes: DeviceSizes, common: Params, opts: Opts): Promise<void> {
   for (const [B, I, n] of sizes.w1) {
-    const { out, tgt } = inputs(B, I, n, 1);
-    const target = T.tensor(tgt, { shape: [B, n], device: 'gpu' });
-    const output = A.variable(T.tensor(out, { shape: [B, I, 2 * n], device: 'gpu' }), { requiresGrad: true });
-    const step = () => {
-      output.grad = null;
-      propelLoss(output, target, { sigma: SIGMA }).backward();
-      return output.grad!.reshape([B * I * 2 * n]).slice(0, 0, 1).data();
-    };
+    const step = propelGpuStep(B, I, n);
     report.status('W1.propel.gpu', { B, I, n });
     const r = await measureAsync(step, opts({ warmup: 2, runs: 11, budgetMs: 20_000 }));
     report.add({ workload: 'W1.propel.gpu', params: { B, I, n, reduction: 'mean', ...common, readback: 'one element per run' }, ...r });

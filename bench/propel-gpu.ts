@@ -4,13 +4,10 @@
 // gpu-kernel.ts); each timed run ends by reading back one element of the gradient, so GL modes cannot
 // leave queued work out of the measurement (gpu.js pipeline kernels return before the device finishes).
 // Same inputs as bench/propel.ts's CPU rows.
-import * as T from '@propel-ts/tensor';
-import * as A from '@propel-ts/autograd';
 import { gpuInfo, setGpuMode } from '@propel-ts/tensor';
-import { propelLoss } from '@propel-ts/propel';
 import { measureAsync, type Report } from './harness';
 import { withBenchModes } from './modes';
-import { inputs, SIGMA, SIZES } from './propel';
+import { propelGpuStep, SIZES } from './propel';
 
 /**
  * Measure W1 forward + backward on 'gpu' in every available gpu.js mode (the mode in use is restored after).
@@ -26,14 +23,7 @@ export async function runPropelGpuBench(report: Report): Promise<void> {
       setGpuMode(mode);
       const device: Record<string, string> = mode === 'webgpu' ? { adapter: adapter ?? 'unknown' } : {};
       for (const [B, I, n] of SIZES) {
-        const { out, tgt } = inputs(B, I, n, 1);
-        const target = T.tensor(tgt, { shape: [B, n], device: 'gpu' });
-        const output = A.variable(T.tensor(out, { shape: [B, I, 2 * n], device: 'gpu' }), { requiresGrad: true });
-        const step = () => {
-          output.grad = null;
-          propelLoss(output, target, { sigma: SIGMA }).backward();
-          return output.grad!.reshape([B * I * 2 * n]).slice(0, 0, 1).data();
-        };
+        const step = propelGpuStep(B, I, n);
         const r0 = gpuInfo().readbacks;
         const big = B >= 65536;
         const r = await measureAsync(step, { warmup: 2, runs: big ? 5 : 11, budgetMs: 10_000 });

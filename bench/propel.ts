@@ -115,3 +115,19 @@ export function runPropelBench(report: Report): void {
     }
   }
 }
+
+/**
+ * One W1 run on 'gpu' at (B, I, n): the loss's forward and backward on device-resident inputs, then one
+ * element of the gradient read back (so queued work is inside the measurement). bench/propel-gpu.ts and
+ * bench/device.ts time it (it is here, not in propel-gpu.ts, whose standalone block the device bundle would run).
+ */
+export function propelGpuStep(B: number, I: number, n: number): () => Promise<unknown> {
+  const { out, tgt } = inputs(B, I, n, 1);
+  const target = T.tensor(tgt, { shape: [B, n], device: 'gpu' });
+  const output = A.variable(T.tensor(out, { shape: [B, I, 2 * n], device: 'gpu' }), { requiresGrad: true });
+  return () => {
+    output.grad = null;
+    propelLoss(output, target, { sigma: SIGMA }).backward();
+    return output.grad!.reshape([B * I * 2 * n]).slice(0, 0, 1).data();
+  };
+}
