@@ -14,6 +14,7 @@
 //
 // Needs Debian's Chromium at /usr/bin/chromium for the two browser cases (skipped with a message without
 // it, unless PROPEL_REQUIRE_BROWSER=1). Run alone: `npm run test:consumer`.
+import { CHROMIUM, requireChromium } from '../helpers/browser';
 import { expect } from 'chai';
 import { execFileSync, type ExecFileSyncOptions } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -24,7 +25,6 @@ import { chromium, type Browser } from 'playwright-core';
 
 const ROOT = join(__dirname, '..', '..');
 const PACKAGES = ['tensor', 'autograd', 'propel', 'io'] as const;
-const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
@@ -313,12 +313,7 @@ export const result: number[] = Array.from(grad.toTypedArray());
     let served: { server: Server; url: string } | undefined;
 
     before(async function () {
-      if (!existsSync(CHROMIUM)) {
-        const why = `${CHROMIUM} is missing: install Debian's chromium to run the consumer's browser cases`;
-        if (process.env.PROPEL_REQUIRE_BROWSER === '1') throw new Error(`${why} (PROPEL_REQUIRE_BROWSER=1)`);
-        console.log(`      skipped: ${why}`);
-        this.skip();
-      }
+      requireChromium(this, "the consumer's browser cases");
       served = await serve(app());
       browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
     });

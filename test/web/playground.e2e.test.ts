@@ -17,13 +17,13 @@
 //
 // Skips with a message when /usr/bin/chromium is missing, unless PROPEL_REQUIRE_BROWSER=1 (then fails).
 // Headless Chromium with --disable-gpu renders WebGL with SwiftShader (software): ~10 steps/s in webgl2.
+import { CHROMIUM, requireChromium } from '../helpers/browser';
 import { expect } from 'chai';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync',
@@ -49,12 +49,7 @@ describe('browser playground (headless Chromium, e2e)', function () {
   const pageErrors: string[] = [];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      const why = `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the browser e2e test`;
-      if (process.env.PROPEL_REQUIRE_BROWSER === '1') throw new Error(`${why} (PROPEL_REQUIRE_BROWSER=1)`);
-      console.log(`      skipped: ${why}`);
-      this.skip();
-    }
+    requireChromium(this, 'the browser e2e test');
     served = await serveWeb({ port: 0, quiet: true });
     profile = mkdtempSync(join(tmpdir(), 'propel-playground-'));
     context = await chromium.launchPersistentContext(profile, {

@@ -18,15 +18,15 @@
 //      everything it needs (no failed request, no page error; playground.e2e.test.ts tests the rest).
 //
 // Skips with a message when /usr/bin/chromium is missing, unless PROPEL_REQUIRE_BROWSER=1 (then fails).
+import { CHROMIUM, requireChromium } from '../helpers/browser';
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import * as T from '@propel-ts/tensor';
 import type { ProductResult, ProductSpec, ThreadsApi } from './threads-page';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync'];
 
@@ -86,12 +86,7 @@ describe('CPU threads in the browser: Web Workers when cross-origin isolated (he
   }
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      const why = `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the browser e2e test`;
-      if (process.env.PROPEL_REQUIRE_BROWSER === '1') throw new Error(`${why} (PROPEL_REQUIRE_BROWSER=1)`);
-      console.log(`      skipped: ${why}`);
-      this.skip();
-    }
+    requireChromium(this, 'the browser e2e test');
     dir = mkdtempSync(join(tmpdir(), 'propel-threads-page-'));
     const esbuild = require('esbuild') as typeof import('esbuild');
     await esbuild.build({
