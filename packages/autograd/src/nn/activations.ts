@@ -4,6 +4,7 @@ import * as T from '@propel-ts/tensor';
 import type { Variable, VarLike } from '../variable';
 import { relu, sigmoid, tanh } from '../ops';
 import { elu, gelu, leakyRelu, silu } from '../composites';
+import { positionalOptions } from '../positional';
 import { Module } from './module';
 
 /** tanh as a module: torch.nn.Tanh (no parameters). */
@@ -46,11 +47,6 @@ export class SiLU extends Module {
   forward(x: VarLike): Variable { return silu(x); }
 }
 
-/** PyTorch's positional form (`new nn.ELU(0.5)`) or the options object (`{ alpha: 0.5 }`): the value given. */
-function numberOrOption(name: string, options: unknown, key: string): unknown {
-  return typeof options === 'number' ? options : T.checkOptions(name, options, [key], `new nn.${name}(OPTIONS)`)[key];
-}
-
 /** Options of LeakyReLU. */
 export interface LeakyReLUOptions {
   /** The slope for x < 0 (PyTorch's negative_slope; `slope` as the function leakyRelu names it). Default 0.01. */
@@ -63,7 +59,7 @@ export class LeakyReLU extends Module {
   constructor(options: LeakyReLUOptions | number = {}) {
     super();
     T.checkArity('LeakyReLU', arguments, 1, 'new nn.LeakyReLU({ slope })');
-    this.slope = T.optNumber('LeakyReLU', 'slope', numberOrOption('LeakyReLU', options, 'slope'), 0.01);
+    this.slope = T.optNumber('LeakyReLU', 'slope', positionalOptions('LeakyReLU', options, ['slope'], 'new nn.LeakyReLU(OPTIONS)').slope, 0.01);
   }
   forward(x: VarLike): Variable { return leakyRelu(x, { slope: this.slope }); }
 }
@@ -80,7 +76,7 @@ export class ELU extends Module {
   constructor(options: ELUOptions | number = {}) {
     super();
     T.checkArity('ELU', arguments, 1, 'new nn.ELU({ alpha })');
-    this.alpha = T.optNumber('ELU', 'alpha', numberOrOption('ELU', options, 'alpha'), 1);
+    this.alpha = T.optNumber('ELU', 'alpha', positionalOptions('ELU', options, ['alpha'], 'new nn.ELU(OPTIONS)').alpha, 1);
   }
   forward(x: VarLike): Variable { return elu(x, { alpha: this.alpha }); }
 }

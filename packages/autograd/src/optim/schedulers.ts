@@ -1,6 +1,7 @@
 // Layer: autograd/optim. Learning-rate schedulers as torch.optim.lr_scheduler's: each step() writes the
 // rate of the next epoch to the optimizer's `lr`, from the closed form of the schedule.
 import * as T from '@propel-ts/tensor';
+import { positionalOptions } from '../positional';
 import { Optimizer } from './optimizer';
 
 /**
@@ -54,7 +55,7 @@ export class StepLR extends LRScheduler {
   constructor(optimizer: Optimizer, options: StepLROptions | number) {
     T.checkArity('StepLR', arguments, 2, 'new StepLR(optimizer, { stepSize, gamma })');
     super(optimizer);
-    const o = typeof options === 'number' ? { stepSize: options } : T.checkOptions('StepLR', options, ['stepSize', 'gamma'], 'new StepLR(optimizer, OPTIONS)');
+    const o = positionalOptions('StepLR', options, ['stepSize', 'gamma'], 'new StepLR(optimizer, OPTIONS)');
     if (o.stepSize === undefined) throw new T.TensorError('StepLR: stepSize is required, expected new StepLR(optimizer, { stepSize: 30, gamma: 0.1 })');
     this.stepSize = T.optNumber('StepLR', 'stepSize', o.stepSize, 1, { integer: true, min: 1 });
     this.gamma = T.optNumber('StepLR', 'gamma', o.gamma, 0.1, { min: 0, minExclusive: true });
@@ -79,7 +80,7 @@ export class CosineAnnealingLR extends LRScheduler {
   constructor(optimizer: Optimizer, options: CosineAnnealingLROptions | number) {
     T.checkArity('CosineAnnealingLR', arguments, 2, 'new CosineAnnealingLR(optimizer, { tMax, etaMin })');
     super(optimizer);
-    const o = typeof options === 'number' ? { tMax: options } : T.checkOptions('CosineAnnealingLR', options, ['tMax', 'etaMin'], 'new CosineAnnealingLR(optimizer, OPTIONS)');
+    const o = positionalOptions('CosineAnnealingLR', options, ['tMax', 'etaMin'], 'new CosineAnnealingLR(optimizer, OPTIONS)');
     if (o.tMax === undefined) throw new T.TensorError('CosineAnnealingLR: tMax is required, expected new CosineAnnealingLR(optimizer, { tMax: 100, etaMin: 0 })');
     this.tMax = T.optNumber('CosineAnnealingLR', 'tMax', o.tMax, 1, { integer: true, min: 1 });
     this.etaMin = T.optNumber('CosineAnnealingLR', 'etaMin', o.etaMin, 0, { min: 0 });

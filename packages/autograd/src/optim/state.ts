@@ -2,6 +2,7 @@
 // buffers on either update path, and the two accepted forms of the options.
 import * as T from '@propel-ts/tensor';
 import type { Tensor } from '@propel-ts/tensor';
+import { positionalOptions } from '../positional';
 
 /**
  * Per-parameter state buffers, allocated on first use. A buffer is a host array (in-place path) or a tensor
@@ -40,9 +41,8 @@ export class Slots {
  * An optimizer's options in either of PyTorch's forms: the learning rate alone (`new Adam(params, 0.1)`)
  * or an object of the accepted keys (`{ lr: 0.1, ... }`). Returns the object, checked for unknown keys.
  */
-export function optimizerOptions<K extends string>(name: string, options: unknown, keys: readonly K[]): { readonly [P in K]?: unknown } {
-  if (typeof options === 'number') return { lr: options } as { readonly [P in K]?: unknown };
-  return T.checkOptions(name, options, keys, `new ${name}(params, OPTIONS)`);
+export function optimizerOptions<K extends string>(name: string, options: unknown, keys: readonly ['lr', ...K[]]): { readonly [P in 'lr' | K]?: unknown } {
+  return positionalOptions<'lr' | K>(name, options, keys, `new ${name}(params, OPTIONS)`);
 }
 
 /** A learning rate: a finite number > 0. */
