@@ -8,7 +8,7 @@ import type { Tensor } from '@propel-ts/tensor';
 import { backward } from './backward';
 import * as ops from './ops';
 import * as composites from './composites';
-import { Variable, type VariableBinaryMethods, type VariableMethods, type VariableUnaryMethods, type VarLike } from './variable';
+import { Variable, type VariableBinaryMethods, type VariableMethods, type VariableUnaryMethods } from './variable';
 
 /** `[3, 2]` from both `reshape(3, 2)` and `reshape([3, 2])`. */
 function flat(args: number[] | [readonly number[]]): number[] {
@@ -58,27 +58,9 @@ const methods: VariableMethods & ThisType<Variable> = {
   tril(...args) { return ops.tril(this, ...args); },
 };
 
-/** `y.op()` for every unary op and `y.op(b)` for every binary op of the tensor package's tables. */
-function elementwiseMethods(): VariableUnaryMethods & VariableBinaryMethods {
-  const fns = ops as unknown as Record<string, (...args: unknown[]) => Variable>;
-  const fnOf = (name: string) => {
-    const f = fns[name];
-    if (typeof f !== 'function') throw new Error(`internal: the elementwise op '${name}' has no function in packages/autograd/src/ops/elementwise.ts`);
-    return f;
-  };
-  const out: Record<string, unknown> = {};
-  for (const name of T.UNARY_OPS) {
-    const f = fnOf(name);
-    out[name] = function (this: Variable): Variable { T.checkArity(name, arguments, 0, `y.${name}()`); return f(this); };
-  }
-  for (const name of T.BINARY_OPS) {
-    const f = fnOf(name);
-    out[name] = function (this: Variable, b: VarLike): Variable { T.checkArity(name, arguments, 1, `y.${name}(b)`); return f(this, b); };
-  }
-  return out as VariableUnaryMethods & VariableBinaryMethods;
-}
-
 // non-enumerable, as methods written in a class body are
-for (const [name, fn] of Object.entries({ ...methods, ...elementwiseMethods() })) {
+// and one method per elementwise op of the tensor package's tables (`y.tanh()`, `y.atan2(x)`)
+const elementwise = T.elementwiseMethods(ops, 'y', 'b', 'packages/autograd/src/ops/elementwise.ts') as unknown as VariableUnaryMethods & VariableBinaryMethods;
+for (const [name, fn] of Object.entries({ ...methods, ...elementwise })) {
   Object.defineProperty(Variable.prototype, name, { value: fn, writable: true, configurable: true, enumerable: false });
 }

@@ -35,6 +35,7 @@ export {
   add, sub, mul, div, pow, maximum, minimum, atan2, eq, ne, lt, le, gt, ge,
   type UnaryDecl, type BinaryDecl, type Diff, type Draw, type OpTest, type GpuTolerance, type UnaryKernel, type BinaryKernel,
 } from './elementwise';
+export { elementwiseMethods } from './elementwise/methods';
 export { backendFor } from './backends';
 export { recycleScope, pooledBufferBytes } from './backends/cpu/pool';
 export { setNumThreads, cpuInfo, type CpuInfo } from './backends/cpu/threads';

@@ -3,8 +3,8 @@
 // class and the ops: the ops construct Tensors, so tensor.ts cannot import them (an import cycle). One
 // method per elementwise op comes from the op tables, so a new op is a method without a line here. The
 // package entry imports this file, and package.json lists it under "sideEffects" so that bundlers keep it.
-import { BINARY, UNARY, type BinaryOp, type UnaryOp } from './elementwise';
 import * as E from './elementwise';
+import { elementwiseMethods } from './elementwise/methods';
 import { fail, fmtShape } from './errors';
 import * as join from './join';
 import * as ops from './ops';
@@ -75,34 +75,8 @@ const methods: TensorMethods & ThisType<Tensor> = {
   tril(...args) { return shapeOps.tril(this, ...args); },
 };
 
-/** The public function of a declared op (a declaration without one is a bug, caught when the package loads). */
-function fnOf(fns: Record<string, (...args: unknown[]) => Tensor>, name: string): (...args: unknown[]) => Tensor {
-  const f = fns[name];
-  if (typeof f !== 'function') throw new Error(`internal: the elementwise op '${name}' is declared but has no public function of that name in its declaration file`);
-  return f;
-}
-
-/** `x.op()` for every unary op, `x.op(other)` for every binary op: the public function with x first. */
-function elementwiseMethods(): UnaryMethods & BinaryMethods {
-  const fns = E as unknown as Record<string, (...args: unknown[]) => Tensor>;
-  const out: Record<string, unknown> = {};
-  for (const name of Object.keys(UNARY) as UnaryOp[]) {
-    const f = fnOf(fns, name);
-    out[name] = function (this: Tensor): Tensor {
-      checkArity(name, arguments, 0, `x.${name}()`);
-      return f(this);
-    };
-  }
-  for (const name of Object.keys(BINARY) as BinaryOp[]) {
-    const f = fnOf(fns, name);
-    out[name] = function (this: Tensor, other: Tensor | number): Tensor {
-      checkArity(name, arguments, 1, `x.${name}(other)`);
-      return f(this, other);
-    };
-  }
-  return out as UnaryMethods & BinaryMethods;
-}
-
-for (const [name, method] of Object.entries({ ...methods, ...elementwiseMethods() })) {
+// and one method per elementwise op, from the op tables
+const elementwise = elementwiseMethods(E, 'x', 'other', 'its declaration file (packages/tensor/src/elementwise/)') as unknown as UnaryMethods & BinaryMethods;
+for (const [name, method] of Object.entries({ ...methods, ...elementwise })) {
   Object.defineProperty(Tensor.prototype, name, { value: method, writable: true, configurable: true, enumerable: false });
 }
