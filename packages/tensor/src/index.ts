@@ -29,7 +29,7 @@ export {
   REDUCE_OPS, ARG_REDUCE_OPS, type Backend, type UnaryOp, type BinaryOp, type ReduceOp, type ArgReduceOp, type ScanOp,
 } from './backend';
 export {
-  UNARY, BINARY, UNARY_OPS, BINARY_OPS, DRAW, unaryKernel,
+  UNARY, BINARY, UNARY_OPS, BINARY_OPS, DRAW,
   neg, abs, exp, log, sqrt, square, reciprocal, tanh, sigmoid, relu, sin, cos, sign, log1p, expm1, softplus,
   tan, asin, acos, atan, sinh, cosh, asinh, atanh, erf, exp2, log2, log10, rsqrt, floor, ceil, trunc, round,
   add, sub, mul, div, pow, maximum, minimum, atan2, eq, ne, lt, le, gt, ge,

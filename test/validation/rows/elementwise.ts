@@ -8,7 +8,7 @@ const each = (names: readonly string[], row: Row) => Object.fromEntries(names.ma
 export const rows: RowFile['rows'] = {
   '@propel-ts/tensor': {
     ...each(T.UNARY_OPS, unary), ...each(T.BINARY_OPS, binary),
-    UNARY: CONSTANT, BINARY: CONSTANT, UNARY_OPS: CONSTANT, BINARY_OPS: CONSTANT, DRAW: CONSTANT, unaryKernel: INTERNAL, elementwiseMethods: INTERNAL,
+    UNARY: CONSTANT, BINARY: CONSTANT, UNARY_OPS: CONSTANT, BINARY_OPS: CONSTANT, DRAW: CONSTANT, elementwiseMethods: INTERNAL,
   },
   '@propel-ts/autograd': { ...each(T.UNARY_OPS, vUnary), ...each(T.BINARY_OPS, vBinary) },
 };

@@ -10,14 +10,10 @@ import type { Tensor } from '../tensor';
 import type { BinaryDecl, BinaryKernel, UnaryDecl, UnaryKernel } from './declare';
 import { NAN_IN_NAN_OUT } from './gpu-lines';
 
-/** The kernel a backend runs for a unary declaration (on the GPU, NaN in gives NaN out). */
-export function unaryKernel(name: string, decl: UnaryDecl): UnaryKernel {
-  return { name, cpu: decl.cpu, gpu: `${decl.gpu}\n${NAN_IN_NAN_OUT}` };
-}
-
 /** The public function of a unary op: one Tensor argument (an extra one throws). */
 export function unaryFunction(name: string, decl: UnaryDecl): (x: Tensor) => Tensor {
-  const kernel = unaryKernel(name, decl);
+  // on the GPU, NaN in gives NaN out whatever the declaration's statements do
+  const kernel: UnaryKernel = { name, cpu: decl.cpu, gpu: `${decl.gpu}\n${NAN_IN_NAN_OUT}` };
   return function (x: Tensor): Tensor {
     checkArity(name, arguments, 1, `${name}(x)`);
     checkTensor(name, x);

@@ -22,5 +22,4 @@ export const BINARY_OPS = Object.keys(BINARY) as BinaryOp[];
 export * from './unary-core';
 export * from './unary-math';
 export * from './binary';
-export { unaryKernel } from './apply';
 export { DRAW, type UnaryDecl, type BinaryDecl, type Diff, type Draw, type OpTest, type GpuTolerance, type UnaryKernel, type BinaryKernel } from './declare';
