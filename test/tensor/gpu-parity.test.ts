@@ -25,7 +25,7 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import * as T from '@propel-ts/tensor';
-import { webGpuHooks } from '../helpers/webgpu';
+import { describeEachGpuMode, NODE_GPU_MODES, REQUIRED_GPU_MODES } from '../helpers/webgpu';
 import {
   ARG_REDUCE_OPS, BINARY_OPS, Generator, GpuStorage, gpuInfo, REDUCE_OPS, setGpuMode, Tensor, UNARY_OPS,
   type BinaryDecl, type BinaryOp, type GpuMode, type GpuTolerance, type OpTest, type ReduceOp, type TypedArray, type UnaryOp,
@@ -162,11 +162,7 @@ function sumBound(k: number, absSum: Tensor): Float32Array {
 
 // ---- modes ------------------------------------------------------------------------------------------
 
-const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
-const REQUIRED = (env.PROPEL_REQUIRE_GPU_MODES ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
 const INFO = gpuInfo();
-// webgl2 and webgl exist only in browsers (the playground's e2e test runs them there): not listed in Node
-const CANDIDATES: readonly GpuMode[] = ['webgpu', 'headlessgl', 'webasm', 'cpu'];
 const RAN: string[] = [];
 
 describe('gpu parity', function () {
@@ -176,36 +172,16 @@ describe('gpu parity', function () {
     console.log(`      gpu.js modes available here: ${INFO.availableModes.join(', ') || 'none'}`);
     // webgpu is probed by its own suite (which says what it found); the browser-only modes are not candidates
     for (const [mode, why] of Object.entries(INFO.unavailable)) {
-      if ((CANDIDATES as readonly string[]).includes(mode) && mode !== 'webgpu') console.log(`      not available: ${mode} (${why})`);
+      if ((NODE_GPU_MODES as readonly string[]).includes(mode) && mode !== 'webgpu') console.log(`      not available: ${mode} (${why})`);
     }
-    if (REQUIRED.length) console.log(`      required (PROPEL_REQUIRE_GPU_MODES): ${REQUIRED.join(', ')}`);
+    if (REQUIRED_GPU_MODES.length) console.log(`      required (PROPEL_REQUIRE_GPU_MODES): ${REQUIRED_GPU_MODES.join(', ')}`);
   });
   after(() => {
     console.log(`      gpu parity ran in modes: ${RAN.join(', ') || 'none'}`);
     setGpuMode('auto');
   });
 
-  it('knows every required mode', () => {
-    for (const m of REQUIRED) expect(CANDIDATES as readonly string[], `PROPEL_REQUIRE_GPU_MODES names '${m}'`).to.include(m);
-  });
-
-  for (const mode of CANDIDATES) {
-    if (mode === 'webgpu') {
-      describe('mode webgpu', () => {
-        webGpuHooks(REQUIRED.includes('webgpu'));
-        paritySuite(mode);
-      });
-      continue;
-    }
-    const available = INFO.availableModes.includes(mode);
-    if (!available) {
-      const why = INFO.unavailable[mode] ?? 'not available';
-      if (REQUIRED.includes(mode)) it(`mode ${mode} is required but not available`, () => expect.fail(`gpu.js mode '${mode}': ${why}`));
-      else it.skip(`mode ${mode}: ${why}`, () => undefined);
-      continue;
-    }
-    describe(`mode ${mode}`, () => paritySuite(mode));
-  }
+  describeEachGpuMode(paritySuite);
 
   it('does not load gpu.js until a gpu tensor is used', function () {
     this.timeout(60_000);
@@ -226,11 +202,7 @@ function paritySuite(mode: GpuMode): void {
   let seed = 1000;
   const gen = () => new Generator(seed++);
 
-  before(() => {
-    setGpuMode(mode);
-    expect(gpuInfo().mode).to.equal(mode);
-    RAN.push(mode);
-  });
+  before(() => RAN.push(mode));
 
   describe('unary', () => {
     for (const op of UNARY_OPS) {
