@@ -28,7 +28,7 @@ export async function runScaleBench(report: Report): Promise<void> {
   for (const threads of [...new Set([1, cores])]) {
     T.setNumThreads(threads);
     for (let i = 0; i < 500 && T.cpuInfo().ready < T.cpuInfo().workers; i++) await new Promise((r) => setTimeout(r, 10));
-    const peak = report.wants('scale.matmul') ? await measurePeak() : null;
+    const peak = report.wants('scale.matmul') ? await measurePeak(T.cpuInfo().gemm === 'fma' ? 'fma' : 'simd') : null;
     runRows(report, threads, peak?.f32.gflops ?? null);
   }
   T.setNumThreads(1);
@@ -43,7 +43,7 @@ function runRows(report: Report, threads: number, peakGflops: number | null): vo
       const runs = n >= 2048 ? 3 : n >= 1024 ? 5 : 11;
       const r = measure(() => T.matmul(a, b), { warmup: n >= 1024 ? 1 : 3, runs, budgetMs: 20_000 });
       const g = gflops(2 * n ** 3, r.median_ms);
-      const params: Record<string, number | string> = { n, dtype: 'float32', threads, gflops: g };
+      const params: Record<string, number | string> = { n, dtype: 'float32', threads, gemm: T.cpuInfo().gemm, gflops: g };
       if (peakGflops !== null) Object.assign(params, { peak_gflops: peakGflops * threads, of_peak: Number((g / (peakGflops * threads)).toFixed(2)) });
       report.add({ workload: 'scale.matmul', params, ...r });
     }
@@ -54,7 +54,7 @@ function runRows(report: Report, threads: number, peakGflops: number | null): vo
       report.status('scale.mlp', { B, H });
       const big = B * H * H >= 1e8;
       const r = measure(step, { warmup: big ? 3 : 10, runs: big ? 9 : 41, budgetMs: 20_000 });
-      report.add({ workload: 'scale.mlp', params: { B, H, layers: `2-${H}-${H}-16`, threads, gflops: gflops(mlpStepFlops(B, H), r.median_ms) }, ...r });
+      report.add({ workload: 'scale.mlp', params: { B, H, layers: `2-${H}-${H}-16`, threads, gemm: T.cpuInfo().gemm, gflops: gflops(mlpStepFlops(B, H), r.median_ms) }, ...r });
     }
   }
 }

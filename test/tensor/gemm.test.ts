@@ -2,13 +2,18 @@
 // float64, on odd sizes, sub-matrices (offsets, leading dimensions), strided (transposed, broadcast)
 // operands, and through Tensor matmul. Tolerance: the classical bound for a k-term dot product,
 // |computed - exact| <= k·u·Σ_p |a_ip·b_pj| (u = 2^-53 for float64, 2^-24 for float32; the reference is
-// rounded once more, so we allow 2k·u). Small-integer inputs must come out exact in both dtypes.
+// rounded once more, so we allow 2k·u). Small-integer inputs must come out exact in both dtypes. The
+// WebAssembly gemm is checked with each tile this process can run ('simd'; 'fma' where relaxed SIMD
+// validates); on Node 20 a child run with --experimental-wasm-relaxed-simd checks the 'fma' tile, here and
+// in the threads suite.
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { expect } from 'chai';
 import { matmul, tensor, type TypedArray } from '@propel-ts/tensor';
 import { gemm, gemmJs, gemmStrided, setWasmGemm, WASM_MIN_WORK } from '@propel-ts/tensor/internal/backends/cpu/gemm';
-import { gemmWasm, wasmGemmAvailable } from '@propel-ts/tensor/internal/backends/cpu/gemm-wasm';
+import { gemmWasm, selectGemmKernel, wasmGemmAvailable, type GemmKernel } from '@propel-ts/tensor/internal/backends/cpu/gemm-wasm';
+import { GEMM_WASM_BASE64 } from '@propel-ts/tensor/internal/backends/cpu/gemm-wasm.generated';
+import { cpuInfo } from '@propel-ts/tensor/node';
 import { mulberry32 } from '../helpers/naive';
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
@@ -63,24 +68,70 @@ function check(what: string, m: number, n: number, k: number, got: TypedArray, c
   }
 }
 
+/** Whether this process validates relaxed SIMD (the 'fma' tile): Node 22+, or Node 20 with the flag. */
+const RELAXED = WebAssembly.validate(Buffer.from(GEMM_WASM_BASE64.fma, 'base64'));
+/** The tiles this process can run. */
+const KERNELS: GemmKernel[] = RELAXED ? ['simd', 'fma'] : ['simd'];
+
+let selected: GemmKernel | 'auto' = 'auto';
+/** Run the gemm with one tile ('auto': the one the platform picks), recompiling only on a change. */
+function use(kernel: GemmKernel | 'auto'): void {
+  if (selected !== kernel) selectGemmKernel(kernel);
+  selected = kernel;
+}
+
 type Impl = (m: number, n: number, k: number, A: Mat, B: Mat, C: TypedArray, cOff: number, ldc: number) => void;
+const wasmImpl = (kernel: GemmKernel): Impl => (m, n, k, A, B, C, cOff, ldc) => {
+  use(kernel);
+  if (!gemmWasm(m, n, k, A.data, A.off, A.rs, A.cs, B.data, B.off, B.rs, B.cs, C, cOff, ldc)) {
+    throw new Error('gemmWasm declined to run');
+  }
+};
 const IMPLS: [string, Impl][] = [
-  ['wasm', (m, n, k, A, B, C, cOff, ldc) => {
-    if (!gemmWasm(m, n, k, A.data, A.off, A.rs, A.cs, B.data, B.off, B.rs, B.cs, C, cOff, ldc)) {
-      throw new Error('gemmWasm declined to run');
-    }
-  }],
+  ...KERNELS.map((kernel): [string, Impl] => [`wasm ${kernel}`, wasmImpl(kernel)]),
   ['js', (m, n, k, A, B, C, cOff, ldc) => {
     if (A.cs !== 1 || B.cs !== 1) throw new Error('internal: gemmJs takes unit column strides');
     gemmJs(m, n, k, A.data, A.off, A.rs, B.data, B.off, B.rs, C, cOff, ldc);
   }],
-  ['dispatch', (m, n, k, A, B, C, cOff, ldc) => gemmStrided(m, n, k, A.data, A.off, A.rs, A.cs, B.data, B.off, B.rs, B.cs, C, cOff, ldc)],
+  ['dispatch', (m, n, k, A, B, C, cOff, ldc) => {
+    use('auto');
+    gemmStrided(m, n, k, A.data, A.off, A.rs, A.cs, B.data, B.off, B.rs, B.cs, C, cOff, ldc);
+  }],
 ];
 
-describe('gemm (CPU matrix multiply kernels)', () => {
+describe('gemm (CPU matrix multiply kernels)', function () {
+  after(() => use('auto'));
+
   it('has WebAssembly SIMD on this platform (Node 20)', () => {
     expect(wasmGemmAvailable()).to.equal(true);
   });
+
+  it("picks the 'fma' tile exactly where relaxed SIMD validates, and cpuInfo().gemm says which", () => {
+    use('auto');
+    expect(cpuInfo().gemm).to.equal(RELAXED ? 'fma' : 'simd');
+    if (RELAXED) {
+      use('simd');
+      expect(cpuInfo().gemm).to.equal('simd');
+      use('auto');
+    }
+  });
+
+  if (!RELAXED) {
+    it("the 'fma' tile, in a child run with --experimental-wasm-relaxed-simd (this suite and the threads suite)", function () {
+      this.timeout(240_000);
+      const root = path.join(__dirname, '..', '..');
+      const mocha = path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js');
+      const r = spawnSync(process.execPath, [mocha, '--no-config', '--node-option', 'conditions=@propel-ts/source',
+        '--node-option', 'experimental-wasm-relaxed-simd', '-r', 'ts-node/register', '--extension', 'ts', '--timeout', '120000',
+        'test/tensor/gemm.test.ts', 'test/tensor/threads.test.ts'], { cwd: root, encoding: 'utf8', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' } });
+      expect(r.status, `${r.stdout}\n${r.stderr}`).to.equal(0);
+      // it ran the fma tile's cases, and nothing was skipped
+      expect(r.stdout).to.match(/wasm fma float32: random odd sizes/);
+      expect(r.stdout).to.match(/wasm fma float64: small-integer inputs give exact results/);
+      expect(r.stdout).to.match(/with the 'fma' tile/);
+      expect(r.stdout).not.to.match(/pending/);
+    });
+  }
 
   it('gemm-wasm.generated.ts is up to date with wasm/gemm.wat (npm run build:wasm)', () => {
     const root = path.join(__dirname, '..', '..');
@@ -141,8 +192,9 @@ describe('gemm (CPU matrix multiply kernels)', () => {
     }
 
     it(`wasm ${dtype}: a product too large to keep its memory runs, and the next call still works`, () => {
+      use('auto');
       const rand = rng(5);
-      const m = 2, k = 2000, n = 4200; // B alone is > 32 MB: the instance is replaced afterwards
+      const m = 2, k = 4000, n = 4200; // B alone is > 64 MB (float32): the instance is replaced afterwards
       for (let rep = 0; rep < 2; rep++) {
         const A = embedded(C, m, k, rand, false), B = embedded(C, k, n, rand, false);
         const out = new C(m * n);
@@ -160,6 +212,7 @@ describe('gemm (CPU matrix multiply kernels)', () => {
   });
 
   it('setWasmGemm(false) routes everything to the JS gemm, with the same results on integers', () => {
+    use('auto');
     const rand = rng(6);
     const A = embedded(Float64Array, 40, 50, rand, true), B = embedded(Float64Array, 50, 60, rand, true);
     expect(40 * 50 * 60).to.be.greaterThan(WASM_MIN_WORK);
@@ -175,6 +228,7 @@ describe('gemm (CPU matrix multiply kernels)', () => {
   });
 
   it('Tensor matmul: transposed, sliced and batched-broadcast operands, both dtypes', () => {
+    use('auto');
     const rand = rng(7);
     for (const dtype of ['float32', 'float64'] as const) {
       const C = dtype === 'float32' ? Float32Array : Float64Array;

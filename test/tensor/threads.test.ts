@@ -23,7 +23,7 @@ function sameBits(a: ArrayLike<number>, b: ArrayLike<number>, what: string): voi
   }
 }
 
-describe('cpu threads: large products split over worker threads, bit-identical whatever the count', function () {
+describe(`cpu threads: large products split over worker threads, bit-identical whatever the count, with the '${T.cpuInfo().gemm}' tile`, function () {
   this.timeout(120_000);
   after(() => T.setNumThreads(1));
 

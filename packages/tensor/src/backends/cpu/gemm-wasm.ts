@@ -13,8 +13,11 @@ const KC = 256;
 const MC = 64;
 /** Operands needing more wasm memory than this go to the JS gemm. */
 const MAX_BYTES = 256 * 2 ** 20;
-/** After a call that needed more than this, the memory is dropped (a fresh instance next time). */
-const KEEP_BYTES = 32 * 2 ** 20;
+/**
+ * After a call that needed more than this, the memory is dropped (a fresh instance next time). A 2048²
+ * float32 product needs 48 MiB: kept, since growing a fresh memory costs it page faults on every call.
+ */
+const KEEP_BYTES = 64 * 2 ** 20;
 
 export type GemmFn = (m: number, n: number, k: number, a: number, ars: number, acs: number,
   b: number, brs: number, bcs: number, c: number, wa: number, wb: number, kcBlock: number, mcBlock: number) => void;
@@ -25,8 +28,26 @@ interface Instance {
   readonly f64: GemmFn;
 }
 
-let compiled: WebAssembly.Module | null | undefined; // undefined: not tried yet; null: unavailable
+/**
+ * Which tile the gemm runs: 'fma' (relaxed SIMD's fused multiply-add: Chrome 114+, Node 22+, Node 20 run with
+ * --experimental-wasm-relaxed-simd) where the platform validates it, else 'simd' (a multiply then an add).
+ * The two round differently (FMA rounds once per step), so a product's last bits depend on which one runs;
+ * every thread runs the same one.
+ */
+export type GemmKernel = 'fma' | 'simd';
+
+interface Compiled {
+  readonly kernel: GemmKernel;
+  /** The module with its own memory (the calling thread's products). */
+  readonly own: WebAssembly.Module;
+  /** The same code importing a shared memory (threads.ts), or null where shared memory is missing. */
+  readonly shared: WebAssembly.Module | null;
+}
+
+let compiled: Compiled | null | undefined; // undefined: not tried yet; null: unavailable
 let instance: Instance | null = null;
+/** The kernels tried, best first; tests narrow it (selectGemmKernel). */
+let candidates: readonly GemmKernel[] = ['fma', 'simd'];
 
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   const bin = atob(s);
@@ -36,32 +57,49 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
 }
 
 /**
- * The compiled gemm module (compiled once), or null where WebAssembly or SIMD is missing; what threads.ts
- * sends its workers. Typed `object` so that the declarations need no WebAssembly lib.
+ * The compiled gemm modules (compiled once), or null where WebAssembly or SIMD is missing; threads.ts sends
+ * the shared one to its workers. Typed `object` so that the declarations need no WebAssembly lib.
  */
-export function gemmWasmModule(): object | null {
+export function gemmWasmModules(): { readonly kernel: GemmKernel; readonly shared: object | null } | null {
   return compileGemm();
 }
 
-function compileGemm(): WebAssembly.Module | null {
+function compileGemm(): Compiled | null {
   if (compiled === undefined) {
     compiled = null;
-    try {
-      const bytes = decodeBase64(GEMM_WASM_BASE64);
-      // validate() is false where SIMD (or WebAssembly itself) is unsupported: the feature test
-      if (typeof WebAssembly === 'object' && WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
-    } catch {
-      compiled = null;
+    for (const kernel of candidates) {
+      try {
+        const bytes = decodeBase64(GEMM_WASM_BASE64[kernel]);
+        // validate() is false where SIMD (or relaxed SIMD, or WebAssembly itself) is unsupported: the feature test
+        if (typeof WebAssembly !== 'object' || !WebAssembly.validate(bytes)) continue;
+        const sharedBytes = decodeBase64(GEMM_WASM_BASE64[kernel === 'fma' ? 'fmaShared' : 'simdShared']);
+        const shared = typeof SharedArrayBuffer === 'function' && WebAssembly.validate(sharedBytes) ? new WebAssembly.Module(sharedBytes) : null;
+        compiled = { kernel, own: new WebAssembly.Module(bytes), shared };
+        break;
+      } catch {
+        // next candidate
+      }
     }
   }
   return compiled;
 }
 
+/**
+ * Tests only: which kernels may be chosen ('auto': the best the platform validates). Drops the compiled
+ * modules; threads.ts restarts its workers through its own setNumThreads. Returns the kernel now in use.
+ */
+export function selectGemmKernel(which: GemmKernel | 'auto'): GemmKernel | null {
+  candidates = which === 'auto' ? ['fma', 'simd'] : [which];
+  compiled = undefined;
+  instance = null;
+  return compileGemm()?.kernel ?? null;
+}
+
 function getInstance(): Instance | null {
   if (instance !== null) return instance;
-  const compiled = compileGemm();
-  if (compiled === null) return null;
-  const ex = new WebAssembly.Instance(compiled, {}).exports;
+  const modules = compileGemm();
+  if (modules === null) return null;
+  const ex = new WebAssembly.Instance(modules.own, {}).exports;
   instance = {
     memory: ex['memory'] as WebAssembly.Memory,
     f32: ex['gemm_f32'] as GemmFn,
@@ -96,7 +134,7 @@ export function gemmWasm(
 ): boolean {
   const inst = getInstance();
   if (inst === null) return false;
-  const used = gemmInMemory({ memory: inst.memory, gemm_f32: inst.f32, gemm_f64: inst.f64 }, m, n, k, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, ldc, GEMM_LAYOUT);
+  const used = gemmInMemory({ memory: inst.memory, gemm_f32: inst.f32, gemm_f64: inst.f64 }, m, n, k, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, ldc);
   if (used > KEEP_BYTES) instance = null; // let a big memory be collected; the compiled module is kept
   return used > 0;
 }
@@ -104,11 +142,73 @@ export function gemmWasm(
 /** The block sizes gemm.wat was written for (MR must match it), and the largest memory a call may use. */
 export const GEMM_LAYOUT = { MR, KC, MC, MAX_BYTES } as const;
 
+/** Where a product's operands go in a gemm module's memory (byte sizes, each a multiple of 16). */
+export interface GemmPlan {
+  readonly f64: boolean;
+  /** Bytes per element, and C's padded columns (a multiple of the tile's) and rows (of MR). */
+  readonly es: number;
+  readonly np: number;
+  readonly mp: number;
+  /** The spans of A and B as laid out (from the first element to the last). */
+  readonly aSpan: number;
+  readonly bSpan: number;
+  readonly aBytes: number;
+  readonly bBytes: number;
+  readonly cBytes: number;
+  /** One thread's packing buffers, for a block of A's rows and for B. */
+  readonly waBytes: number;
+  readonly wbBytes: number;
+  /** A, B, C and one thread's packing buffers: what the single-threaded gemm needs. */
+  readonly total: number;
+}
+
+/**
+ * The plan of C = A·B in a gemm module's memory, or null when the module cannot run it (mixed types,
+ * negative strides, empty sizes, more than MAX_BYTES); then the JS gemm does, on every thread count.
+ */
+export function gemmPlan(m: number, n: number, k: number, A: TypedArray, ars: number, acs: number,
+  B: TypedArray, brs: number, bcs: number, C: TypedArray): GemmPlan | null {
+  const f64 = C instanceof Float64Array;
+  if ((A instanceof Float64Array) !== f64 || (B instanceof Float64Array) !== f64) return null;
+  if (ars < 0 || acs < 0 || brs < 0 || bcs < 0 || m < 1 || n < 1 || k < 1) return null;
+  const align = (bytes: number) => (bytes + 15) & ~15;
+  const es = f64 ? 8 : 4, nr = f64 ? 4 : 8;
+  const np = Math.ceil(n / nr) * nr, mp = Math.ceil(m / MR) * MR;
+  const aSpan = (m - 1) * ars + (k - 1) * acs + 1, bSpan = (k - 1) * brs + (n - 1) * bcs + 1;
+  const aBytes = align(Math.max(aSpan, m * k) * es), bBytes = align(Math.max(bSpan, k * n) * es);
+  const cBytes = align(mp * np * es), waBytes = align(MC * Math.min(k, KC) * es), wbBytes = align(Math.min(k, KC) * np * es);
+  const total = aBytes + bBytes + cBytes + waBytes + wbBytes;
+  if (total > MAX_BYTES) return null;
+  return { f64, es, np, mp, aSpan, bSpan, aBytes, bBytes, cBytes, waBytes, wbBytes, total };
+}
+
+/**
+ * Copy a rows x cols strided operand to element `dst` of `heap`; returns its strides there. A dense enough
+ * span (a row-major or transposed matrix) is copied as one block, keeping its strides; a sparse one (a
+ * strided slice) is gathered row-major.
+ */
+export function copyIn(heap: TypedArray, dst: number, X: TypedArray, off: number, rs: number, cs: number,
+  rows: number, cols: number, span: number): [rowStride: number, colStride: number] {
+  if (span <= 2 * rows * cols + 64) {
+    heap.set(X.subarray(off, off + span), dst);
+    return [rs, cs];
+  }
+  for (let i = 0; i < rows; i++) {
+    const s = off + i * rs, d = dst + i * cols;
+    for (let j = 0; j < cols; j++) heap[d + j] = X[s + j * cs]!;
+  }
+  return [cols, 1];
+}
+
+/** Copy the m x n corner of C (row stride np, from element c0 of `heap`) to C[cOff + i*ldc + j]. */
+export function copyOut(heap: TypedArray, c0: number, np: number, m: number, n: number, C: TypedArray, cOff: number, ldc: number): void {
+  if (np === n && ldc === n) C.set(heap.subarray(c0, c0 + m * n), cOff);
+  else for (let i = 0; i < m; i++) C.set(heap.subarray(c0 + i * np, c0 + i * np + n), cOff + i * ldc);
+}
+
 /**
  * The body of `gemmWasm` on a given instance: copy A and B into its memory, run the kernel, copy C out.
- * Returns the bytes of memory it used, or 0 when it could not run (mixed types, negative strides, empty
- * sizes, more than `layout.MAX_BYTES`). Self-contained (it refers to nothing outside itself), because the
- * worker threads of threads.ts run it from its source text.
+ * Returns the bytes of memory it used, or 0 when it could not run (see gemmPlan).
  */
 export function gemmInMemory(
   ex: GemmExports,
@@ -116,44 +216,17 @@ export function gemmInMemory(
   A: TypedArray, aOff: number, ars: number, acs: number,
   B: TypedArray, bOff: number, brs: number, bcs: number,
   C: TypedArray, cOff: number, ldc: number,
-  layout: { readonly MR: number; readonly KC: number; readonly MC: number; readonly MAX_BYTES: number },
 ): number {
-  const f64 = C instanceof Float64Array;
-  if ((A instanceof Float64Array) !== f64 || (B instanceof Float64Array) !== f64) return 0;
-  if (ars < 0 || acs < 0 || brs < 0 || bcs < 0 || m < 1 || n < 1 || k < 1) return 0;
-  const align = (bytes: number) => (bytes + 15) & ~15;
-  // Copy an m x n strided operand to element `dst` of `heap`; returns its strides there. A dense enough
-  // span (a row-major or transposed matrix) is copied as one block, keeping its strides; a sparse one (a
-  // strided slice) is gathered row-major.
-  const copyIn = (heap: TypedArray, dst: number, X: TypedArray, off: number, rs: number, cs: number,
-    rows: number, cols: number, span: number): [number, number] => {
-    if (span <= 2 * rows * cols + 64) {
-      heap.set(X.subarray(off, off + span), dst);
-      return [rs, cs];
-    }
-    for (let i = 0; i < rows; i++) {
-      const s = off + i * rs, d = dst + i * cols;
-      for (let j = 0; j < cols; j++) heap[d + j] = X[s + j * cs]!;
-    }
-    return [cols, 1];
-  };
-  const { MR: mr, KC: kc, MC: mc } = layout;
-  const es = f64 ? 8 : 4, nr = f64 ? 4 : 8;
-  const np = Math.ceil(n / nr) * nr, mp = Math.ceil(m / mr) * mr;
-  const aSpan = (m - 1) * ars + (k - 1) * acs + 1, bSpan = (k - 1) * brs + (n - 1) * bcs + 1;
-  const aBytes = align(Math.max(aSpan, m * k) * es), bBytes = align(Math.max(bSpan, k * n) * es);
-  const cBytes = align(mp * np * es), waBytes = align(mc * Math.min(k, kc) * es), wbBytes = align(Math.min(k, kc) * np * es);
-  const total = aBytes + bBytes + cBytes + waBytes + wbBytes;
-  if (total > layout.MAX_BYTES) return 0;
+  const plan = gemmPlan(m, n, k, A, ars, acs, B, brs, bcs, C);
+  if (plan === null) return 0;
+  const { f64, es, total } = plan;
   const { memory } = ex;
   if (memory.buffer.byteLength < total) memory.grow(Math.ceil((total - memory.buffer.byteLength) / 65536));
   const heap = f64 ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
-  const a = 0, b = a + aBytes, c = b + bBytes, wa = c + cBytes, wb = wa + waBytes;
-  const [ars2, acs2] = copyIn(heap, a / es, A, aOff, ars, acs, m, k, aSpan);
-  const [brs2, bcs2] = copyIn(heap, b / es, B, bOff, brs, bcs, k, n, bSpan);
-  (f64 ? ex.gemm_f64 : ex.gemm_f32)(m, n, k, a, ars2, acs2, b, brs2, bcs2, c, wa, wb, kc, mc);
-  const c0 = c / es;
-  if (np === n && ldc === n) C.set(heap.subarray(c0, c0 + m * n), cOff);
-  else for (let i = 0; i < m; i++) C.set(heap.subarray(c0 + i * np, c0 + i * np + n), cOff + i * ldc);
+  const a = 0, b = a + plan.aBytes, c = b + plan.bBytes, wa = c + plan.cBytes, wb = wa + plan.waBytes;
+  const [ars2, acs2] = copyIn(heap, a / es, A, aOff, ars, acs, m, k, plan.aSpan);
+  const [brs2, bcs2] = copyIn(heap, b / es, B, bOff, brs, bcs, k, n, plan.bSpan);
+  (f64 ? ex.gemm_f64 : ex.gemm_f32)(m, n, k, a, ars2, acs2, b, brs2, bcs2, c, wa, wb, KC, MC);
+  copyOut(heap, c / es, plan.np, m, n, C, cOff, ldc);
   return total;
 }

@@ -60,8 +60,7 @@ export function gemmStrided(
   }
   // large products over the threads (threads.ts; bit-identical to one thread), each block by the wasm gemm
   if (wasmEnabled && m * n * k >= PARALLEL_MIN_WORK && wasmGemmAvailable() &&
-    parallelGemm(m, n, k, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, ldc,
-      (rows, A0, a0, C0, c0) => gemmWasm(rows, n, k, A0, a0, ars, acs, B, bOff, brs, bcs, C0, c0, ldc))) return;
+    parallelGemm(m, n, k, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, ldc)) return;
   if (wasmEnabled && m * n * k >= WASM_MIN_WORK &&
     gemmWasm(m, n, k, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, ldc)) return;
   // the JS kernel wants unit column strides: pack the others (small matrices, so a fresh buffer is fine)

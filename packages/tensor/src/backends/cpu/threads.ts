@@ -1,18 +1,19 @@
 // Layer: tensor/backends/cpu. The CPU backend's threads, all in this file: large matrix products (matmul's
 // forward and both backward products go through gemm) are split by rows over worker threads, each running
-// the same WebAssembly gemm (the compiled module, and gemm-wasm.ts's `gemmInMemory` sent as source text) on
-// its block.
+// the same WebAssembly gemm on its block, in one shared WebAssembly memory.
 //
 // Bit-identical whatever the thread count: a C element is computed by the same kernel with the same order of
 // operations in whichever block its row falls (rows are independent in the kernel; blocks only choose which
 // rows a thread does), so 1, 2 or 8 threads give the same bits (test/tensor/threads.test.ts checks it).
 //
-// Synchronous like every op: the calling thread copies A and B into one shared buffer, wakes the workers
-// (Atomics.notify), computes the first block itself, then waits for the others and copies their rows of C
-// out. It waits in Atomics.wait where it may block (Node, a Web Worker); a page's main thread may not (it
-// throws there), so there it spins on Atomics.load: short, since its own block is as large as each worker's
-// and the workers start on it at the same time. Small products (under PARALLEL_MIN_WORK multiply-adds) stay
-// on the calling thread.
+// Synchronous like every op: the calling thread copies A and B once into the shared memory (the variant of
+// the gemm module that imports its memory; build-wasm.js makes it from the same gemm.wat), wakes the workers
+// (Atomics.notify), computes the first block itself, then waits for the others and copies C out. The workers
+// copy nothing: each packs its block from the shared A and B into its own packing buffers in that memory and
+// writes its rows of C there. The calling thread waits in Atomics.wait where it may block (Node, a Web
+// Worker); a page's main thread may not (it throws there), so there it spins on Atomics.load: short, since
+// its own block is as large as each worker's and the workers start on it at the same time. Small products
+// (under PARALLEL_MIN_WORK multiply-adds) stay on the calling thread.
 //
 // Where the workers come from: in Node, the package's Node entry (`@propel-ts/tensor/node`, node.ts) gives a
 // worker factory (worker_threads) and the core count; in a browser this file installs Web Workers itself
@@ -25,7 +26,8 @@
 import type { TypedArray } from '../../dtype';
 import { TensorError } from '../../errors';
 import { checkArity, describeValue } from '../../options';
-import { GEMM_LAYOUT, gemmInMemory, gemmWasmModule } from './gemm-wasm';
+import { copyIn, copyOut, GEMM_LAYOUT, gemmPlan, gemmWasmModules, type GemmKernel } from './gemm-wasm';
+import { GEMM_SHARED_MAX_PAGES } from './gemm-wasm.generated';
 
 /** A started worker: enough to stop it. */
 export interface WorkerHandle {
@@ -34,9 +36,9 @@ export interface WorkerHandle {
 
 /**
  * Start a worker running `source` (a JavaScript function expression) on `data` (structured-cloned; holds
- * SharedArrayBuffers). node.ts gives `(source, data) => new Worker(`(${source})(workerData)`, ...)`; the Web
- * factory below posts `data` to a Worker started from a Blob. `failed` is for a worker that reports an
- * error while starting (cpuInfo().reason then says so).
+ * SharedArrayBuffers and a shared WebAssembly.Memory). node.ts gives `(source, data) => new Worker(`(${source})(workerData)`, ...)`;
+ * the Web factory below posts `data` to a Worker started from a Blob. `failed` is for a worker that
+ * reports an error while starting (cpuInfo().reason then says so).
  */
 export type WorkerFactory = (source: string, data: WorkerData, failed: (why: string) => void) => WorkerHandle;
 
@@ -44,14 +46,15 @@ export type WorkerFactory = (source: string, data: WorkerData, failed: (why: str
 export interface WorkerData {
   readonly index: number;
   readonly ctrl: SharedArrayBuffer;
-  readonly data: SharedArrayBuffer;
   /**
-   * The compiled gemm, a WebAssembly.Module (structured-cloned to a worker without recompiling). Typed
-   * `unknown` so that the declarations need no WebAssembly lib.
+   * The shared WebAssembly.Memory that holds every product's operands, and the compiled gemm importing it
+   * (structured-cloned to a worker without recompiling). Typed `unknown` so that the declarations need no
+   * WebAssembly lib.
    */
+  readonly memory: unknown;
   readonly module: unknown;
-  readonly gemmSource: string;
-  readonly layout: typeof GEMM_LAYOUT;
+  /** gemmBlock below, as source text (a worker refers to nothing outside what it is sent). */
+  readonly blockSource: string;
   readonly slots: typeof SLOTS;
 }
 
@@ -59,25 +62,32 @@ export interface WorkerData {
 export const PARALLEL_MIN_WORK = 2 ** 22;
 /** Most workers a pool starts (the calling thread is one more thread). */
 const MAX_WORKERS = 31;
-/** The largest shared buffer for operands (A, B, C of one product): beyond it, one thread. */
-const MAX_SHARED_BYTES = 512 * 2 ** 20;
+/** The most a product may use of the shared memory: beyond it, one thread. */
+const MAX_SHARED_BYTES = Math.min(512 * 2 ** 20, GEMM_SHARED_MAX_PAGES * 65536);
 
 /**
  * The Int32Array slots of the control buffer: the generation (bumped per product), how many workers finished
- * it, quit, the product's m, n, k, dtype, where B and C start in the data buffer, the block boundaries (one
- * more than the threads), and one ready flag per worker.
+ * it, quit, and the product: float64 or not, n, k, the byte addresses of A, B and C in the shared memory,
+ * A's and B's strides there (elements), C's row stride (bytes), the packing buffers (the first one's
+ * address, and one thread's bytes: its A buffer, then its B buffer), the block sizes, the block boundaries
+ * (rows; one more than the threads), and one ready flag per worker.
  */
 const SLOTS = {
-  GEN: 0, DONE: 1, QUIT: 2, M: 3, N: 4, K: 5, F64: 6, B_AT: 7, C_AT: 8, ARS: 9, ACS: 10, BRS: 11, BCS: 12, A_LEN: 13, B_LEN: 14,
-  ROWS: 15, READY: 15 + MAX_WORKERS + 2,
+  GEN: 0, DONE: 1, QUIT: 2, F64: 3, N: 4, K: 5, A: 6, B: 7, C: 8, ARS: 9, ACS: 10, BRS: 11, BCS: 12, LDC: 13,
+  WS: 14, WS_BYTES: 15, WA_BYTES: 16, KC: 17, MC: 18, ROWS: 19, READY: 19 + MAX_WORKERS + 2,
 } as const;
-const { GEN, DONE, QUIT, M, N, K, F64, B_AT, C_AT, ARS, ACS, BRS, BCS, A_LEN, B_LEN, ROWS, READY } = SLOTS;
+const { GEN, DONE, QUIT, READY } = SLOTS;
 const CTRL_INTS = READY + MAX_WORKERS;
+
+/** The parts of the shared gemm's exports a block uses. */
+type BlockExports = Record<string, unknown>;
 
 let factory: WorkerFactory | null = null;
 let cores = 1;
 let requested: number | null = null;
-let pool: { ctrl: Int32Array; data: SharedArrayBuffer; workers: WorkerHandle[] } | null = null;
+let pool: {
+  ctrl: Int32Array; memory: WebAssembly.Memory; wasm: BlockExports; workers: WorkerHandle[]; kernel: GemmKernel;
+} | null = null;
 /** Why the last pool could not start (a worker threw or reported an error), until the next restart. */
 let startFailure: string | null = null;
 
@@ -117,6 +127,12 @@ export interface CpuInfo {
   reason: string | null;
   /** Products split over the threads so far (in this process). */
   parallelProducts: number;
+  /**
+   * The gemm's tile: 'fma' (relaxed SIMD's fused multiply-add: Chrome 114+, Node 22+, or Node 20 run with
+   * --experimental-wasm-relaxed-simd), 'simd' (a multiply, then an add), or 'js' (no WebAssembly SIMD here).
+   * They round differently, so a product's last bits depend on it; every thread count gives the same bits.
+   */
+  gemm: GemmKernel | 'js';
 }
 
 let parallelProducts = 0;
@@ -126,14 +142,18 @@ export function cpuInfo(): CpuInfo {
   const workers = pool?.workers.length ?? 0;
   let ready = 0;
   for (let i = 0; i < workers; i++) ready += Atomics.load(pool!.ctrl, READY + i);
+  const modules = gemmWasmModules();
   const reason = factory === null ? noFactoryReason()
     : startFailure !== null ? startFailure
       : typeof SharedArrayBuffer !== 'function' ? 'no SharedArrayBuffer here'
-        : gemmWasmModule() === null ? 'no WebAssembly SIMD here (the JS gemm runs on the calling thread)'
-          : threadsWanted() === 1 ? (requested === null ? 'one core reported (setNumThreads(n) to use more)' : 'one thread requested')
-            : ready < workers ? `${workers - ready} of ${workers} workers still starting (in a browser they start once the main thread returns to its event loop)`
-              : null;
-  return { threads: 1 + workers, workers, ready, cores, parallelMinWork: PARALLEL_MIN_WORK, reason, parallelProducts };
+        : modules === null ? 'no WebAssembly SIMD here (the JS gemm runs on the calling thread)'
+          : modules.shared === null ? 'no shared WebAssembly memory here'
+            : threadsWanted() === 1 ? (requested === null ? 'one core reported (setNumThreads(n) to use more)' : 'one thread requested')
+              : ready < workers ? `${workers - ready} of ${workers} workers still starting (in a browser they start once the main thread returns to its event loop)`
+                : null;
+  return {
+    threads: 1 + workers, workers, ready, cores, parallelMinWork: PARALLEL_MIN_WORK, reason, parallelProducts, gemm: modules?.kernel ?? 'js',
+  };
 }
 
 const threadsWanted = () => Math.min(requested ?? cores, MAX_WORKERS + 1);
@@ -164,15 +184,18 @@ function stop(): void {
   pool = null;
 }
 
-function restart(dataBytes = 64 * 2 ** 20): void {
+function restart(): void {
   stop();
   startFailure = null;
   const want = threadsWanted() - 1;
-  const module = gemmWasmModule();
-  if (factory === null || want < 1 || typeof SharedArrayBuffer !== 'function' || module === null) return;
+  const module = gemmWasmModules()?.shared as WebAssembly.Module | null | undefined;
+  if (factory === null || want < 1 || typeof SharedArrayBuffer !== 'function' || !module) return;
   const ctrl = new Int32Array(new SharedArrayBuffer(CTRL_INTS * 4));
-  const data = new SharedArrayBuffer(dataBytes);
-  const started = { ctrl, data, workers: [] as WorkerHandle[] };
+  // 16 MiB to start (a 1024² float32 product needs 12): grown by the calling thread as products need, up to
+  // GEMM_SHARED_MAX_PAGES; the workers see the growth (their instances use this same memory)
+  const memory = new WebAssembly.Memory({ initial: 256, maximum: GEMM_SHARED_MAX_PAGES, shared: true });
+  const wasm = new WebAssembly.Instance(module, { env: { memory } }).exports as BlockExports;
+  const started = { ctrl, memory, wasm, workers: [] as WorkerHandle[], kernel: gemmWasmModules()!.kernel };
   pool = started;
   // a worker that fails to start would never say ready, so no product could use the pool: drop it, and say why
   const failed = (why: string) => {
@@ -183,7 +206,7 @@ function restart(dataBytes = 64 * 2 ** 20): void {
   try {
     for (let index = 0; index < want; index++) {
       started.workers.push(factory(`(${workerMain.toString()})`, {
-        index, ctrl: ctrl.buffer as SharedArrayBuffer, data, module, gemmSource: gemmInMemory.toString(), layout: GEMM_LAYOUT, slots: SLOTS,
+        index, ctrl: ctrl.buffer as SharedArrayBuffer, memory, module, blockSource: gemmBlock.toString(), slots: SLOTS,
       }, failed));
     }
   } catch (e) {
@@ -204,16 +227,30 @@ function noFactoryReason(): string {
 }
 
 /**
- * A worker's life, run from its source text (so it refers to nothing outside itself): instantiate the gemm, say
- * it is ready, then for each generation compute its block of rows of C from the shared A and B.
+ * Block `part` of the product described in `ctrl` (part 0 is the calling thread's, part i + 1 worker i's): its
+ * rows of A times B into its rows of C, packing through its own buffers, all in the shared memory. Run by
+ * the calling thread directly and by each worker from its source text, so it refers to nothing outside itself.
+ */
+function gemmBlock(ctrl: Int32Array, s: typeof SLOTS, ex: BlockExports, part: number): void {
+  const r0 = ctrl[s.ROWS + part]!, r1 = ctrl[s.ROWS + part + 1]!;
+  if (r1 <= r0) return;
+  const f64 = ctrl[s.F64] === 1, es = f64 ? 8 : 4, ars = ctrl[s.ARS]!;
+  const wa = ctrl[s.WS]! + part * ctrl[s.WS_BYTES]!, wb = wa + ctrl[s.WA_BYTES]!;
+  const gemm = (f64 ? ex['gemm_f64'] : ex['gemm_f32']) as (...args: number[]) => void;
+  gemm(r1 - r0, ctrl[s.N]!, ctrl[s.K]!, ctrl[s.A]! + r0 * ars * es, ars, ctrl[s.ACS]!, ctrl[s.B]!, ctrl[s.BRS]!, ctrl[s.BCS]!,
+    ctrl[s.C]! + r0 * ctrl[s.LDC]!, wa, wb, ctrl[s.KC]!, ctrl[s.MC]!);
+}
+
+/**
+ * A worker's life, run from its source text (so it refers to nothing outside itself): instantiate the gemm on
+ * the shared memory, say it is ready, then for each generation compute its block.
  */
 function workerMain(d: WorkerData): void {
-  const { GEN, DONE, QUIT, M, N, K, F64, B_AT, C_AT, ARS, ACS, BRS, BCS, A_LEN, B_LEN, ROWS, READY } = d.slots;
+  const { GEN, DONE, QUIT, READY } = d.slots;
   const ctrl = new Int32Array(d.ctrl);
-  const inst = new WebAssembly.Instance(d.module as WebAssembly.Module, {}).exports;
-  const ex = { memory: inst['memory'] as WebAssembly.Memory, gemm_f32: inst['gemm_f32'], gemm_f64: inst['gemm_f64'] };
+  const ex = new WebAssembly.Instance(d.module as WebAssembly.Module, { env: { memory: d.memory as WebAssembly.Memory } }).exports;
   // eslint-disable-next-line no-new-func
-  const gemm = new Function(`return (${d.gemmSource});`)() as (...args: unknown[]) => number;
+  const block = new Function(`return (${d.blockSource});`)() as typeof gemmBlock;
   // the generation to wait past is read before saying ready: no product runs until every worker is ready
   let gen = Atomics.load(ctrl, GEN);
   Atomics.store(ctrl, READY + d.index, 1);
@@ -221,85 +258,60 @@ function workerMain(d: WorkerData): void {
     Atomics.wait(ctrl, GEN, gen);
     gen = Atomics.load(ctrl, GEN);
     if (Atomics.load(ctrl, QUIT) === 1) return;
-    const m = ctrl[M]!, n = ctrl[N]!, k = ctrl[K]!, f64 = ctrl[F64] === 1;
-    const r0 = ctrl[ROWS + 1 + d.index]!, r1 = ctrl[ROWS + 2 + d.index]!;
-    if (r1 > r0) {
-      // views of the shared operands (byte offsets of B and C in the control buffer)
-      const view = (at: number, length: number) => (f64 ? new Float64Array(d.data, at, length) : new Float32Array(d.data, at, length));
-      const A = view(0, ctrl[A_LEN]!), B = view(ctrl[B_AT]!, ctrl[B_LEN]!), C = view(ctrl[C_AT]!, m * n);
-      const ars = ctrl[ARS]!;
-      gemm(ex, r1 - r0, n, k, A, r0 * ars, ars, ctrl[ACS]!, B, 0, ctrl[BRS]!, ctrl[BCS]!, C, r0 * n, n, d.layout);
-    }
+    block(ctrl, d.slots, ex, d.index + 1);
     Atomics.add(ctrl, DONE, 1);
     Atomics.notify(ctrl, DONE);
   }
 }
 
 /**
- * C = A·B over the threads (same contract as gemmWasm); false, having done nothing, when this product
- * stays on the calling thread (too small, no ready workers, too large for the shared buffer).
+ * C = A·B over the threads (same contract as gemmWasm, same bits); false, having done nothing, when this
+ * product stays on the calling thread (too small, no ready workers, too large for the shared memory).
  */
 export function parallelGemm(
   m: number, n: number, k: number,
   A: TypedArray, aOff: number, ars: number, acs: number,
   B: TypedArray, bOff: number, brs: number, bcs: number,
   C: TypedArray, cOff: number, ldc: number,
-  single: (m: number, A: TypedArray, aOff: number, C: TypedArray, cOff: number) => boolean,
 ): boolean {
   if (pool === null || m * n * k < PARALLEL_MIN_WORK || m < 4 * GEMM_LAYOUT.MR) return false;
-  const { ctrl } = pool;
+  if (pool.kernel !== gemmWasmModules()?.kernel) {
+    // the tile was switched (selectGemmKernel, in tests): workers with the new one start, this product stays here
+    restart();
+    return false;
+  }
+  const { ctrl, memory, wasm } = pool;
   const workers = pool.workers.length;
   // all or none: every worker takes part in every product once all have started (then each one sees each
   // generation exactly once); until then the calling thread does it alone
   for (let w = 0; w < workers; w++) if (Atomics.load(ctrl, READY + w) !== 1) return false;
-  const f64 = C instanceof Float64Array;
-  if ((A instanceof Float64Array) !== f64 || (B instanceof Float64Array) !== f64 || ars < 0 || acs < 0 || brs < 0 || bcs < 0) return false;
-  const es = f64 ? 8 : 4;
-  const align = (x: number) => (x + 63) & ~63;
-  // an operand goes to the shared buffer as it is laid out (one copy of its span: a transposed matrix stays
-  // transposed) when the span is dense, else gathered row-major; the kernel reads it through its strides
-  const aSpan = (m - 1) * ars + (k - 1) * acs + 1, bSpan = (k - 1) * brs + (n - 1) * bcs + 1;
-  const aDense = aSpan <= 2 * m * k + 64, bDense = bSpan <= 2 * k * n + 64;
-  const aLen = aDense ? aSpan : m * k, bLen = bDense ? bSpan : k * n;
-  const bAt = align(aLen * es), cAt = bAt + align(bLen * es), bytes = cAt + align(m * n * es);
-  // a product the single-threaded wasm gemm would refuse as a whole (it goes to the JS gemm, other bits)
-  // stays on the calling thread too
-  if (bytes > MAX_SHARED_BYTES || 1.25 * bytes + 8 * 2 ** 20 > GEMM_LAYOUT.MAX_BYTES) return false;
-  if (bytes > pool.data.byteLength) {
-    // a bigger buffer needs new workers (they see the buffer they were started with): this product runs
-    // on the calling thread while they start
-    restart(Math.min(MAX_SHARED_BYTES, Math.max(bytes, 2 * pool.data.byteLength)));
-    return false;
-  }
-  // blocks of whole MR-row tiles, the calling thread first
+  // the single-threaded gemm's plan: a product it would refuse (the JS gemm takes it, other bits) stays here
+  const plan = gemmPlan(m, n, k, A, ars, acs, B, brs, bcs, C);
+  if (plan === null) return false;
   const parts = workers + 1;
-  const tile = GEMM_LAYOUT.MR;
-  const per = Math.ceil(m / parts / tile) * tile;
-  const view = (at: number, length: number) => (f64 ? new Float64Array(pool!.data, at, length) : new Float32Array(pool!.data, at, length));
-  const As = view(0, aLen), Bs = view(bAt, bLen), Cs = view(cAt, m * n);
-  const r0 = Math.min(m, per);
-  let [ars2, acs2, brs2, bcs2] = [ars, acs, brs, bcs];
-  if (aDense) As.set(A.subarray(aOff, aOff + aSpan));
-  else {
-    for (let i = r0; i < m; i++) for (let p = 0; p < k; p++) As[i * k + p] = A[aOff + i * ars + p * acs]!;
-    [ars2, acs2] = [k, 1];
-  }
-  if (bDense) Bs.set(B.subarray(bOff, bOff + bSpan));
-  else {
-    for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) Bs[p * n + j] = B[bOff + p * brs + j * bcs]!;
-    [brs2, bcs2] = [n, 1];
-  }
-  ctrl[ARS] = ars2; ctrl[ACS] = acs2; ctrl[BRS] = brs2; ctrl[BCS] = bcs2; ctrl[A_LEN] = aLen; ctrl[B_LEN] = bLen;
-  ctrl[M] = m; ctrl[N] = n; ctrl[K] = k; ctrl[F64] = f64 ? 1 : 0; ctrl[B_AT] = bAt; ctrl[C_AT] = cAt;
-  for (let w = 0; w <= workers; w++) ctrl[ROWS + 1 + w] = Math.min(m, r0 + w * per);
+  const wsBytes = plan.waBytes + plan.wbBytes;
+  const a = 0, b = a + plan.aBytes, c = b + plan.bBytes, ws = c + plan.cBytes, bytes = ws + parts * wsBytes;
+  if (bytes > MAX_SHARED_BYTES) return false;
+  if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+  const { es, f64 } = plan;
+  const heap = f64 ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
+  const [ars2, acs2] = copyIn(heap, a / es, A, aOff, ars, acs, m, k, plan.aSpan);
+  const [brs2, bcs2] = copyIn(heap, b / es, B, bOff, brs, bcs, k, n, plan.bSpan);
+  const S = SLOTS;
+  ctrl[S.F64] = f64 ? 1 : 0; ctrl[S.N] = n; ctrl[S.K] = k;
+  ctrl[S.A] = a; ctrl[S.B] = b; ctrl[S.C] = c; ctrl[S.ARS] = ars2; ctrl[S.ACS] = acs2; ctrl[S.BRS] = brs2; ctrl[S.BCS] = bcs2;
+  ctrl[S.LDC] = plan.np * es; ctrl[S.WS] = ws; ctrl[S.WS_BYTES] = wsBytes; ctrl[S.WA_BYTES] = plan.waBytes;
+  ctrl[S.KC] = GEMM_LAYOUT.KC; ctrl[S.MC] = GEMM_LAYOUT.MC;
+  // blocks of whole MR-row tiles, the calling thread's first
+  const per = Math.ceil(m / parts / GEMM_LAYOUT.MR) * GEMM_LAYOUT.MR;
+  for (let p = 0; p <= parts; p++) ctrl[S.ROWS + p] = Math.min(m, p * per);
   Atomics.store(ctrl, DONE, 0);
   Atomics.add(ctrl, GEN, 1);
   Atomics.notify(ctrl, GEN);
-  // the calling thread's block, from the operands as they are; whatever happens to it, the workers are
-  // waited for before this returns (the next product must not start while one of them still runs)
-  let ok = false;
+  // the calling thread's block; whatever happens to it, the workers are waited for before this returns (the
+  // next product must not start while one of them still runs)
   try {
-    ok = single(r0, A, aOff, C, cOff);
+    gemmBlock(ctrl, SLOTS, wasm, 0);
   } finally {
     const late = () => new Error('internal: a gemm worker did not finish within 60 s');
     if (mayBlock()) {
@@ -312,8 +324,7 @@ export function parallelGemm(
       while (Atomics.load(ctrl, DONE) < workers) if (Date.now() > deadline) throw late();
     }
   }
-  if (!ok) throw new Error('internal: the calling thread could not run its gemm block');
-  for (let i = r0; i < m; i++) C.set(Cs.subarray(i * n, i * n + n), cOff + i * ldc);
+  copyOut(heap, c / es, plan.np, m, n, C, cOff, ldc);
   parallelProducts++;
   return true;
 }
