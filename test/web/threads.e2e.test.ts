@@ -9,8 +9,9 @@
 //   2. large products (float32 and float64, rows not a multiple of the tile, 1024²) on 2 threads, on the page's
 //      main thread (which spins for the workers: Atomics.wait throws there) and in a Web Worker of the page
 //      (which blocks in Atomics.wait), are split over the threads (cpuInfo().parallelProducts grows) and
-//      bit-identical to the same product on 1 thread, and to the oracle: the product computed here in Node on
-//      the calling thread alone;
+//      bit-identical to the same product on 1 thread, and to the oracle: the product computed in Node on the
+//      calling thread alone, with the page's gemm tile (Chromium has relaxed SIMD, so its FMA tile: on Node 20
+//      that needs a child Node with --experimental-wasm-relaxed-simd);
 //   3. the 1024² matmul's time on 1 and on 2 threads, on the main thread and in the worker (printed: the README's figures);
 //   4. the page without the headers and the page whose policy blocks the workers compute on one thread and
 //      say why in cpuInfo().reason;
@@ -19,6 +20,7 @@
 //
 // Skips with a message when /usr/bin/chromium is missing, unless PROPEL_REQUIRE_BROWSER=1 (then fails).
 import { CHROMIUM, requireChromium } from '../helpers/browser';
+import { execFileSync } from 'node:child_process';
 import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,6 +57,24 @@ function nodeProduct(p: ProductSpec): string {
   return Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString('base64');
 }
 
+/**
+ * The oracle for a page whose gemm runs `tile` (its cpuInfo().gemm): computed here when this process runs
+ * the same tile, else in a child Node with relaxed SIMD turned on (Chromium has it; Node 20 has it behind
+ * --experimental-wasm-relaxed-simd), since the two tiles round differently.
+ */
+function nodeProducts(tile: string): Map<ProductSpec, string> {
+  if (T.cpuInfo().gemm === tile) return new Map(PRODUCTS.map((p) => [p, nodeProduct(p)]));
+  expect(tile, "the page's gemm tile").to.equal('fma');
+  const script = `const T = require('@propel-ts/tensor'); const P = ${JSON.stringify(PRODUCTS)};
+if (T.cpuInfo().gemm !== 'fma') throw new Error('the child has no fma tile: ' + T.cpuInfo().gemm);
+console.log(JSON.stringify(P.map((p) => { const a = T.rand([p.m, p.k], { seed: p.seed, dtype: p.dtype }), b = T.rand([p.k, p.n], { seed: p.seed + 1, dtype: p.dtype });
+  const c = T.matmul(a, b).toTypedArray(); return Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString('base64'); })));`;
+  const out = execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--conditions=@propel-ts/source', '-r', 'ts-node/register', '-e', script],
+    { cwd: join(__dirname, '..', '..'), encoding: 'utf8', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' }, maxBuffer: 64 * 2 ** 20 });
+  const bytes = JSON.parse(out.trim().split('\n').at(-1)!) as string[];
+  return new Map(PRODUCTS.map((p, i) => [p, bytes[i]!]));
+}
+
 /** Bit-for-bit equality of two products' bytes, naming the first element that differs. */
 function sameBits(expected: string, got: string, p: ProductSpec, what: string): void {
   const a = Buffer.from(expected, 'base64'), b = Buffer.from(got, 'base64');
@@ -74,7 +94,7 @@ describe('CPU threads in the browser: Web Workers when cross-origin isolated (he
   const servers: Served[] = [];
   let browser: Browser | undefined;
   const pageErrors: string[] = [];
-  const oracle = new Map<ProductSpec, string>();
+  let oracle = new Map<ProductSpec, string>();
 
   /** Open the page of a server in a fresh context; page errors are collected. */
   async function open(served: Served): Promise<Page> {
@@ -98,9 +118,12 @@ describe('CPU threads in the browser: Web Workers when cross-origin isolated (he
       servers.push(await serveStatic(dir, { port: 0, ...o }));
     }
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
-    // the oracle on the calling thread alone (another suite may have loaded the Node entry's workers)
+    // the oracle on the calling thread alone (another suite may have loaded the Node entry's workers), with the
+    // tile the pages run
     T.setNumThreads(1);
-    for (const p of PRODUCTS) oracle.set(p, nodeProduct(p));
+    const probe = await open(servers[1]!);
+    oracle = nodeProducts((await probe.evaluate(() => threadsPage.info())).gemm);
+    await probe.close();
   });
 
   after(async () => {
