@@ -1,11 +1,14 @@
 // The CPU backend's threads (packages/tensor/src/backends/cpu/threads.ts, through '@propel-ts/tensor/node'):
 // a large product is split by rows over worker threads, and the result is bit-identical whatever the thread
-// count — matmul of plain, transposed, sliced and batched operands in float32 and float64, and the gradients
-// of a training step. The oracle for the values themselves is the single-threaded gemm (checked against a
+// count — matmul of plain, transposed, sliced and batched operands in float32 and float64, the gradients
+// of a training step, and the elementwise ops marked for threads in their declarations. The oracle for the values themselves is the single-threaded gemm (checked against a
 // naive triple loop in gemm.test.ts).
 import { expect } from 'chai';
 import * as T from '@propel-ts/tensor/node';
 import * as A from '@propel-ts/autograd';
+import { BINARY, BINARY_OPS, UNARY, UNARY_OPS } from '@propel-ts/tensor';
+import { parallelMap } from '@propel-ts/tensor/internal/backends/cpu/parallel-map';
+import { mulberry32 } from '../helpers/naive';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -71,9 +74,74 @@ describe(`cpu threads: large products split over worker threads, bit-identical w
     expect(info.parallelProducts, 'a 64³ product stays on the calling thread').to.equal(before);
     expect(info).to.include({ threads: 2, workers: 1, ready: 1, reason: null });
     expect(info.parallelMinWork).to.equal(2 ** 22);
+    expect(info.parallelMinElements).to.equal(2 ** 17);
     expect(info.cores).to.be.at.least(1);
     await threads(1);
     expect(T.cpuInfo()).to.include({ threads: 1, workers: 0, reason: 'one thread requested' });
+  });
+
+  // the elementwise ops marked `threads: true` in their declarations: each one's large inputs (dense, and a
+  // broadcast scalar for binary ops) run over the threads, with the bits of one thread, in both dtypes
+  const threaded = {
+    unary: UNARY_OPS.filter((op) => (UNARY[op] as { threads?: boolean }).threads === true),
+    binary: BINARY_OPS.filter((op) => (BINARY[op] as { threads?: boolean }).threads === true),
+  };
+  /** 2^17 + 37 values: normal draws times a spread of scales, with the special values among them. */
+  const draws = (seed: number, dtype: T.DType) => {
+    const r = mulberry32(seed), n = 2 ** 17 + 37;
+    const v = Array.from({ length: n }, () => (r() * 2 - 1) * 10 ** Math.floor(r() * 6 - 2));
+    [0, -0, NaN, Infinity, -Infinity, 1, -1, 0.5].forEach((x, i) => { v[i * 9973] = x; });
+    return T.tensor(v, { dtype });
+  };
+
+  it(`elementwise ops marked for threads (${threaded.unary.length} unary, ${threaded.binary.length} binary) run on them, bit-identical to one thread`, async () => {
+    expect(threaded.unary, 'the transcendental unary ops').to.include.members(['exp', 'log', 'tanh', 'sigmoid', 'erf', 'sin', 'atan']);
+    expect(threaded.binary).to.include.members(['pow', 'atan2']);
+    for (const dtype of ['float32', 'float64'] as const) {
+      const x = draws(1, dtype), w = draws(2, dtype), s = T.tensor(1.7, { dtype });
+      const run = () => [
+        ...threaded.unary.map((op) => [op, T[op](x)] as const),
+        ...threaded.binary.flatMap((op) => [[op, T[op](x, w)], [`${op}(x, scalar)`, T[op](x, s)]] as const),
+      ].map(([op, y]) => [op, y.toTypedArray()] as const);
+      await threads(1);
+      const one = run();
+      for (const n of [2, 3]) {
+        await threads(n);
+        const before = T.cpuInfo().parallelElementwise;
+        const many = run();
+        expect(T.cpuInfo().parallelElementwise - before, `${dtype}: every one ran on the threads`).to.equal(one.length);
+        one.forEach(([op, y], i) => sameBits(y, many[i]![1], `${dtype} ${op} on ${n} threads`));
+      }
+    }
+  });
+
+  it('small, strided and unmarked elementwise ops stay on the calling thread', async () => {
+    await threads(2);
+    const before = T.cpuInfo().parallelElementwise;
+    const big = T.randn([512, 512], { seed: 3 });
+    T.exp(T.randn([2 ** 17 - 1], { seed: 4 })); // one element short
+    T.add(big, big); // not marked: copying costs what the op does
+    T.exp(big.transpose()); // not one row
+    expect(T.cpuInfo().parallelElementwise).to.equal(before);
+    T.exp(big);
+    expect(T.cpuInfo().parallelElementwise).to.equal(before + 1);
+  });
+
+  it('a row loop that refers to something outside itself stays on the calling thread (its text alone would not run)', async () => {
+    await threads(2);
+    const scale = 3;
+    const kernel = (x: Float32Array, xo: number, xs: number, y: Float32Array, yo: number, n: number) => {
+      for (let i = 0; i < n; i++) y[yo + i] = x[xo + i * xs]! * scale;
+    };
+    const n = 2 ** 17, x = new Float32Array(n).fill(2), y = new Float32Array(n);
+    expect(parallelMap(kernel as never, [{ data: x, off: 0, stride: 1 }], y, n)).to.equal(false);
+    expect(y[0], 'nothing written').to.equal(0);
+    const own = (x: Float32Array, xo: number, xs: number, y: Float32Array, yo: number, n: number) => {
+      for (let i = 0; i < n; i++) y[yo + i] = x[xo + i * xs]! * 3;
+    };
+    expect(parallelMap(own as never, [{ data: x, off: 0, stride: 1 }], y, n)).to.equal(true);
+    expect(y[0]).to.equal(6);
+    expect(y[n - 1]).to.equal(6);
   });
 
   it('setNumThreads refuses what it cannot do, naming the argument', () => {

@@ -13,7 +13,7 @@ import { NAN_IN_NAN_OUT } from './gpu-lines';
 /** The public function of a unary op: one Tensor argument (an extra one throws). */
 export function unaryFunction(name: string, decl: UnaryDecl): (x: Tensor) => Tensor {
   // on the GPU, NaN in gives NaN out whatever the declaration's statements do
-  const kernel: UnaryKernel = { name, cpu: decl.cpu, gpu: `${decl.gpu}\n${NAN_IN_NAN_OUT}` };
+  const kernel: UnaryKernel = { name, cpu: decl.cpu, gpu: `${decl.gpu}\n${NAN_IN_NAN_OUT}`, threads: decl.threads === true };
   return function (x: Tensor): Tensor {
     checkArity(name, arguments, 1, `${name}(x)`);
     checkTensor(name, x);
@@ -24,7 +24,7 @@ export function unaryFunction(name: string, decl: UnaryDecl): (x: Tensor) => Ten
 
 /** The public function of a binary op: two arguments, Tensors or numbers, broadcast (an extra one throws). */
 export function binaryFunction(name: string, decl: BinaryDecl): (a: Tensor | number, b: Tensor | number) => Tensor {
-  const kernel: BinaryKernel = { name, cpu: decl.cpu, gpu: decl.gpu };
+  const kernel: BinaryKernel = { name, cpu: decl.cpu, gpu: decl.gpu, threads: decl.threads === true };
   return function (a: Tensor | number, b: Tensor | number): Tensor {
     checkArity(name, arguments, 2, `${name}(a, b)`);
     if (typeof a === 'number' && typeof b === 'number') fail(name, 'expects at least one Tensor argument, got two numbers');

@@ -40,6 +40,7 @@ export const BINARY = {
     test: { smooth: [[-1, 1], [0.5, 2]], draw: (g) => [DRAW.normal(g), DRAW.nonzero(g)], gpu: 'rounded' },
   },
   pow: {
+    threads: true,
     cpu: (a, ao, as, b, bo, bs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = Math.pow(a[ao + i * as]!, b[bo + i * bs]!); },
     // JS Math.pow semantics where GLSL pow is undefined: x^0 = 1, negative bases with integer exponents
     gpu: `let y = Math.pow(u, w);
@@ -94,6 +95,7 @@ if (!(w === w)) { y = w; }`,
     test: { smooth: [[0.5, 1], [-1, 0.3]], draw: mixed, gpu: 'exact' },
   },
   atan2: {
+    threads: true,
     cpu: (a, ao, as, b, bo, bs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = Math.atan2(a[ao + i * as]!, b[bo + i * bs]!); },
     // atan of min/max in [0, 1], then the octant: pi/2 - r when |y| > |x|, pi - r when x < 0, negated when
     // y < 0; a zero's sign is seen through 1/0 = ±Infinity (as pow does), so atan2(-0, -1) = -π as on the CPU

@@ -83,6 +83,13 @@ export interface UnaryDecl {
   /** The CPU kernel: one strided row in, one contiguous row out. */
   readonly cpu: UnaryRow;
   /**
+   * Run large inputs over the worker threads (backends/cpu/parallel-map.ts): for ops whose per-element work
+   * (a transcendental function, 10 ns or more an element) pays for copying the operands to the shared memory.
+   * The row loop must then refer to nothing outside itself (it travels as source text; checked at run time,
+   * and one that cannot travel stays on the calling thread).
+   */
+  readonly threads?: boolean;
+  /**
    * The GPU kernel: gpu.js statements reading `v` and defining `y` (plain JavaScript that gpu.js translates:
    * no closures; `nan` and `inf` name NaN and Infinity). NaN in gives NaN out without being written here.
    */
@@ -99,6 +106,8 @@ export interface UnaryDecl {
 /** One elementwise function of two arguments (already broadcast to one shape). */
 export interface BinaryDecl {
   readonly cpu: BinaryRow;
+  /** As UnaryDecl's. */
+  readonly threads?: boolean;
   /** gpu.js statements reading `u` and `w`, defining `y`. */
   readonly gpu: string;
   /**
@@ -117,8 +126,8 @@ export interface BinaryDecl {
 }
 
 /** A kernel as a backend receives it: the op's name (for caches and messages) and its two forms. */
-export interface UnaryKernel { readonly name: string; readonly cpu: UnaryRow; readonly gpu: string }
-export interface BinaryKernel { readonly name: string; readonly cpu: BinaryRow; readonly gpu: string }
+export interface UnaryKernel { readonly name: string; readonly cpu: UnaryRow; readonly gpu: string; readonly threads: boolean }
+export interface BinaryKernel { readonly name: string; readonly cpu: BinaryRow; readonly gpu: string; readonly threads: boolean }
 
 /** The parity suite's usual input distributions. */
 export const DRAW = {

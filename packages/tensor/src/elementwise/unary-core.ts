@@ -4,7 +4,7 @@
 // V8 specialises it: one shared loop calling `f(x)` through a table is 1.6-9x slower.
 import type { UnaryDecl } from './declare';
 import { DRAW } from './declare';
-import { tanhF32 } from './cpu-math';
+import { tanhRow } from './cpu-math';
 import { expm1Lines, log1pLines, logLines, sinCosLines } from './gpu-lines';
 import { unaryFunction } from './apply';
 
@@ -23,12 +23,14 @@ export const UNARY_CORE = {
     test: { smooth: [0.2, 1.5], awayFromZero: true, draw: DRAW.normal, gpu: 'exact' },
   },
   exp: {
+    threads: true,
     cpu: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = Math.exp(x[xo + i * xs]!); },
     gpu: 'let y = Math.exp(v);',
     grad: (d, { y, dy }) => d.mul(dy, y), // d e^x = e^x dx
     test: { smooth: [-1, 1], draw: DRAW.normal, gpu: 'transcendental' },
   },
   log: {
+    threads: true,
     cpu: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = Math.log(x[xo + i * xs]!); },
     // devices disagree outside the domain (SwiftShader gives log|v|): spelled out as on the CPU
     gpu: logLines('v', 'y'),
@@ -54,10 +56,8 @@ export const UNARY_CORE = {
     test: { smooth: [0.5, 2], awayFromZero: true, draw: DRAW.nonzero, gpu: 'rounded' },
   },
   tanh: {
-    cpu: (x, xo, xs, y, yo, n) => {
-      if (y instanceof Float32Array) { for (let i = 0; i < n; i++) y[yo + i] = tanhF32(x[xo + i * xs]!); return; }
-      for (let i = 0; i < n; i++) y[yo + i] = Math.tanh(x[xo + i * xs]!);
-    },
+    threads: true,
+    cpu: tanhRow,
     // tanh(v) = -expm1(-2|v|) / (2 + expm1(-2|v|)) with v's sign: no overflow, accurate near 0
     gpu: `let tx = -2 * Math.abs(v);
 ${expm1Lines('tx', 'te')}
@@ -67,6 +67,7 @@ if (v < 0) { y = -y; }`,
     test: { smooth: [-2, 2], draw: DRAW.normal, gpu: 'transcendental', ulp32: 4 },
   },
   sigmoid: {
+    threads: true,
     cpu: (x, xo, xs, y, yo, n) => {
       for (let i = 0; i < n; i++) {
         const v = x[xo + i * xs]!;
@@ -88,12 +89,14 @@ if (v >= 0) { y = 1 / (1 + se); }`,
     test: { smooth: [0.2, 1.5], awayFromZero: true, draw: DRAW.mixed, gpu: 'exact' },
   },
   sin: {
+    threads: true,
     cpu: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = Math.sin(x[xo + i * xs]!); },
     gpu: sinCosLines('sin', 'v', 'y'),
     grad: (d, { x, dy }) => d.mul(dy, d.cos(x)), // d sin x = cos x dx
     test: { smooth: [-3, 3], draw: DRAW.normal, gpu: 'transcendental' },
   },
   cos: {
+    threads: true,
     cpu: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = Math.cos(x[xo + i * xs]!); },
     gpu: sinCosLines('cos', 'v', 'y'),
     grad: (d, { x, dy }) => d.neg(d.mul(dy, d.sin(x))), // d cos x = -sin x dx
@@ -106,18 +109,21 @@ if (v >= 0) { y = 1 / (1 + se); }`,
     test: { smooth: [0.2, 1.5], awayFromZero: true, draw: DRAW.mixed, gpu: 'exact' },
   },
   log1p: {
+    threads: true,
     cpu: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = Math.log1p(x[xo + i * xs]!); },
     gpu: `${log1pLines('v', 'y')}\nif (v < -1) { y = nan; } else if (v === -1) { y = -inf; } else if (v === inf) { y = inf; }`,
     grad: (d, { x, dy }) => d.div(dy, d.add(x, 1)), // d log(1+x) = dx / (1+x)
     test: { smooth: [-0.5, 2], draw: (g) => (g.uniform() < 0.3 ? 1e-4 * g.normal() : -0.9 + 4 * g.uniform()), gpu: 'transcendental' },
   },
   expm1: {
+    threads: true,
     cpu: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = Math.expm1(x[xo + i * xs]!); },
     gpu: expm1Lines('v', 'y'),
     grad: (d, { y, dy }) => d.mul(dy, d.add(y, 1)), // d(e^x - 1) = e^x dx
     test: { smooth: [-2, 2], draw: (g) => (g.uniform() < 0.3 ? 1e-4 * g.normal() : DRAW.normal(g)), gpu: 'transcendental' },
   },
   softplus: {
+    threads: true,
     cpu: (x, xo, xs, y, yo, n) => {
       for (let i = 0; i < n; i++) {
         const v = x[xo + i * xs]!;

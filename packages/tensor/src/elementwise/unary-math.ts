@@ -5,7 +5,7 @@
 // enough for float32 parity, or not there at all).
 import type { UnaryDecl } from './declare';
 import { DRAW } from './declare';
-import { erf64 } from './cpu-math';
+import { erfRow } from './cpu-math';
 import { asinLines, atanLines, erfLines, expm1Lines, log1pLines, logLines, sinCosLines } from './gpu-lines';
 import { unaryFunction } from './apply';
 
@@ -14,18 +14,21 @@ const coshOf = <V>(d: { add(a: V, b: V): V; div(a: V, b: number): V; exp(x: V): 
 
 export const UNARY_MATH = {
   tan: {
+    threads: true,
     cpu: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = Math.tan(x[xo + i * xs]!); },
     gpu: `${sinCosLines('sin', 'v', 'ts')}\n${sinCosLines('cos', 'v', 'tc')}\nlet y = ts / tc;`,
     grad: (d, { y, dy }) => d.mul(dy, d.add(1, d.square(y))), // d tan x = (1 + tan² x) dx
     test: { smooth: [-1.3, 1.3], gpu: 'transcendental', ulp64: 3, ulp32: 1 },
   },
   asin: {
+    threads: true,
     cpu: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = Math.asin(x[xo + i * xs]!); },
     gpu: asinLines('v', 'y'),
     grad: (d, { x, dy }) => d.div(dy, d.sqrt(d.sub(1, d.square(x)))), // d asin x = dx / √(1 - x²)
     test: { smooth: [-0.9, 0.9], draw: DRAW.between(-1, 1), gpu: 'transcendental' },
   },
   acos: {
+    threads: true,
     cpu: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = Math.acos(x[xo + i * xs]!); },
     // acos x = π/2 - asin x on [-1/2, 1/2]; 2 asin √((1-x)/2) above and π - 2 asin √((1+x)/2) below (no loss near ±1)
     gpu: `let ca = Math.abs(v);
@@ -40,12 +43,14 @@ if (ca > 1) { y = nan; }`,
     test: { smooth: [-0.9, 0.9], draw: DRAW.between(-1, 1), gpu: 'transcendental' },
   },
   atan: {
+    threads: true,
     cpu: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = Math.atan(x[xo + i * xs]!); },
     gpu: atanLines('v', 'y'),
     grad: (d, { x, dy }) => d.div(dy, d.add(1, d.square(x))), // d atan x = dx / (1 + x²)
     test: { smooth: [-3, 3], draw: (g) => 4 * g.normal(), gpu: 'transcendental' },
   },
   sinh: {
+    threads: true,
     cpu: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = Math.sinh(x[xo + i * xs]!); },
     // sinh|v| = (e + e/(e+1))/2 with e = expm1|v|: accurate near 0; e^|v|/2 beyond 20 (e+1 would overflow first)
     gpu: `let ha = Math.abs(v);
@@ -57,6 +62,7 @@ if (v < 0) { y = -y; }`,
     test: { smooth: [-2, 2], gpu: 'transcendental', draw: DRAW.normal },
   },
   cosh: {
+    threads: true,
     cpu: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = Math.cosh(x[xo + i * xs]!); },
     gpu: `let ka = Math.abs(v);
 let ke = Math.exp(ka);
@@ -67,6 +73,7 @@ if (ka > 20) { y = 0.5 * ke; }`,
     test: { smooth: [-2, 2], gpu: 'transcendental', draw: DRAW.normal },
   },
   asinh: {
+    threads: true,
     cpu: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = Math.asinh(x[xo + i * xs]!); },
     // asinh|v| = log1p(|v| + v²/(1 + √(1 + v²))) (accurate near 0); log|v| + log 2 beyond 1e4 (v² overflows first)
     gpu: `let sa = Math.abs(v);
@@ -79,6 +86,7 @@ if (v < 0) { y = -y; }`,
     test: { smooth: [-3, 3], gpu: 'transcendental', draw: (g) => 5 * g.normal() },
   },
   atanh: {
+    threads: true,
     cpu: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = Math.atanh(x[xo + i * xs]!); },
     // atanh|v| = log1p(2|v| / (1 - |v|)) / 2; ±Infinity at ±1, NaN beyond
     gpu: `let aa = Math.abs(v);
@@ -92,25 +100,29 @@ if (v < 0) { y = -y; }`,
     test: { smooth: [-0.8, 0.8], draw: DRAW.between(-0.99, 0.99), gpu: 'transcendental' },
   },
   erf: {
-    cpu: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = erf64(x[xo + i * xs]!); },
+    threads: true,
+    cpu: erfRow,
     gpu: erfLines('v', 'y'),
     // d erf x = (2/√π) e^(-x²) dx
     grad: (d, { x, dy }) => d.mul(dy, d.mul(d.exp(d.neg(d.square(x))), 1.1283791670955126)),
     test: { smooth: [-2, 2], draw: DRAW.normal, gpu: 'transcendental', ulp64: 16, ulp32: 1 },
   },
   exp2: {
+    threads: true,
     cpu: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = 2 ** x[xo + i * xs]!; },
     gpu: 'let y = Math.exp(v * 0.6931471805599453);',
     grad: (d, { y, dy }) => d.mul(dy, d.mul(y, LN2)), // d 2^x = 2^x log 2 dx
     test: { smooth: [-2, 2], draw: (g) => 3 * g.normal(), gpu: 'transcendental' },
   },
   log2: {
+    threads: true,
     cpu: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = Math.log2(x[xo + i * xs]!); },
     gpu: `${logLines('v', 'y')}\ny = y * 1.4426950408889634;`,
     grad: (d, { x, dy }) => d.div(dy, d.mul(x, LN2)), // d log2 x = dx / (x log 2)
     test: { smooth: [0.5, 2], draw: DRAW.positive, gpu: 'transcendental' },
   },
   log10: {
+    threads: true,
     cpu: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = Math.log10(x[xo + i * xs]!); },
     gpu: `${logLines('v', 'y')}\ny = y * 0.4342944819032518;`,
     grad: (d, { x, dy }) => d.div(dy, d.mul(x, LN10)), // d log10 x = dx / (x log 10)

@@ -26,6 +26,7 @@
 import type { TypedArray } from '../../dtype';
 import { TensorError } from '../../errors';
 import { checkArity, describeValue } from '../../options';
+import { BLOCKS, CTRL_INTS, gemmBlock, JOBS, MAX_WORKERS, SLOTS, type BlockContext } from './blocks';
 import { copyIn, copyOut, GEMM_LAYOUT, gemmPlan, gemmWasmModules, type GemmKernel } from './gemm-wasm';
 import { GEMM_SHARED_MAX_PAGES } from './gemm-wasm.generated';
 
@@ -53,40 +54,26 @@ export interface WorkerData {
    */
   readonly memory: unknown;
   readonly module: unknown;
-  /** gemmBlock below, as source text (a worker refers to nothing outside what it is sent). */
-  readonly blockSource: string;
+  /** blocks.ts's BLOCKS, as source text (a worker refers to nothing outside what it is sent). */
+  readonly blockSources: readonly string[];
   readonly slots: typeof SLOTS;
 }
 
 /** Below this many multiply-adds (m·n·k) a product stays on the calling thread (W2's layers: 16k to 1M). */
 export const PARALLEL_MIN_WORK = 2 ** 22;
-/** Most workers a pool starts (the calling thread is one more thread). */
-const MAX_WORKERS = 31;
+/** Below this many elements an elementwise op stays on the calling thread (parallel-map.ts). */
+export const PARALLEL_MIN_ELEMENTS = 2 ** 17;
 /** The most a product may use of the shared memory: beyond it, one thread. */
 const MAX_SHARED_BYTES = Math.min(512 * 2 ** 20, GEMM_SHARED_MAX_PAGES * 65536);
-
-/**
- * The Int32Array slots of the control buffer: the generation (bumped per product), how many workers finished
- * it, quit, and the product: float64 or not, n, k, the byte addresses of A, B and C in the shared memory,
- * A's and B's strides there (elements), C's row stride (bytes), the packing buffers (the first one's
- * address, and one thread's bytes: its A buffer, then its B buffer), the block sizes, the block boundaries
- * (rows; one more than the threads), and one ready flag per worker.
- */
-const SLOTS = {
-  GEN: 0, DONE: 1, QUIT: 2, F64: 3, N: 4, K: 5, A: 6, B: 7, C: 8, ARS: 9, ACS: 10, BRS: 11, BCS: 12, LDC: 13,
-  WS: 14, WS_BYTES: 15, WA_BYTES: 16, KC: 17, MC: 18, ROWS: 19, READY: 19 + MAX_WORKERS + 2,
-} as const;
 const { GEN, DONE, QUIT, READY } = SLOTS;
-const CTRL_INTS = READY + MAX_WORKERS;
-
-/** The parts of the shared gemm's exports a block uses. */
-type BlockExports = Record<string, unknown>;
 
 let factory: WorkerFactory | null = null;
 let cores = 1;
 let requested: number | null = null;
 let pool: {
-  ctrl: Int32Array; memory: WebAssembly.Memory; wasm: BlockExports; workers: WorkerHandle[]; kernel: GemmKernel;
+  ctrl: Int32Array; memory: WebAssembly.Memory; cx: BlockContext; workers: WorkerHandle[]; kernel: GemmKernel;
+  /** The map kernels (their ids) the workers have been sent. */
+  sent: Set<number>;
 } | null = null;
 /** Why the last pool could not start (a worker threw or reported an error), until the next restart. */
 let startFailure: string | null = null;
@@ -128,6 +115,12 @@ export interface CpuInfo {
   /** Products split over the threads so far (in this process). */
   parallelProducts: number;
   /**
+   * Elementwise ops split over the threads so far: those marked for it in their declaration (the
+   * transcendental ones: exp, tanh, erf, pow, ...) on at least parallelMinElements elements, dense or broadcast.
+   */
+  parallelElementwise: number;
+  parallelMinElements: number;
+  /**
    * The gemm's tile: 'fma' (relaxed SIMD's fused multiply-add: Chrome 114+, Node 22+, or Node 20 run with
    * --experimental-wasm-relaxed-simd), 'simd' (a multiply, then an add), or 'js' (no WebAssembly SIMD here).
    * They round differently, so a product's last bits depend on it; every thread count gives the same bits.
@@ -136,6 +129,7 @@ export interface CpuInfo {
 }
 
 let parallelProducts = 0;
+let parallelElementwise = 0;
 
 export function cpuInfo(): CpuInfo {
   checkArity('cpuInfo', arguments, 0, 'cpuInfo()');
@@ -152,7 +146,8 @@ export function cpuInfo(): CpuInfo {
               : ready < workers ? `${workers - ready} of ${workers} workers still starting (in a browser they start once the main thread returns to its event loop)`
                 : null;
   return {
-    threads: 1 + workers, workers, ready, cores, parallelMinWork: PARALLEL_MIN_WORK, reason, parallelProducts, gemm: modules?.kernel ?? 'js',
+    threads: 1 + workers, workers, ready, cores, parallelMinWork: PARALLEL_MIN_WORK, reason, parallelProducts,
+    parallelElementwise, parallelMinElements: PARALLEL_MIN_ELEMENTS, gemm: modules?.kernel ?? 'js',
   };
 }
 
@@ -194,8 +189,10 @@ function restart(): void {
   // 16 MiB to start (a 1024² float32 product needs 12): grown by the calling thread as products need, up to
   // GEMM_SHARED_MAX_PAGES; the workers see the growth (their instances use this same memory)
   const memory = new WebAssembly.Memory({ initial: 256, maximum: GEMM_SHARED_MAX_PAGES, shared: true });
-  const wasm = new WebAssembly.Instance(module, { env: { memory } }).exports as BlockExports;
-  const started = { ctrl, memory, wasm, workers: [] as WorkerHandle[], kernel: gemmWasmModules()!.kernel };
+  const wasm = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const started = {
+    ctrl, memory, cx: { wasm, memory, kernels: new Map() }, workers: [] as WorkerHandle[], kernel: gemmWasmModules()!.kernel, sent: new Set<number>(),
+  };
   pool = started;
   // a worker that fails to start would never say ready, so no product could use the pool: drop it, and say why
   const failed = (why: string) => {
@@ -206,7 +203,7 @@ function restart(): void {
   try {
     for (let index = 0; index < want; index++) {
       started.workers.push(factory(`(${workerMain.toString()})`, {
-        index, ctrl: ctrl.buffer as SharedArrayBuffer, memory, module, blockSource: gemmBlock.toString(), slots: SLOTS,
+        index, ctrl: ctrl.buffer as SharedArrayBuffer, memory, module, blockSources: BLOCKS.map((f) => f.toString()), slots: SLOTS,
       }, failed));
     }
   } catch (e) {
@@ -227,41 +224,90 @@ function noFactoryReason(): string {
 }
 
 /**
- * Block `part` of the product described in `ctrl` (part 0 is the calling thread's, part i + 1 worker i's): its
- * rows of A times B into its rows of C, packing through its own buffers, all in the shared memory. Run by
- * the calling thread directly and by each worker from its source text, so it refers to nothing outside itself.
- */
-function gemmBlock(ctrl: Int32Array, s: typeof SLOTS, ex: BlockExports, part: number): void {
-  const r0 = ctrl[s.ROWS + part]!, r1 = ctrl[s.ROWS + part + 1]!;
-  if (r1 <= r0) return;
-  const f64 = ctrl[s.F64] === 1, es = f64 ? 8 : 4, ars = ctrl[s.ARS]!;
-  const wa = ctrl[s.WS]! + part * ctrl[s.WS_BYTES]!, wb = wa + ctrl[s.WA_BYTES]!;
-  const gemm = (f64 ? ex['gemm_f64'] : ex['gemm_f32']) as (...args: number[]) => void;
-  gemm(r1 - r0, ctrl[s.N]!, ctrl[s.K]!, ctrl[s.A]! + r0 * ars * es, ars, ctrl[s.ACS]!, ctrl[s.B]!, ctrl[s.BRS]!, ctrl[s.BCS]!,
-    ctrl[s.C]! + r0 * ctrl[s.LDC]!, wa, wb, ctrl[s.KC]!, ctrl[s.MC]!);
-}
-
-/**
  * A worker's life, run from its source text (so it refers to nothing outside itself): instantiate the gemm on
  * the shared memory, say it is ready, then for each generation compute its block.
  */
 function workerMain(d: WorkerData): void {
-  const { GEN, DONE, QUIT, READY } = d.slots;
+  const { GEN, DONE, QUIT, READY, JOB, FAILED } = d.slots;
   const ctrl = new Int32Array(d.ctrl);
-  const ex = new WebAssembly.Instance(d.module as WebAssembly.Module, { env: { memory: d.memory as WebAssembly.Memory } }).exports;
+  const memory = d.memory as WebAssembly.Memory;
+  const wasm = new WebAssembly.Instance(d.module as WebAssembly.Module, { env: { memory } }).exports;
+  const cx = { wasm, memory, kernels: new Map() };
   // eslint-disable-next-line no-new-func
-  const block = new Function(`return (${d.blockSource});`)() as typeof gemmBlock;
-  // the generation to wait past is read before saying ready: no product runs until every worker is ready
+  const blocks = d.blockSources.map((source) => new Function(`return (${source});`)() as typeof gemmBlock);
+  // the generation to wait past is read before saying ready: no job runs until every worker is ready
   let gen = Atomics.load(ctrl, GEN);
   Atomics.store(ctrl, READY + d.index, 1);
   for (;;) {
     Atomics.wait(ctrl, GEN, gen);
     gen = Atomics.load(ctrl, GEN);
     if (Atomics.load(ctrl, QUIT) === 1) return;
-    block(ctrl, d.slots, ex, d.index + 1);
+    try {
+      blocks[ctrl[JOB]!]!(ctrl, d.slots, cx, d.index + 1);
+    } catch {
+      // the calling thread throws for it (its result is incomplete); this worker stays for the next job
+      Atomics.store(ctrl, FAILED, 1);
+    }
     Atomics.add(ctrl, DONE, 1);
     Atomics.notify(ctrl, DONE);
   }
+}
+
+/** The pool when every worker has started and the gemm tile is the current one; else null (one thread). */
+export function readyPool(): NonNullable<typeof pool> | null {
+  if (pool === null) return null;
+  if (pool.kernel !== gemmWasmModules()?.kernel) {
+    // the tile was switched (selectGemmKernel, in tests): workers with the new one start; this job stays here
+    restart();
+    return null;
+  }
+  // all or none: every worker takes part in every job once all have started (then each one sees each
+  // generation exactly once); until then the calling thread does it alone
+  for (let w = 0; w < pool.workers.length; w++) if (Atomics.load(pool.ctrl, READY + w) !== 1) return null;
+  return pool;
+}
+
+/** Make the shared memory at least `bytes` long (the workers see it grow); false past its maximum. */
+export function reserveShared(p: NonNullable<typeof pool>, bytes: number): boolean {
+  if (bytes > MAX_SHARED_BYTES) return false;
+  const have = p.memory.buffer.byteLength;
+  if (have < bytes) p.memory.grow(Math.ceil((bytes - have) / 65536));
+  return true;
+}
+
+/**
+ * Run the job the control slots describe (SLOTS.JOB and its operands, set by the caller) over the threads:
+ * `units` (rows or elements) split into one block per thread in multiples of `align`, the calling thread's
+ * first. Returns once every thread has finished; whatever happens on the calling thread, the workers are
+ * waited for (the next job must not start while one of them still runs).
+ */
+export function runJob(p: NonNullable<typeof pool>, job: number, units: number, align: number): void {
+  const { ctrl } = p;
+  const workers = p.workers.length, parts = workers + 1;
+  const per = Math.ceil(units / parts / align) * align;
+  ctrl[SLOTS.JOB] = job;
+  ctrl[SLOTS.FAILED] = 0;
+  for (let i = 0; i <= parts; i++) ctrl[SLOTS.PARTS + i] = Math.min(units, i * per);
+  Atomics.store(ctrl, DONE, 0);
+  Atomics.add(ctrl, GEN, 1);
+  Atomics.notify(ctrl, GEN);
+  try {
+    BLOCKS[job]!(ctrl, SLOTS, p.cx, 0);
+  } finally {
+    const late = () => new Error('internal: a worker thread did not finish within 60 s');
+    if (mayBlock()) {
+      for (let done = Atomics.load(ctrl, DONE); done < workers; done = Atomics.load(ctrl, DONE)) {
+        if (Atomics.wait(ctrl, DONE, done, 60_000) === 'timed-out') throw late();
+      }
+    } else {
+      // a page's main thread: spin (the workers' blocks are no larger than the one just done here)
+      const deadline = Date.now() + 60_000;
+      while (Atomics.load(ctrl, DONE) < workers) if (Date.now() > deadline) throw late();
+    }
+  }
+  if (Atomics.load(ctrl, SLOTS.FAILED) === 1) throw new Error('internal: a worker thread failed on its block');
+  if (job === JOBS.GEMM) parallelProducts++;
+  else parallelElementwise++;
 }
 
 /**
@@ -274,58 +320,27 @@ export function parallelGemm(
   B: TypedArray, bOff: number, brs: number, bcs: number,
   C: TypedArray, cOff: number, ldc: number,
 ): boolean {
-  if (pool === null || m * n * k < PARALLEL_MIN_WORK || m < 4 * GEMM_LAYOUT.MR) return false;
-  if (pool.kernel !== gemmWasmModules()?.kernel) {
-    // the tile was switched (selectGemmKernel, in tests): workers with the new one start, this product stays here
-    restart();
-    return false;
-  }
-  const { ctrl, memory, wasm } = pool;
-  const workers = pool.workers.length;
-  // all or none: every worker takes part in every product once all have started (then each one sees each
-  // generation exactly once); until then the calling thread does it alone
-  for (let w = 0; w < workers; w++) if (Atomics.load(ctrl, READY + w) !== 1) return false;
+  if (m * n * k < PARALLEL_MIN_WORK || m < 4 * GEMM_LAYOUT.MR) return false;
+  const p = readyPool();
+  if (p === null) return false;
   // the single-threaded gemm's plan: a product it would refuse (the JS gemm takes it, other bits) stays here
   const plan = gemmPlan(m, n, k, A, ars, acs, B, brs, bcs, C);
   if (plan === null) return false;
-  const parts = workers + 1;
   const wsBytes = plan.waBytes + plan.wbBytes;
-  const a = 0, b = a + plan.aBytes, c = b + plan.bBytes, ws = c + plan.cBytes, bytes = ws + parts * wsBytes;
-  if (bytes > MAX_SHARED_BYTES) return false;
-  if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+  const a = 0, b = a + plan.aBytes, c = b + plan.bBytes, ws = c + plan.cBytes;
+  if (!reserveShared(p, ws + (p.workers.length + 1) * wsBytes)) return false;
   const { es, f64 } = plan;
-  const heap = f64 ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
+  const heap = f64 ? new Float64Array(p.memory.buffer) : new Float32Array(p.memory.buffer);
   const [ars2, acs2] = copyIn(heap, a / es, A, aOff, ars, acs, m, k, plan.aSpan);
   const [brs2, bcs2] = copyIn(heap, b / es, B, bOff, brs, bcs, k, n, plan.bSpan);
-  const S = SLOTS;
+  const { ctrl } = p, S = SLOTS;
   ctrl[S.F64] = f64 ? 1 : 0; ctrl[S.N] = n; ctrl[S.K] = k;
   ctrl[S.A] = a; ctrl[S.B] = b; ctrl[S.C] = c; ctrl[S.ARS] = ars2; ctrl[S.ACS] = acs2; ctrl[S.BRS] = brs2; ctrl[S.BCS] = bcs2;
   ctrl[S.LDC] = plan.np * es; ctrl[S.WS] = ws; ctrl[S.WS_BYTES] = wsBytes; ctrl[S.WA_BYTES] = plan.waBytes;
   ctrl[S.KC] = GEMM_LAYOUT.KC; ctrl[S.MC] = GEMM_LAYOUT.MC;
-  // blocks of whole MR-row tiles, the calling thread's first
-  const per = Math.ceil(m / parts / GEMM_LAYOUT.MR) * GEMM_LAYOUT.MR;
-  for (let p = 0; p <= parts; p++) ctrl[S.ROWS + p] = Math.min(m, p * per);
-  Atomics.store(ctrl, DONE, 0);
-  Atomics.add(ctrl, GEN, 1);
-  Atomics.notify(ctrl, GEN);
-  // the calling thread's block; whatever happens to it, the workers are waited for before this returns (the
-  // next product must not start while one of them still runs)
-  try {
-    gemmBlock(ctrl, SLOTS, wasm, 0);
-  } finally {
-    const late = () => new Error('internal: a gemm worker did not finish within 60 s');
-    if (mayBlock()) {
-      for (let done = Atomics.load(ctrl, DONE); done < workers; done = Atomics.load(ctrl, DONE)) {
-        if (Atomics.wait(ctrl, DONE, done, 60_000) === 'timed-out') throw late();
-      }
-    } else {
-      // a page's main thread: spin (the workers' blocks are no larger than the one just done here)
-      const deadline = Date.now() + 60_000;
-      while (Atomics.load(ctrl, DONE) < workers) if (Date.now() > deadline) throw late();
-    }
-  }
+  // blocks of whole MR-row tiles
+  runJob(p, JOBS.GEMM, m, GEMM_LAYOUT.MR);
   copyOut(heap, c / es, plan.np, m, n, C, cOff, ldc);
-  parallelProducts++;
   return true;
 }
 

@@ -1,0 +1,104 @@
+// Layer: tensor/backends/cpu. Large elementwise ops over the threads (threads.ts's pool): the operands are
+// copied once into the shared memory, each thread runs the op's own CPU row loop (its declaration's `cpu`,
+// sent to the workers as source text) on its range of elements, and the result is copied out. Elements are
+// independent, so the bits are those of one thread whatever the count.
+//
+// A row loop travels as source text, so only a loop that refers to nothing outside itself can go: each one
+// is checked once, on the calling thread, by compiling its text alone and running both on probe values
+// (NaN, ±0, ±∞, tiny and huge numbers) in both dtypes; one that throws or differs in any bit stays on the
+// calling thread. Copying costs about what a cheap op (add, mul) does, so only work at or above
+// PARALLEL_MIN_ELEMENTS elements whose op is marked `threads: true` in its declaration (its per-element work
+// pays for the copies: tanh, exp, sigmoid, erf, ...) comes here. Imports the pool and the block layout.
+import type { TypedArray } from '../../dtype';
+import { JOBS, SLOTS } from './blocks';
+import { PARALLEL_MIN_ELEMENTS, readyPool, reserveShared, runJob } from './threads';
+
+type Kernel = (...args: never[]) => void;
+
+/** Each checked row loop: its id and UTF-8 source, or null when it cannot run from its source text. */
+const portable = new WeakMap<Kernel, { id: number; code: Uint8Array } | null>();
+let nextId = 1;
+
+const PROBE = [0, -0, 1, -1, 0.5, -0.5, 2, -3.25, 1e-7, -1e-30, 1e30, -7e12, 88.5, -90, 0.999, 3.14159, NaN, Infinity, -Infinity,
+  1.5e-45, 20, -20, 7.9, 1e-4, 65504, -2.5, 0.1, 710, -745, 12];
+
+/** The row loop's id and source when it runs the same from its text alone (checked once); else null. */
+function portableKernel(kernel: Kernel, arity: 1 | 2): { id: number; code: Uint8Array } | null {
+  let known = portable.get(kernel);
+  if (known !== undefined) return known;
+  known = null;
+  try {
+    const source = kernel.toString();
+    // eslint-disable-next-line no-new-func
+    const copy = new Function(`return (${source});`)() as Kernel;
+    let same = true;
+    for (const C of [Float32Array, Float64Array]) {
+      const x = C.from(PROBE), w = C.from([...PROBE].reverse()), n = PROBE.length;
+      const run = (f: Kernel) => {
+        const y = new C(n);
+        const call = f as unknown as (...a: unknown[]) => void;
+        if (arity === 1) call(x, 0, 1, y, 0, n);
+        else call(x, 0, 1, w, 0, 1, y, 0, n);
+        return y;
+      };
+      const a = run(kernel), b = run(copy);
+      for (let i = 0; i < n; i++) if (!Object.is(a[i], b[i])) same = false;
+    }
+    if (same) known = { id: nextId++, code: new TextEncoder().encode(source) };
+  } catch {
+    // it refers to something outside itself (an import): it stays on the calling thread
+  }
+  portable.set(kernel, known);
+  return known;
+}
+
+interface Operand { readonly data: TypedArray; readonly off: number; readonly stride: number }
+
+/**
+ * y[i] = kernel(x[i]) (or kernel(x[i], w[i])) for i < n over the threads, y contiguous from 0. False, having
+ * done nothing, when it stays on the calling thread: too small, no ready workers, a kernel that cannot
+ * travel, mixed dtypes, or too large for the shared memory.
+ */
+export function parallelMap(kernel: Kernel, inputs: readonly Operand[], y: TypedArray, n: number): boolean {
+  if (n < PARALLEL_MIN_ELEMENTS) return false;
+  const p = readyPool();
+  if (p === null) return false;
+  const f64 = y instanceof Float64Array;
+  if (inputs.some((o) => (o.data instanceof Float64Array) !== f64 || o.stride < 0)) return false;
+  const k = portableKernel(kernel, inputs.length as 1 | 2);
+  if (k === null) return false;
+  const es = f64 ? 8 : 4;
+  // element addresses: each input (one element when broadcast), then y, then the kernel's source (bytes)
+  const lengths = inputs.map((o) => (o.stride === 0 ? 1 : n));
+  const at: number[] = [];
+  let end = 0;
+  for (const len of lengths) {
+    at.push(end);
+    end += Math.ceil(len / 16) * 16;
+  }
+  const yAt = end, codeAt = (yAt + Math.ceil(n / 16) * 16) * es;
+  const fresh = !p.sent.has(k.id);
+  if (!reserveShared(p, codeAt + (fresh ? k.code.length : 0))) return false;
+  const heap = f64 ? new Float64Array(p.memory.buffer) : new Float32Array(p.memory.buffer);
+  inputs.forEach((o, i) => {
+    const dst = at[i]!;
+    if (o.stride === 0) heap[dst] = o.data[o.off]!;
+    else if (o.stride === 1) heap.set(o.data.subarray(o.off, o.off + n), dst);
+    else for (let j = 0; j < n; j++) heap[dst + j] = o.data[o.off + j * o.stride]!;
+  });
+  const { ctrl } = p, S = SLOTS;
+  if (fresh) {
+    new Uint8Array(p.memory.buffer, codeAt, k.code.length).set(k.code);
+    ctrl[S.CODE] = codeAt;
+    ctrl[S.CODE_LEN] = k.code.length;
+  }
+  ctrl[S.F64] = f64 ? 1 : 0; ctrl[S.KERNEL] = k.id; ctrl[S.ARITY] = inputs.length; ctrl[S.Y] = yAt;
+  ctrl[S.X] = at[0]!; ctrl[S.XS] = inputs[0]!.stride === 0 ? 0 : 1;
+  if (inputs.length === 2) { ctrl[S.W] = at[1]!; ctrl[S.WS2] = inputs[1]!.stride === 0 ? 0 : 1; }
+  // the calling thread compiles the kernel from its own reference, not from the text: same code, checked above
+  if (!p.cx.kernels.has(k.id)) p.cx.kernels.set(k.id, kernel as unknown as (...args: unknown[]) => void);
+  runJob(p, JOBS.MAP, n, 64);
+  p.sent.add(k.id);
+  y.set(heap.subarray(yAt, yAt + n), 0);
+  return true;
+}
