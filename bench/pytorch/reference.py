@@ -11,7 +11,7 @@ median over steps 21..500 of 500) and W3 (matmul 512x512 float32); and the scale
 (matmul N = 128 .. 2048, the 2-H-H-16 MLP training step at four (B, H)) with their GFLOP/s.
 `--only PREFIX[,PREFIX]` keeps the workloads whose name starts with a prefix, as in `npm run bench`.
 """
-import json, sys, time
+import json, os, sys, time
 import torch
 
 from propel_loss import propel
@@ -93,15 +93,22 @@ def gflops(flops, ms):
     return round(flops / (ms * 1e6), 2)
 
 
-if wants("scale.matmul"):
-    for n in [128, 256, 512, 1024, 2048]:
-        a, b = torch.rand(n, n), torch.rand(n, n)
-        ms, runs = median_ms(lambda: a @ b, warmup=1 if n >= 1024 else 3, runs=3 if n >= 2048 else 5 if n >= 1024 else 11)
-        report("scale.matmul.pytorch", {**params_common, "n": n, "dtype": "float32", "gflops": gflops(2 * n ** 3, ms)}, ms, runs)
+# the scale rows at torch's default thread count and on every core (as bench/scale.ts runs one thread and
+# every core): on a small VM torch's default may be one thread, and more threads are not always faster
+default_threads = torch.get_num_threads()
+for threads in sorted({default_threads, os.cpu_count() or 1}):
+    torch.set_num_threads(threads)
+    scale_common = {**params_common, "threads": threads, "default_threads": default_threads}
+    if wants("scale.matmul"):
+        for n in [128, 256, 512, 1024, 2048]:
+            a, b = torch.rand(n, n), torch.rand(n, n)
+            ms, runs = median_ms(lambda: a @ b, warmup=1 if n >= 1024 else 3, runs=3 if n >= 2048 else 5 if n >= 1024 else 11)
+            report("scale.matmul.pytorch", {**scale_common, "n": n, "dtype": "float32", "gflops": gflops(2 * n ** 3, ms)}, ms, runs)
 
-if wants("scale.mlp"):
-    for B, H in [(256, 64), (256, 256), (1024, 256), (1024, 1024)]:
-        big = B * H * H >= 1e8
-        ms, runs = median_ms(mlp_step(B, H), warmup=3 if big else 10, runs=9 if big else 41)
-        flops = 6 * B * (2 * H + H * H + H * 16)
-        report("scale.mlp.pytorch", {**params_common, "B": B, "H": H, "layers": f"2-{H}-{H}-16", "gflops": gflops(flops, ms)}, ms, runs)
+    if wants("scale.mlp"):
+        for B, H in [(256, 64), (256, 256), (1024, 256), (1024, 1024)]:
+            big = B * H * H >= 1e8
+            ms, runs = median_ms(mlp_step(B, H), warmup=3 if big else 10, runs=9 if big else 41)
+            flops = 6 * B * (2 * H + H * H + H * 16)
+            report("scale.mlp.pytorch", {**scale_common, "B": B, "H": H, "layers": f"2-{H}-{H}-16", "gflops": gflops(flops, ms)}, ms, runs)
+torch.set_num_threads(default_threads)

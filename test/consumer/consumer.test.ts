@@ -199,16 +199,19 @@ const defaultThreads = TN.cpuInfo().threads;
 const a = T.rand([300, 256], { seed: 1 }), b = T.rand([256, 300], { seed: 2 });
 // the reference on the calling thread alone (the default pool's workers may already be ready: they start
 // in parallel with this thread), then the same product on two threads, whatever the machine's core count
+// and an elementwise op marked for threads (tanh), whose row loop the compiled package sends as its text
+const x = T.randn([400, 400], { seed: 3 });
 TN.setNumThreads(1);
-const one = T.matmul(a, b).toTypedArray();
-const afterOne = TN.cpuInfo().parallelProducts;
+const one = T.matmul(a, b).toTypedArray(), oneTanh = T.tanh(x).toTypedArray();
+const afterOne = TN.cpuInfo().parallelProducts + TN.cpuInfo().parallelElementwise;
 TN.setNumThreads(2);
 (async () => {
   for (let i = 0; i < 500 && TN.cpuInfo().ready < TN.cpuInfo().workers; i++) await new Promise((r) => setTimeout(r, 10));
-  const many = TN.matmul(a, b).toTypedArray();
+  const many = TN.matmul(a, b).toTypedArray(), manyTanh = T.tanh(x).toTypedArray();
   console.log(JSON.stringify({
     same: TN.tensor === T.tensor, defaultThreads, cores: availableParallelism(), afterOne, workers: TN.cpuInfo().workers,
-    identical: one.every((v, i) => Object.is(v, many[i])), parallel: TN.cpuInfo().parallelProducts - afterOne,
+    identical: one.every((v, i) => Object.is(v, many[i])), parallel: TN.cpuInfo().parallelProducts,
+    identicalTanh: oneTanh.every((v, i) => Object.is(v, manyTanh[i])), parallelTanh: TN.cpuInfo().parallelElementwise,
   }));
 })();
 `);
@@ -219,6 +222,8 @@ TN.setNumThreads(2);
     expect(r.workers).to.equal(1);
     expect(r.parallel, 'the product ran on the two threads').to.equal(1);
     expect(r.identical, 'bit-identical to the one-thread product').to.equal(true);
+    expect(r.parallelTanh, 'tanh of 160,000 elements ran on the two threads').to.equal(1);
+    expect(r.identicalTanh, 'bit-identical to the one-thread tanh').to.equal(true);
   });
 
   it("the repository's source-only subpaths are not importable by a user", () => {
