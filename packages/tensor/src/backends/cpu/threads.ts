@@ -70,11 +70,17 @@ const { GEN, DONE, QUIT, READY } = SLOTS;
 let factory: WorkerFactory | null = null;
 let cores = 1;
 let requested: number | null = null;
-let pool: {
-  ctrl: Int32Array; memory: WebAssembly.Memory; cx: BlockContext; workers: WorkerHandle[]; kernel: GemmKernel;
+/** A started pool (its memory typed by what is used: the declarations need no WebAssembly lib). */
+export interface Pool {
+  readonly ctrl: Int32Array;
+  readonly memory: { readonly buffer: ArrayBufferLike; grow(pages: number): number };
+  readonly cx: BlockContext;
+  readonly workers: WorkerHandle[];
+  readonly kernel: GemmKernel;
   /** The map kernels (their ids) the workers have been sent. */
-  sent: Set<number>;
-} | null = null;
+  readonly sent: Set<number>;
+}
+let pool: Pool | null = null;
 /** Why the last pool could not start (a worker threw or reported an error), until the next restart. */
 let startFailure: string | null = null;
 
@@ -254,7 +260,7 @@ function workerMain(d: WorkerData): void {
 }
 
 /** The pool when every worker has started and the gemm tile is the current one; else null (one thread). */
-export function readyPool(): NonNullable<typeof pool> | null {
+export function readyPool(): Pool | null {
   if (pool === null) return null;
   if (pool.kernel !== gemmWasmModules()?.kernel) {
     // the tile was switched (selectGemmKernel, in tests): workers with the new one start; this job stays here
@@ -268,7 +274,7 @@ export function readyPool(): NonNullable<typeof pool> | null {
 }
 
 /** Make the shared memory at least `bytes` long (the workers see it grow); false past its maximum. */
-export function reserveShared(p: NonNullable<typeof pool>, bytes: number): boolean {
+export function reserveShared(p: Pool, bytes: number): boolean {
   if (bytes > MAX_SHARED_BYTES) return false;
   const have = p.memory.buffer.byteLength;
   if (have < bytes) p.memory.grow(Math.ceil((bytes - have) / 65536));
@@ -281,7 +287,7 @@ export function reserveShared(p: NonNullable<typeof pool>, bytes: number): boole
  * first. Returns once every thread has finished; whatever happens on the calling thread, the workers are
  * waited for (the next job must not start while one of them still runs).
  */
-export function runJob(p: NonNullable<typeof pool>, job: number, units: number, align: number): void {
+export function runJob(p: Pool, job: number, units: number, align: number): void {
   const { ctrl } = p;
   const workers = p.workers.length, parts = workers + 1;
   const per = Math.ceil(units / parts / align) * align;
