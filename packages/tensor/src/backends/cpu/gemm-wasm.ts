@@ -158,6 +158,11 @@ export interface GemmPlan {
   /** One thread's packing buffers, for a block of A's rows and for B. */
   readonly waBytes: number;
   readonly wbBytes: number;
+  /** Byte addresses of A, B and C, and of the packing buffers (one thread's: its A buffer, then its B buffer). */
+  readonly a: number;
+  readonly b: number;
+  readonly c: number;
+  readonly ws: number;
   /** A, B, C and one thread's packing buffers: what the single-threaded gemm needs. */
   readonly total: number;
 }
@@ -177,9 +182,9 @@ export function gemmPlan(m: number, n: number, k: number, A: TypedArray, ars: nu
   const aSpan = (m - 1) * ars + (k - 1) * acs + 1, bSpan = (k - 1) * brs + (n - 1) * bcs + 1;
   const aBytes = align(Math.max(aSpan, m * k) * es), bBytes = align(Math.max(bSpan, k * n) * es);
   const cBytes = align(mp * np * es), waBytes = align(MC * Math.min(k, KC) * es), wbBytes = align(Math.min(k, KC) * np * es);
-  const total = aBytes + bBytes + cBytes + waBytes + wbBytes;
+  const a = 0, b = a + aBytes, c = b + bBytes, ws = c + cBytes, total = ws + waBytes + wbBytes;
   if (total > MAX_BYTES) return null;
-  return { f64, es, np, mp, aSpan, bSpan, aBytes, bBytes, cBytes, waBytes, wbBytes, total };
+  return { f64, es, np, mp, aSpan, bSpan, aBytes, bBytes, cBytes, waBytes, wbBytes, a, b, c, ws, total };
 }
 
 /**
@@ -200,8 +205,21 @@ export function copyIn(heap: TypedArray, dst: number, X: TypedArray, off: number
   return [cols, 1];
 }
 
-/** Copy the m x n corner of C (row stride np, from element c0 of `heap`) to C[cOff + i*ldc + j]. */
-export function copyOut(heap: TypedArray, c0: number, np: number, m: number, n: number, C: TypedArray, cOff: number, ldc: number): void {
+/** A and B copied into a gemm module's memory where `plan` puts them: a view of the memory, and their strides there. */
+export interface LoadedOperands { readonly heap: TypedArray; readonly ars: number; readonly acs: number; readonly brs: number; readonly bcs: number }
+
+/** Copy A and B into `buffer` (a gemm module's memory, large enough for `plan`) where `plan` puts them. */
+export function loadOperands(buffer: ArrayBufferLike, plan: GemmPlan, m: number, n: number, k: number,
+  A: TypedArray, aOff: number, ars: number, acs: number, B: TypedArray, bOff: number, brs: number, bcs: number): LoadedOperands {
+  const heap = plan.f64 ? new Float64Array(buffer) : new Float32Array(buffer);
+  const [ars2, acs2] = copyIn(heap, plan.a / plan.es, A, aOff, ars, acs, m, k, plan.aSpan);
+  const [brs2, bcs2] = copyIn(heap, plan.b / plan.es, B, bOff, brs, bcs, k, n, plan.bSpan);
+  return { heap, ars: ars2, acs: acs2, brs: brs2, bcs: bcs2 };
+}
+
+/** Copy the m x n corner of C (where `plan` put it, row stride plan.np) to C[cOff + i*ldc + j]. */
+export function copyOut(heap: TypedArray, plan: GemmPlan, m: number, n: number, C: TypedArray, cOff: number, ldc: number): void {
+  const c0 = plan.c / plan.es, np = plan.np;
   if (np === n && ldc === n) C.set(heap.subarray(c0, c0 + m * n), cOff);
   else for (let i = 0; i < m; i++) C.set(heap.subarray(c0 + i * np, c0 + i * np + n), cOff + i * ldc);
 }
@@ -219,14 +237,10 @@ export function gemmInMemory(
 ): number {
   const plan = gemmPlan(m, n, k, A, ars, acs, B, brs, bcs, C);
   if (plan === null) return 0;
-  const { f64, es, total } = plan;
   const { memory } = ex;
-  if (memory.buffer.byteLength < total) memory.grow(Math.ceil((total - memory.buffer.byteLength) / 65536));
-  const heap = f64 ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
-  const a = 0, b = a + plan.aBytes, c = b + plan.bBytes, wa = c + plan.cBytes, wb = wa + plan.waBytes;
-  const [ars2, acs2] = copyIn(heap, a / es, A, aOff, ars, acs, m, k, plan.aSpan);
-  const [brs2, bcs2] = copyIn(heap, b / es, B, bOff, brs, bcs, k, n, plan.bSpan);
-  (f64 ? ex.gemm_f64 : ex.gemm_f32)(m, n, k, a, ars2, acs2, b, brs2, bcs2, c, wa, wb, KC, MC);
-  copyOut(heap, c / es, plan.np, m, n, C, cOff, ldc);
-  return total;
+  if (memory.buffer.byteLength < plan.total) memory.grow(Math.ceil((plan.total - memory.buffer.byteLength) / 65536));
+  const op = loadOperands(memory.buffer, plan, m, n, k, A, aOff, ars, acs, B, bOff, brs, bcs);
+  (plan.f64 ? ex.gemm_f64 : ex.gemm_f32)(m, n, k, plan.a, op.ars, op.acs, plan.b, op.brs, op.bcs, plan.c, plan.ws, plan.ws + plan.waBytes, KC, MC);
+  copyOut(op.heap, plan, m, n, C, cOff, ldc);
+  return plan.total;
 }

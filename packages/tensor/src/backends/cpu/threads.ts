@@ -27,7 +27,7 @@ import type { TypedArray } from '../../dtype';
 import { TensorError } from '../../errors';
 import { checkArity, describeValue } from '../../options';
 import { BLOCKS, CTRL_INTS, gemmBlock, JOBS, MAX_WORKERS, SLOTS, type BlockContext } from './blocks';
-import { copyIn, copyOut, GEMM_LAYOUT, gemmPlan, gemmWasmModules, type GemmKernel } from './gemm-wasm';
+import { copyOut, GEMM_LAYOUT, gemmPlan, gemmWasmModules, loadOperands, type GemmKernel } from './gemm-wasm';
 import { GEMM_SHARED_MAX_PAGES } from './gemm-wasm.generated';
 
 /** A started worker: enough to stop it. */
@@ -332,21 +332,18 @@ export function parallelGemm(
   // the single-threaded gemm's plan: a product it would refuse (the JS gemm takes it, other bits) stays here
   const plan = gemmPlan(m, n, k, A, ars, acs, B, brs, bcs, C);
   if (plan === null) return false;
+  // the single-threaded layout, with one set of packing buffers per thread
   const wsBytes = plan.waBytes + plan.wbBytes;
-  const a = 0, b = a + plan.aBytes, c = b + plan.bBytes, ws = c + plan.cBytes;
-  if (!reserveShared(p, ws + (p.workers.length + 1) * wsBytes)) return false;
-  const { es, f64 } = plan;
-  const heap = f64 ? new Float64Array(p.memory.buffer) : new Float32Array(p.memory.buffer);
-  const [ars2, acs2] = copyIn(heap, a / es, A, aOff, ars, acs, m, k, plan.aSpan);
-  const [brs2, bcs2] = copyIn(heap, b / es, B, bOff, brs, bcs, k, n, plan.bSpan);
+  if (!reserveShared(p, plan.ws + (p.workers.length + 1) * wsBytes)) return false;
+  const op = loadOperands(p.memory.buffer, plan, m, n, k, A, aOff, ars, acs, B, bOff, brs, bcs);
   const { ctrl } = p, S = SLOTS;
-  ctrl[S.F64] = f64 ? 1 : 0; ctrl[S.N] = n; ctrl[S.K] = k;
-  ctrl[S.A] = a; ctrl[S.B] = b; ctrl[S.C] = c; ctrl[S.ARS] = ars2; ctrl[S.ACS] = acs2; ctrl[S.BRS] = brs2; ctrl[S.BCS] = bcs2;
-  ctrl[S.LDC] = plan.np * es; ctrl[S.WS] = ws; ctrl[S.WS_BYTES] = wsBytes; ctrl[S.WA_BYTES] = plan.waBytes;
+  ctrl[S.F64] = plan.f64 ? 1 : 0; ctrl[S.N] = n; ctrl[S.K] = k;
+  ctrl[S.A] = plan.a; ctrl[S.B] = plan.b; ctrl[S.C] = plan.c; ctrl[S.ARS] = op.ars; ctrl[S.ACS] = op.acs; ctrl[S.BRS] = op.brs; ctrl[S.BCS] = op.bcs;
+  ctrl[S.LDC] = plan.np * plan.es; ctrl[S.WS] = plan.ws; ctrl[S.WS_BYTES] = wsBytes; ctrl[S.WA_BYTES] = plan.waBytes;
   ctrl[S.KC] = GEMM_LAYOUT.KC; ctrl[S.MC] = GEMM_LAYOUT.MC;
   // blocks of whole MR-row tiles
   runJob(p, JOBS.GEMM, m, GEMM_LAYOUT.MR);
-  copyOut(heap, c / es, plan.np, m, n, C, cOff, ldc);
+  copyOut(op.heap, plan, m, n, C, cOff, ldc);
   return true;
 }
 
