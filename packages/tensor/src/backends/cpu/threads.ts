@@ -189,15 +189,16 @@ function restart(): void {
   stop();
   startFailure = null;
   const want = threadsWanted() - 1;
-  const module = gemmWasmModules()?.shared as WebAssembly.Module | null | undefined;
-  if (factory === null || want < 1 || typeof SharedArrayBuffer !== 'function' || !module) return;
+  const modules = gemmWasmModules();
+  const module = modules?.shared as WebAssembly.Module | null | undefined;
+  if (factory === null || want < 1 || typeof SharedArrayBuffer !== 'function' || !modules || !module) return;
   const ctrl = new Int32Array(new SharedArrayBuffer(CTRL_INTS * 4));
   // 16 MiB to start (a 1024² float32 product needs 12): grown by the calling thread as products need, up to
   // GEMM_SHARED_MAX_PAGES; the workers see the growth (their instances use this same memory)
   const memory = new WebAssembly.Memory({ initial: 256, maximum: GEMM_SHARED_MAX_PAGES, shared: true });
   const wasm = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const started = {
-    ctrl, memory, cx: { wasm, memory, kernels: new Map() }, workers: [] as WorkerHandle[], kernel: gemmWasmModules()!.kernel, sent: new Set<number>(),
+    ctrl, memory, cx: { wasm, memory, kernels: new Map() }, workers: [] as WorkerHandle[], kernel: modules.kernel, sent: new Set<number>(),
   };
   pool = started;
   // a worker that fails to start would never say ready, so no product could use the pool: drop it, and say why
