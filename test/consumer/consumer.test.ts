@@ -194,24 +194,29 @@ console.log(JSON.stringify(run(T, A, P, IO, require('./case.json'))));
     writeFileSync(join(app(), 'threads.cjs'), `'use strict';
 const T = require('@propel-ts/tensor');
 const TN = require('@propel-ts/tensor/node');
+const P = require('@propel-ts/propel');
 const { availableParallelism } = require('node:os');
 const defaultThreads = TN.cpuInfo().threads;
 const a = T.rand([300, 256], { seed: 1 }), b = T.rand([256, 300], { seed: 2 });
 // the reference on the calling thread alone (the default pool's workers may already be ready: they start
 // in parallel with this thread), then the same product on two threads, whatever the machine's core count
-// and an elementwise op marked for threads (tanh), whose row loop the compiled package sends as its text
+// and an elementwise op marked for threads (tanh), whose row loop the compiled package sends as its text,
+// and the PROPEL loss's samples (the compiled @propel-ts/propel sends its loop's text through parallelFor)
 const x = T.randn([400, 400], { seed: 3 });
+const B = 2000, out = T.randn([B, 4, 4], { seed: 4 }).toTypedArray(), tgt = T.randn([B, 2], { seed: 5 }).toTypedArray();
+const propel = () => { const r = P.propelForward(out, tgt, { B, I: 4, n: 2 }, { sigma: 0.5 }); return [...r.lossPerSample, ...r.saved.jacobian]; };
 TN.setNumThreads(1);
-const one = T.matmul(a, b).toTypedArray(), oneTanh = T.tanh(x).toTypedArray();
-const afterOne = TN.cpuInfo().parallelProducts + TN.cpuInfo().parallelElementwise;
+const one = T.matmul(a, b).toTypedArray(), oneTanh = T.tanh(x).toTypedArray(), onePropel = propel();
+const afterOne = TN.cpuInfo().parallelProducts + TN.cpuInfo().parallelElementwise + TN.cpuInfo().parallelLoops;
 TN.setNumThreads(2);
 (async () => {
   for (let i = 0; i < 500 && TN.cpuInfo().ready < TN.cpuInfo().workers; i++) await new Promise((r) => setTimeout(r, 10));
-  const many = TN.matmul(a, b).toTypedArray(), manyTanh = T.tanh(x).toTypedArray();
+  const many = TN.matmul(a, b).toTypedArray(), manyTanh = T.tanh(x).toTypedArray(), manyPropel = propel();
   console.log(JSON.stringify({
     same: TN.tensor === T.tensor, defaultThreads, cores: availableParallelism(), afterOne, workers: TN.cpuInfo().workers,
     identical: one.every((v, i) => Object.is(v, many[i])), parallel: TN.cpuInfo().parallelProducts,
     identicalTanh: oneTanh.every((v, i) => Object.is(v, manyTanh[i])), parallelTanh: TN.cpuInfo().parallelElementwise,
+    identicalPropel: onePropel.every((v, i) => Object.is(v, manyPropel[i])), parallelPropel: TN.cpuInfo().parallelLoops,
   }));
 })();
 `);
@@ -224,6 +229,8 @@ TN.setNumThreads(2);
     expect(r.identical, 'bit-identical to the one-thread product').to.equal(true);
     expect(r.parallelTanh, 'tanh of 160,000 elements ran on the two threads').to.equal(1);
     expect(r.identicalTanh, 'bit-identical to the one-thread tanh').to.equal(true);
+    expect(r.parallelPropel, "the PROPEL loss's 2000 samples ran on the two threads").to.equal(1);
+    expect(r.identicalPropel, 'bit-identical to the one-thread loss and Jacobian').to.equal(true);
   });
 
   it("the repository's source-only subpaths are not importable by a user", () => {

@@ -3,13 +3,14 @@
 // with the hand-derived gradient formulas of docs PROPEL.md ("Stable form"). Numbers and typed arrays only:
 // the arguments are checked by kernel.ts (`propelForward`) before they get here, and a sample the loop cannot
 // handle is reported back, not thrown, for inputs.ts's `diagnoseSample` to explain.
+//
+// Samples are independent, so large batches run on every core: `lossAndJacobian` hands `propelSamples` to
+// '@propel-ts/tensor''s parallelFor, which runs it on ranges of samples in worker threads from its source
+// text. That is why `propelSamples` is one function holding its constants and helpers: it may refer to
+// nothing outside itself. A sample's numbers do not depend on which range it falls in, so the bits are the
+// same whatever the thread count. Imports parallelFor and the option types.
+import { parallelFor } from '@propel-ts/tensor';
 import { exhaustive, type FloatArray, type PropelDims, type PropelMode, type SigmaTransform } from './inputs';
-
-const LOG_2PI = Math.log(2 * Math.PI);
-const LOG_2SQRTPI = Math.log(2 * Math.sqrt(Math.PI));
-/** Products of n factors outside this range are redone as sums of logs (no under/overflow, no subnormals). */
-const PROD_LO = 1e-280;
-const PROD_HI = 1e280;
 
 /** What `lossAndJacobian` reads (checked inputs and options) and writes (the result arrays). */
 export interface LossJacobianArgs {
@@ -42,8 +43,8 @@ function transformCode(tr: SigmaTransform): number {
 }
 
 /**
- * One sample's unpacked values and the working arrays of both paths, allocated once per call and
- * overwritten for each sample (a loop over samples allocates nothing).
+ * One sample's unpacked values and the working arrays of both paths, allocated once per range of samples
+ * and overwritten for each sample (a loop over samples allocates nothing).
  */
 interface SampleScratch {
   readonly I: number;
@@ -76,21 +77,37 @@ interface SampleScratch {
   readonly out2: Float64Array;
 }
 
-function allocScratch(I: number, n: number): SampleScratch {
-  const In = I * n;
-  const K = (I * (I + 1)) / 2;
-  const f = (len: number) => new Float64Array(len);
-  return {
-    I, n, mu: f(In), v: f(In), dvds: f(In), t: f(n), r1: f(In), e1: f(In), q1: f(I), prodS: f(I), prodV: f(I),
-    u1: f(I), cmu: f(In), cv: f(In), rp: f(n), dp: f(n), w1: f(I), w2: f(K), a: f(I), c: f(K), out2: f(2),
-  };
-}
+
+/** What `propelSamples` runs on: output, target, lossPerSample, logT1, logT2, jacobian, params. */
+type PropelArrays = readonly [FloatArray, FloatArray, FloatArray, Float64Array, Float64Array, FloatArray, Float64Array];
+
+/** The loss's work per sample, in units of about 25 ns on one core: the I(I+1)/2 pairs' n-vectors and the I terms'. */
+const sampleWork = (I: number, n: number) => ((I * (I + 1)) / 2 + I) * (n + 1);
+/** A range of samples worth a thread: about 0.2 ms of work (a job costs tens of microseconds to hand out). */
+const RANGE_WORK = 8192;
 
 /**
  * The per-sample loss, log T1 and log T2, and (when `args.jacobian` is given) the Jacobian, written into
  * the arrays of `args`, accumulated in float64 whatever the input type. Returns -1, or the first sample it
  * could not handle (non-finite input, zero or infinite variance, loss beyond float64's range) for
- * `diagnoseSample` to explain; samples from that one on are left unwritten.
+ * `diagnoseSample` to explain; what is written for that sample and the ones after it is unspecified.
+ * Batches of more than two ranges of about 0.2 ms each run on the CPU threads (parallelFor).
+ */
+export function lossAndJacobian(args: LossJacobianArgs): number {
+  const { B, I, n } = args.dims;
+  const jac = args.jacobian;
+  const params = Float64Array.of(I, n, args.sigma, args.mode === 'paper' ? 0 : 1, transformCode(args.sigmaTransform), jac === null ? 0 : 1);
+  const arrays: PropelArrays = [args.output, args.target, args.lossPerSample, args.logT1, args.logT2, jac ?? new Float64Array(0), params];
+  const grain = Math.max(1, Math.ceil(RANGE_WORK / sampleWork(I, n)));
+  const results = parallelFor(propelSamples, arrays, { count: B, grain });
+  return results.find((r) => r >= 0) ?? -1;
+}
+
+/**
+ * Samples [b0, b1) of the pass, on `[output, target, lossPerSample, logT1, logT2, jacobian, params]` (the
+ * arrays of LossJacobianArgs; jacobian empty for a loss-only pass; params = [I, n, sigma, mode (0 'paper',
+ * 1 'torchpropel'), transform code, 1 when the Jacobian is wanted]). Returns -1 or the first sample of the
+ * range it could not handle (the ones after it in the range are left unwritten).
  *
  * The hot loop uses numbers and typed arrays only (the arguments are read into locals first), so V8
  * compiles it once. Log-sum-exps with no log per term: with q the Mahalanobis sums and P the products over
@@ -104,14 +121,18 @@ function allocScratch(I: number, n: number): SampleScratch {
  * p (T2). The T2 part is accumulated with unnormalised weights while the pairs are visited and scaled by
  * 1/sum at the end; the T1 part uses the per-(i,d) 1/S and t - mu kept from the first loop.
  */
-export function lossAndJacobian(args: LossJacobianArgs): number {
-  const { output, target, sigma, mode, lossPerSample, logT1, logT2 } = args;
-  const jac = args.jacobian;
-  const { B, I, n } = args.dims;
-  const code = transformCode(args.sigmaTransform);
+export function propelSamples(arrays: PropelArrays, b0: number, b1: number): number {
+  const LOG_2PI = Math.log(2 * Math.PI);
+  const LOG_2SQRTPI = Math.log(2 * Math.sqrt(Math.PI));
+  // products of n factors outside this range are redone as sums of logs (no under/overflow, no subnormals)
+  const PROD_LO = 1e-280;
+  const PROD_HI = 1e280;
+  const [output, target, lossPerSample, logT1, logT2, jacobian, params] = arrays;
+  const I = params[0]!, n = params[1]!, sigma = params[2]!, code = params[4]!;
+  const jac = params[5] === 1 ? jacobian : null;
   const vg = sigma * sigma;
   // log H(P_gt): n-dimensional in 'paper' mode, the 1-D formula in 'torchpropel' mode (the reference's bug 1)
-  const c0 = mode === 'paper' ? -n * LOG_2SQRTPI - n * Math.log(sigma) : -LOG_2SQRTPI - Math.log(sigma);
+  const c0 = params[3] === 0 ? -n * LOG_2SQRTPI - n * Math.log(sigma) : -LOG_2SQRTPI - Math.log(sigma);
   const row = 2 * n;
   const grad = jac !== null;
   const logT1Const = Math.log(2 / I) - 0.5 * n * LOG_2PI;     // log(2/I) + log G normaliser
@@ -120,7 +141,7 @@ export function lossAndJacobian(args: LossJacobianArgs): number {
   const scratch = allocScratch(I, n);
   const { mu, v, dvds, t, r1, e1, q1, prodS, prodV, u1, cmu, cv, rp, dp, out2 } = scratch;
 
-  for (let b = 0; b < B; b++) {
+  for (let b = b0; b < b1; b++) {
     const ob = b * I * row;
     const tb = b * n;
     // load; `x - x` is 0 for finite x and NaN otherwise; a variance must be finite and > 0
@@ -281,102 +302,114 @@ export function lossAndJacobian(args: LossJacobianArgs): number {
     lossPerSample[b] = L;
   }
   return -1;
-}
 
-/** sum_d log(x[xo + d] + (y ? y[yo + d] : c)). */
-function sumLogs(x: Float64Array, xo: number, y: Float64Array | null, yo: number, c: number, n: number): number {
-  let s = 0;
-  for (let d = 0; d < n; d++) s += Math.log(x[xo + d]! + (y ? y[yo + d]! : c));
-  return s;
-}
+  // ---- helpers (inside, so that the function's text is all it needs) ----
 
-/**
- * One sample in the plain stable form (each term's log, then log-sum-exp with its max), for variances whose
- * products over n leave the range where the fast path multiplies them. Writes the normalised weights w1
- * (T1 terms) and w2 (T2 self terms then pairs) and [log T1, log T2] to out2.
- */
-function slowSample(s: SampleScratch, vg: number, c0: number): void {
-  const { I, n, mu, v, t, w1, w2, a, c, out2 } = s;
-  const K = (I * (I + 1)) / 2;
-  let maxA = -Infinity;
-  let maxC = c0;
-  for (let i = 0; i < I; i++) {
-    const ki = i * n;
-    let q = 0;
-    for (let d = 0; d < n; d++) {
-      const e = t[d]! - mu[ki + d]!;
-      q += (e * e) / (vg + v[ki + d]!);
-    }
-    const ai = -0.5 * n * LOG_2PI - 0.5 * q - 0.5 * sumLogs(v, ki, null, 0, vg, n);
-    a[i] = ai;
-    if (ai > maxA) maxA = ai;
-    const ci = -2 * Math.log(I) - n * LOG_2SQRTPI - 0.5 * sumLogs(v, ki, null, 0, 0, n);
-    c[i] = ci;
-    if (ci > maxC) maxC = ci;
+  function allocScratch(I: number, n: number): SampleScratch {
+    const In = I * n;
+    const K = (I * (I + 1)) / 2;
+    const f = (len: number) => new Float64Array(len);
+    return {
+      I, n, mu: f(In), v: f(In), dvds: f(In), t: f(n), r1: f(In), e1: f(In), q1: f(I), prodS: f(I), prodV: f(I),
+      u1: f(I), cmu: f(In), cv: f(In), rp: f(n), dp: f(n), w1: f(I), w2: f(K), a: f(I), c: f(K), out2: f(2),
+    };
   }
-  let k = I;
-  for (let i = 0; i < I; i++) {
-    for (let j = i + 1; j < I; j++) {
+
+  /** sum_d log(x[xo + d] + (y ? y[yo + d] : c)). */
+  function sumLogs(x: Float64Array, xo: number, y: Float64Array | null, yo: number, c: number, n: number): number {
+    let s = 0;
+    for (let d = 0; d < n; d++) s += Math.log(x[xo + d]! + (y ? y[yo + d]! : c));
+    return s;
+  }
+
+  /**
+   * One sample in the plain stable form (each term's log, then log-sum-exp with its max), for variances whose
+   * products over n leave the range where the fast path multiplies them. Writes the normalised weights w1
+   * (T1 terms) and w2 (T2 self terms then pairs) and [log T1, log T2] to out2.
+   */
+  function slowSample(s: SampleScratch, vg: number, c0: number): void {
+    const { I, n, mu, v, t, w1, w2, a, c, out2 } = s;
+    const K = (I * (I + 1)) / 2;
+    let maxA = -Infinity;
+    let maxC = c0;
+    for (let i = 0; i < I; i++) {
+      const ki = i * n;
       let q = 0;
       for (let d = 0; d < n; d++) {
-        const e = mu[i * n + d]! - mu[j * n + d]!;
-        q += (e * e) / (v[i * n + d]! + v[j * n + d]!);
+        const e = t[d]! - mu[ki + d]!;
+        q += (e * e) / (vg + v[ki + d]!);
       }
-      const cij = Math.log(2) - 2 * Math.log(I) - 0.5 * n * LOG_2PI - 0.5 * q - 0.5 * sumLogs(v, i * n, v, j * n, 0, n);
-      c[k++] = cij;
-      if (cij > maxC) maxC = cij;
+      const ai = -0.5 * n * LOG_2PI - 0.5 * q - 0.5 * sumLogs(v, ki, null, 0, vg, n);
+      a[i] = ai;
+      if (ai > maxA) maxA = ai;
+      const ci = -2 * Math.log(I) - n * LOG_2SQRTPI - 0.5 * sumLogs(v, ki, null, 0, 0, n);
+      c[i] = ci;
+      if (ci > maxC) maxC = ci;
     }
+    let k = I;
+    for (let i = 0; i < I; i++) {
+      for (let j = i + 1; j < I; j++) {
+        let q = 0;
+        for (let d = 0; d < n; d++) {
+          const e = mu[i * n + d]! - mu[j * n + d]!;
+          q += (e * e) / (v[i * n + d]! + v[j * n + d]!);
+        }
+        const cij = Math.log(2) - 2 * Math.log(I) - 0.5 * n * LOG_2PI - 0.5 * q - 0.5 * sumLogs(v, i * n, v, j * n, 0, n);
+        c[k++] = cij;
+        if (cij > maxC) maxC = cij;
+      }
+    }
+    let sumA = 0;
+    for (let i = 0; i < I; i++) sumA += (w1[i] = Math.exp(a[i]! - maxA));
+    for (let i = 0; i < I; i++) w1[i]! /= sumA;
+    let sumC = Math.exp(c0 - maxC);
+    for (let kk = 0; kk < K; kk++) sumC += (w2[kk] = Math.exp(c[kk]! - maxC));
+    for (let kk = 0; kk < K; kk++) w2[kk]! /= sumC;
+    out2[0] = Math.log(2 / I) + maxA + Math.log(sumA);
+    out2[1] = maxC + Math.log(sumC);
   }
-  let sumA = 0;
-  for (let i = 0; i < I; i++) sumA += (w1[i] = Math.exp(a[i]! - maxA));
-  for (let i = 0; i < I; i++) w1[i]! /= sumA;
-  let sumC = Math.exp(c0 - maxC);
-  for (let kk = 0; kk < K; kk++) sumC += (w2[kk] = Math.exp(c[kk]! - maxC));
-  for (let kk = 0; kk < K; kk++) w2[kk]! /= sumC;
-  out2[0] = Math.log(2 / I) + maxA + Math.log(sumA);
-  out2[1] = maxC + Math.log(sumC);
-}
 
-/** The slow path's Jacobian of one sample from normalised weights (the same formulas as the fast path). */
-function jacobianFromWeights(s: SampleScratch, vg: number, jac: FloatArray, ob: number): void {
-  // cmu and cv are free on the slow path: they hold this sample's gradient with respect to mu and v
-  const { I, n, mu, v, dvds, t, w1, w2, cmu: gmu, cv: gv } = s;
-  const g = 1 / Math.LN10;
-  for (let i = 0; i < I; i++) {
-    const wi = g * w1[i]!;
-    const pi = 0.5 * g * w2[i]!;
-    for (let d = 0; d < n; d++) {
-      const k = i * n + d;
-      const r = 1 / (vg + v[k]!);
-      const e = t[d]! - mu[k]!;
-      const we = wi * e * r;
-      gmu[k] = -we;
-      gv[k] = -0.5 * r * (we * e - wi) - pi / v[k]!;
-    }
-  }
-  let kk = I;
-  for (let i = 0; i < I; i++) {
-    for (let j = i + 1; j < I; j++) {
-      const pij = g * w2[kk++]!;
+  /** The slow path's Jacobian of one sample from normalised weights (the same formulas as the fast path). */
+  function jacobianFromWeights(s: SampleScratch, vg: number, jac: FloatArray, ob: number): void {
+    // cmu and cv are free on the slow path: they hold this sample's gradient with respect to mu and v
+    const { I, n, mu, v, dvds, t, w1, w2, cmu: gmu, cv: gv } = s;
+    const g = 1 / Math.LN10;
+    for (let i = 0; i < I; i++) {
+      const wi = g * w1[i]!;
+      const pi = 0.5 * g * w2[i]!;
       for (let d = 0; d < n; d++) {
-        const ki = i * n + d;
-        const kj = j * n + d;
-        const r = 1 / (v[ki]! + v[kj]!);
-        const e = mu[ki]! - mu[kj]!;
-        const pe = pij * e * r;
-        gmu[ki]! -= pe;
-        gmu[kj]! += pe;
-        const h = 0.5 * r * (pe * e - pij);
-        gv[ki]! += h;
-        gv[kj]! += h;
+        const k = i * n + d;
+        const r = 1 / (vg + v[k]!);
+        const e = t[d]! - mu[k]!;
+        const we = wi * e * r;
+        gmu[k] = -we;
+        gv[k] = -0.5 * r * (we * e - wi) - pi / v[k]!;
       }
     }
-  }
-  for (let i = 0; i < I; i++) {
-    for (let d = 0; d < n; d++) {
-      const k = i * n + d;
-      jac[ob + i * 2 * n + d] = gmu[k]!;
-      jac[ob + i * 2 * n + n + d] = gv[k]! * dvds[k]!;
+    let kk = I;
+    for (let i = 0; i < I; i++) {
+      for (let j = i + 1; j < I; j++) {
+        const pij = g * w2[kk++]!;
+        for (let d = 0; d < n; d++) {
+          const ki = i * n + d;
+          const kj = j * n + d;
+          const r = 1 / (v[ki]! + v[kj]!);
+          const e = mu[ki]! - mu[kj]!;
+          const pe = pij * e * r;
+          gmu[ki]! -= pe;
+          gmu[kj]! += pe;
+          const h = 0.5 * r * (pe * e - pij);
+          gv[ki]! += h;
+          gv[kj]! += h;
+        }
+      }
+    }
+    for (let i = 0; i < I; i++) {
+      for (let d = 0; d < n; d++) {
+        const k = i * n + d;
+        jac[ob + i * 2 * n + d] = gmu[k]!;
+        jac[ob + i * 2 * n + n + d] = gv[k]! * dvds[k]!;
+      }
     }
   }
 }

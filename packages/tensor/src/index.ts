@@ -39,6 +39,7 @@ export { elementwiseMethods } from './elementwise/methods';
 export { backendFor } from './backends';
 export { recycleScope, pooledBufferBytes } from './backends/cpu/pool';
 export { setNumThreads, cpuInfo, type CpuInfo } from './backends/cpu/threads';
+export { parallelFor, type LoopArray, type LoopBody, type ParallelForOptions } from './backends/cpu/parallel-for';
 export { Generator, manualSeed, defaultGenerator } from './random';
 export {
   tensor, fromTypedArray, full, zeros, ones, zerosLike, onesLike, fullLike, arange, linspace, eye, rand, randn, generatorFrom,

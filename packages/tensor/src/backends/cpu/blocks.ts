@@ -1,10 +1,12 @@
 // Layer: tensor/backends/cpu. What one thread does of a job the threads share (threads.ts runs the pool): a
-// block of rows of a matrix product, or a range of elements of an elementwise kernel, in the one shared
-// WebAssembly memory. The calling thread runs these functions directly and every worker runs them from their
+// block of rows of a matrix product, a range of elements of an elementwise kernel, or a range of a
+// parallelFor loop's indices, in the one shared WebAssembly memory. The calling thread runs these functions directly and every worker runs them from their
 // source text, so each refers to nothing outside itself (no import, no module constant). Imports nothing.
 
 /** Most workers a pool starts (the calling thread is one more thread). */
 export const MAX_WORKERS = 31;
+/** Most arrays a parallelFor loop may share with the threads. */
+export const MAX_LOOP_ARRAYS = 12;
 
 /**
  * The Int32Array slots of the control buffer. The pool's: the generation (bumped per job), how many workers
@@ -14,23 +16,48 @@ export const MAX_WORKERS = 31;
  * buffers (the first one's address, and one thread's bytes: its A buffer, then its B buffer), the block
  * sizes. A map's: the kernel's id, its arity, and X, its stride (0: one value for all), W (a binary
  * kernel's second operand) and its stride, Y, in elements of the dtype; the kernel's source (CODE, CODE_LEN
- * bytes of UTF-8) when the workers have not compiled that id yet.
+ * bytes of UTF-8) when the workers have not compiled that id yet. A parallelFor loop's: its body's id (KERNEL)
+ * and source (CODE, CODE_LEN), how many arrays (NARRAYS) and for each its type (0 float32, 1 float64, 2
+ * int32), byte address and length (ARRAYS, three slots each), and each part's int32 result (RESULTS).
  */
 export const SLOTS = {
   GEN: 0, DONE: 1, QUIT: 2, JOB: 3,
   F64: 4, N: 5, K: 6, A: 7, B: 8, C: 9, ARS: 10, ACS: 11, BRS: 12, BCS: 13, LDC: 14, WS: 15, WS_BYTES: 16, WA_BYTES: 17, KC: 18, MC: 19,
   KERNEL: 20, ARITY: 21, X: 22, XS: 23, W: 24, WS2: 25, Y: 26, CODE: 27, CODE_LEN: 28, FAILED: 29,
   PARTS: 30, READY: 30 + MAX_WORKERS + 2,
+  RESULTS: 30 + 2 * MAX_WORKERS + 2, NARRAYS: 30 + 3 * MAX_WORKERS + 3, ARRAYS: 30 + 3 * MAX_WORKERS + 4,
 } as const;
-export const CTRL_INTS = SLOTS.READY + MAX_WORKERS;
+export const CTRL_INTS = SLOTS.ARRAYS + 3 * MAX_LOOP_ARRAYS;
 /** The jobs, by SLOTS.JOB: the index of their block function in BLOCKS. */
-export const JOBS = { GEMM: 0, MAP: 1 } as const;
+export const JOBS = { GEMM: 0, MAP: 1, LOOP: 2 } as const;
 
-/** A thread's view of the shared state: the gemm instance's exports, the memory, and the kernels compiled so far. */
+/** A compiled kernel (a map's row loop, a loop's body), as the blocks call it. */
+export type BlockKernel = (...args: unknown[]) => unknown;
+
+/**
+ * A thread's view of the shared state: the gemm instance's exports, the memory, the kernels compiled so far,
+ * and `load` (loadKernel below, which the workers also get as source text).
+ */
 export interface BlockContext {
   readonly wasm: Record<string, unknown>;
   readonly memory: { readonly buffer: ArrayBufferLike };
-  readonly kernels: Map<number, (...args: unknown[]) => void>;
+  readonly kernels: Map<number, BlockKernel>;
+  readonly load: typeof loadKernel;
+}
+
+/** The kernel SLOTS.KERNEL names: compiled from its source (CODE, CODE_LEN) the first time this thread meets its id. */
+export function loadKernel(ctrl: Int32Array, s: typeof SLOTS, cx: BlockContext): BlockKernel {
+  const id = ctrl[s.KERNEL]!;
+  let kernel = cx.kernels.get(id);
+  if (kernel === undefined) {
+    // TextDecoder may not read a shared buffer: copy the bytes out first
+    const bytes = new Uint8Array(ctrl[s.CODE_LEN]!);
+    bytes.set(new Uint8Array(cx.memory.buffer, ctrl[s.CODE]!, bytes.length));
+    // eslint-disable-next-line no-new-func
+    kernel = new Function(`return (${new TextDecoder().decode(bytes)});`)() as BlockKernel;
+    cx.kernels.set(id, kernel);
+  }
+  return kernel;
 }
 
 /**
@@ -55,16 +82,7 @@ export function gemmBlock(ctrl: Int32Array, s: typeof SLOTS, cx: BlockContext, p
 export function mapBlock(ctrl: Int32Array, s: typeof SLOTS, cx: BlockContext, part: number): void {
   const e0 = ctrl[s.PARTS + part]!, e1 = ctrl[s.PARTS + part + 1]!;
   if (e1 <= e0) return;
-  const id = ctrl[s.KERNEL]!;
-  let kernel = cx.kernels.get(id);
-  if (kernel === undefined) {
-    // TextDecoder may not read a shared buffer: copy the bytes out first
-    const bytes = new Uint8Array(ctrl[s.CODE_LEN]!);
-    bytes.set(new Uint8Array(cx.memory.buffer, ctrl[s.CODE]!, bytes.length));
-    // eslint-disable-next-line no-new-func
-    kernel = new Function(`return (${new TextDecoder().decode(bytes)});`)() as (...args: unknown[]) => void;
-    cx.kernels.set(id, kernel);
-  }
+  const kernel = cx.load(ctrl, s, cx);
   const heap = ctrl[s.F64] === 1 ? new Float64Array(cx.memory.buffer) : new Float32Array(cx.memory.buffer);
   const xs = ctrl[s.XS]!, x = ctrl[s.X]! + e0 * xs, y = ctrl[s.Y]! + e0;
   if (ctrl[s.ARITY] === 1) kernel(heap, x, xs, heap, y, e1 - e0);
@@ -74,5 +92,23 @@ export function mapBlock(ctrl: Int32Array, s: typeof SLOTS, cx: BlockContext, pa
   }
 }
 
+/**
+ * Indices [PARTS[part], PARTS[part + 1]) of the parallelFor loop described in `ctrl`: its body on views of
+ * the shared memory standing for the caller's arrays; the body's int32 result goes to RESULTS[part].
+ */
+export function loopBlock(ctrl: Int32Array, s: typeof SLOTS, cx: BlockContext, part: number): void {
+  const i0 = ctrl[s.PARTS + part]!, i1 = ctrl[s.PARTS + part + 1]!;
+  if (i1 <= i0) return;
+  const body = cx.load(ctrl, s, cx);
+  const buffer = cx.memory.buffer, arrays: (Float32Array | Float64Array | Int32Array)[] = [];
+  for (let a = 0; a < ctrl[s.NARRAYS]!; a++) {
+    const type = ctrl[s.ARRAYS + 3 * a]!, at = ctrl[s.ARRAYS + 3 * a + 1]!, length = ctrl[s.ARRAYS + 3 * a + 2]!;
+    arrays.push(type === 0 ? new Float32Array(buffer, at, length) : type === 1 ? new Float64Array(buffer, at, length) : new Int32Array(buffer, at, length));
+  }
+  const r = body(arrays, i0, i1) ?? 0;
+  if (r !== ((r as number) | 0)) throw new Error(`parallelFor: the body returned ${String(r)}, expected an int32 or nothing`);
+  ctrl[s.RESULTS + part] = r as number;
+}
+
 /** The block functions, by job (JOBS). */
-export const BLOCKS = [gemmBlock, mapBlock] as const;
+export const BLOCKS = [gemmBlock, mapBlock, loopBlock] as const;

@@ -10,14 +10,31 @@
 // PARALLEL_MIN_ELEMENTS elements whose op is marked `threads: true` in its declaration (its per-element work
 // pays for the copies: tanh, exp, sigmoid, erf, ...) comes here. Imports the pool and the block layout.
 import type { TypedArray } from '../../dtype';
-import { JOBS, SLOTS } from './blocks';
-import { PARALLEL_MIN_ELEMENTS, readyPool, reserveShared, runJob } from './threads';
+import { JOBS, SLOTS, type BlockKernel } from './blocks';
+import { PARALLEL_MIN_ELEMENTS, readyPool, reserveShared, runJob, type Pool } from './threads';
 
 type Kernel = (...args: never[]) => void;
 
 /** Each checked row loop: its id and UTF-8 source, or null when it cannot run from its source text. */
 const portable = new WeakMap<Kernel, { id: number; code: Uint8Array } | null>();
 let nextId = 1;
+
+/** A fresh id for a kernel the workers compile from its source (row loops here and parallelFor's bodies). */
+export function kernelId(): number {
+  return nextId++;
+}
+
+/**
+ * Name the kernel for the next job (SLOTS.KERNEL) and, for workers that have not compiled it yet, put its
+ * source at byte `at` of the shared memory (the caller reserved `code.length` bytes there).
+ */
+export function shareKernel(p: Pool, k: { readonly id: number; readonly code: Uint8Array }, at: number): void {
+  p.ctrl[SLOTS.KERNEL] = k.id;
+  if (p.sent.has(k.id)) return;
+  new Uint8Array(p.memory.buffer, at, k.code.length).set(k.code);
+  p.ctrl[SLOTS.CODE] = at;
+  p.ctrl[SLOTS.CODE_LEN] = k.code.length;
+}
 
 const PROBE = [0, -0, 1, -1, 0.5, -0.5, 2, -3.25, 1e-7, -1e-30, 1e30, -7e12, 88.5, -90, 0.999, 3.14159, NaN, Infinity, -Infinity,
   1.5e-45, 20, -20, 7.9, 1e-4, 65504, -2.5, 0.1, 710, -745, 12];
@@ -44,7 +61,7 @@ function portableKernel(kernel: Kernel, arity: 1 | 2): { id: number; code: Uint8
       const a = run(kernel), b = run(copy);
       for (let i = 0; i < n; i++) if (!Object.is(a[i], b[i])) same = false;
     }
-    if (same) known = { id: nextId++, code: new TextEncoder().encode(source) };
+    if (same) known = { id: kernelId(), code: new TextEncoder().encode(source) };
   } catch {
     // it refers to something outside itself (an import): it stays on the calling thread
   }
@@ -87,16 +104,12 @@ export function parallelMap(kernel: Kernel, inputs: readonly Operand[], y: Typed
     else for (let j = 0; j < n; j++) heap[dst + j] = o.data[o.off + j * o.stride]!;
   });
   const { ctrl } = p, S = SLOTS;
-  if (fresh) {
-    new Uint8Array(p.memory.buffer, codeAt, k.code.length).set(k.code);
-    ctrl[S.CODE] = codeAt;
-    ctrl[S.CODE_LEN] = k.code.length;
-  }
-  ctrl[S.F64] = f64 ? 1 : 0; ctrl[S.KERNEL] = k.id; ctrl[S.ARITY] = inputs.length; ctrl[S.Y] = yAt;
+  shareKernel(p, k, codeAt);
+  ctrl[S.F64] = f64 ? 1 : 0; ctrl[S.ARITY] = inputs.length; ctrl[S.Y] = yAt;
   ctrl[S.X] = at[0]!; ctrl[S.XS] = inputs[0]!.stride === 0 ? 0 : 1;
   if (inputs.length === 2) { ctrl[S.W] = at[1]!; ctrl[S.WS2] = inputs[1]!.stride === 0 ? 0 : 1; }
   // the calling thread compiles the kernel from its own reference, not from the text: same code, checked above
-  if (!p.cx.kernels.has(k.id)) p.cx.kernels.set(k.id, kernel as unknown as (...args: unknown[]) => void);
+  if (!p.cx.kernels.has(k.id)) p.cx.kernels.set(k.id, kernel as unknown as BlockKernel);
   runJob(p, JOBS.MAP, n, 64);
   p.sent.add(k.id);
   y.set(heap.subarray(yAt, yAt + n), 0);

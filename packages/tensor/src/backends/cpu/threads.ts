@@ -26,7 +26,7 @@
 import type { TypedArray } from '../../dtype';
 import { TensorError } from '../../errors';
 import { checkArity, describeValue } from '../../options';
-import { BLOCKS, CTRL_INTS, gemmBlock, JOBS, MAX_WORKERS, SLOTS, type BlockContext } from './blocks';
+import { BLOCKS, CTRL_INTS, gemmBlock, JOBS, loadKernel, MAX_WORKERS, SLOTS, type BlockContext } from './blocks';
 import { copyOut, GEMM_LAYOUT, gemmPlan, gemmWasmModules, loadOperands, type GemmKernel } from './gemm-wasm';
 import { GEMM_SHARED_MAX_PAGES } from './gemm-wasm.generated';
 
@@ -54,8 +54,9 @@ export interface WorkerData {
    */
   readonly memory: unknown;
   readonly module: unknown;
-  /** blocks.ts's BLOCKS, as source text (a worker refers to nothing outside what it is sent). */
+  /** blocks.ts's BLOCKS and loadKernel, as source text (a worker refers to nothing outside what it is sent). */
   readonly blockSources: readonly string[];
+  readonly loadSource: string;
   readonly slots: typeof SLOTS;
 }
 
@@ -126,6 +127,8 @@ export interface CpuInfo {
    */
   parallelElementwise: number;
   parallelMinElements: number;
+  /** parallelFor loops split over the threads so far (the PROPEL loss's samples, above its grain, are one). */
+  parallelLoops: number;
   /**
    * The gemm's tile: 'fma' (relaxed SIMD's fused multiply-add: Chrome 114+, Node 22+, or Node 20 run with
    * --experimental-wasm-relaxed-simd), 'simd' (a multiply, then an add), or 'js' (no WebAssembly SIMD here).
@@ -136,6 +139,7 @@ export interface CpuInfo {
 
 let parallelProducts = 0;
 let parallelElementwise = 0;
+let parallelLoops = 0;
 
 export function cpuInfo(): CpuInfo {
   checkArity('cpuInfo', arguments, 0, 'cpuInfo()');
@@ -153,7 +157,7 @@ export function cpuInfo(): CpuInfo {
                 : null;
   return {
     threads: 1 + workers, workers, ready, cores, parallelMinWork: PARALLEL_MIN_WORK, reason, parallelProducts,
-    parallelElementwise, parallelMinElements: PARALLEL_MIN_ELEMENTS, gemm: modules?.kernel ?? 'js',
+    parallelElementwise, parallelMinElements: PARALLEL_MIN_ELEMENTS, parallelLoops, gemm: modules?.kernel ?? 'js',
   };
 }
 
@@ -198,7 +202,7 @@ function restart(): void {
   const memory = new WebAssembly.Memory({ initial: 256, maximum: GEMM_SHARED_MAX_PAGES, shared: true });
   const wasm = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const started = {
-    ctrl, memory, cx: { wasm, memory, kernels: new Map() }, workers: [] as WorkerHandle[], kernel: modules.kernel, sent: new Set<number>(),
+    ctrl, memory, cx: { wasm, memory, kernels: new Map(), load: loadKernel }, workers: [] as WorkerHandle[], kernel: modules.kernel, sent: new Set<number>(),
   };
   pool = started;
   // a worker that fails to start would never say ready, so no product could use the pool: drop it, and say why
@@ -210,7 +214,7 @@ function restart(): void {
   try {
     for (let index = 0; index < want; index++) {
       started.workers.push(factory(`(${workerMain.toString()})`, {
-        index, ctrl: ctrl.buffer as SharedArrayBuffer, memory, module, blockSources: BLOCKS.map((f) => f.toString()), slots: SLOTS,
+        index, ctrl: ctrl.buffer as SharedArrayBuffer, memory, module, blockSources: BLOCKS.map((f) => f.toString()), loadSource: loadKernel.toString(), slots: SLOTS,
       }, failed));
     }
   } catch (e) {
@@ -239,9 +243,10 @@ function workerMain(d: WorkerData): void {
   const ctrl = new Int32Array(d.ctrl);
   const memory = d.memory as WebAssembly.Memory;
   const wasm = new WebAssembly.Instance(d.module as WebAssembly.Module, { env: { memory } }).exports;
-  const cx = { wasm, memory, kernels: new Map() };
   // eslint-disable-next-line no-new-func
-  const blocks = d.blockSources.map((source) => new Function(`return (${source});`)() as typeof gemmBlock);
+  const compile = <F>(source: string) => new Function(`return (${source});`)() as F;
+  const cx = { wasm, memory, kernels: new Map(), load: compile<typeof loadKernel>(d.loadSource) };
+  const blocks = d.blockSources.map((source) => compile<typeof gemmBlock>(source));
   // the generation to wait past is read before saying ready: no job runs until every worker is ready
   let gen = Atomics.load(ctrl, GEN);
   Atomics.store(ctrl, READY + d.index, 1);
@@ -284,14 +289,14 @@ export function reserveShared(p: Pool, bytes: number): boolean {
 
 /**
  * Run the job the control slots describe (SLOTS.JOB and its operands, set by the caller) over the threads:
- * `units` (rows or elements) split into one block per thread in multiples of `align`, the calling thread's
- * first. Returns once every thread has finished; whatever happens on the calling thread, the workers are
- * waited for (the next job must not start while one of them still runs).
+ * `units` (rows, elements, indices) split into at most `most` blocks, one per thread, in multiples of `align`,
+ * the calling thread's first. Returns once every thread has finished; whatever happens on the calling thread,
+ * the workers are waited for (the next job must not start while one of them still runs).
  */
-export function runJob(p: Pool, job: number, units: number, align: number): void {
+export function runJob(p: Pool, job: number, units: number, align: number, most = Infinity): void {
   const { ctrl } = p;
   const workers = p.workers.length, parts = workers + 1;
-  const per = Math.ceil(units / parts / align) * align;
+  const per = Math.ceil(units / Math.min(parts, most) / align) * align;
   ctrl[SLOTS.JOB] = job;
   ctrl[SLOTS.FAILED] = 0;
   for (let i = 0; i <= parts; i++) ctrl[SLOTS.PARTS + i] = Math.min(units, i * per);
@@ -314,7 +319,8 @@ export function runJob(p: Pool, job: number, units: number, align: number): void
   }
   if (Atomics.load(ctrl, SLOTS.FAILED) === 1) throw new Error('internal: a worker thread failed on its block');
   if (job === JOBS.GEMM) parallelProducts++;
-  else parallelElementwise++;
+  else if (job === JOBS.MAP) parallelElementwise++;
+  else parallelLoops++;
 }
 
 /**

@@ -1,0 +1,151 @@
+// Layer: tensor/backends/cpu. `parallelFor`: any loop whose iterations are independent, over the threads
+// (threads.ts's pool), for kernels outside the tensor ops — a fused op's CPU body written with defineOp, the
+// PROPEL loss's samples. Like PyTorch's at::parallel_for(begin, end, grain_size, f): the index range
+// [0, count) is cut into at most one contiguous range per thread, none shorter than `grain`, and the body
+// runs once per range.
+//
+// How: the arrays the body reads and writes are copied once into the shared memory, every thread (the calling
+// one included) runs the body compiled from its source text on views of them, and they are copied back (all
+// of them: a write the body makes is kept as it would be on one thread). A range's body must write only its
+// own indices' elements. So the body must refer to nothing but its arguments and the language's built-ins (Math,
+// typed arrays): a body that refers to a module's constant or import fails on the threads; it is then run
+// again on the calling thread from the caller's own function (the same result, without the threads), and
+// every later call with it stays there. Each index's work must not depend on which range it falls in (no
+// running sum across indices): then the bits are those of one thread whatever the thread count.
+//
+// Small loops (count < 2·grain), no ready workers, arrays too large for the shared memory, or arrays that
+// overlap (their copies would not alias as the originals do) run the body once on the calling thread over
+// [0, count). Imports the pool, the block layout and the option helpers.
+import { TensorError } from '../../errors';
+import { checkArity, checkOptions, describeValue, optNumber } from '../../options';
+import { JOBS, MAX_LOOP_ARRAYS, SLOTS, type BlockKernel } from './blocks';
+import { kernelId, shareKernel } from './parallel-map';
+import { readyPool, reserveShared, runJob } from './threads';
+
+/** The arrays a parallelFor body may share with the threads. */
+export type LoopArray = Float32Array | Float64Array | Int32Array;
+
+/**
+ * A loop body: do indices [start, end) reading and writing `arrays` (views of the same types and lengths as
+ * the caller's), and return nothing or an int32 (parallelFor returns each range's, in order).
+ */
+export type LoopBody<A extends readonly LoopArray[]> = (arrays: A, start: number, end: number) => number | void;
+
+export interface ParallelForOptions {
+  /** The loop's indices are 0 … count - 1. */
+  count: number;
+  /** The fewest indices worth a thread of their own (at least 1): count < 2·grain stays on the calling thread. */
+  grain: number;
+}
+
+const FN = 'parallelFor';
+const USAGE = 'parallelFor(body, arrays, { count, grain })';
+
+/** Each body met so far: its id, source and the copy compiled from that source; null when it stays on the calling thread. */
+const compiled = new WeakMap<object, { id: number; code: Uint8Array; copy: BlockKernel } | null>();
+
+/**
+ * Run `body(arrays, start, end)` over the ranges of [0, count) on the CPU threads (setNumThreads, cpuInfo()),
+ * or once over all of it on the calling thread when the loop is small or cannot travel (see above). Returns
+ * the body's int32 results, one per range in order (an empty array when count is 0). Synchronous, like every op.
+ *
+ * ```ts
+ * const x = Float64Array.from({ length: 1e6 }, (_, i) => i), y = new Float64Array(x.length);
+ * parallelFor(([x, y], start, end) => { for (let i = start; i < end; i++) y[i] = Math.sqrt(x[i]); },
+ *   [x, y], { count: x.length, grain: 65536 });
+ * ```
+ */
+export function parallelFor<A extends readonly LoopArray[]>(body: LoopBody<A>, arrays: A, options: ParallelForOptions): number[] {
+  checkArity(FN, arguments, 3, USAGE);
+  if (typeof body !== 'function') throw new TensorError(`${FN}: body got ${describeValue(body)}, expected a function (arrays, start, end) => void`);
+  if (!Array.isArray(arrays) || arrays.length > MAX_LOOP_ARRAYS) {
+    throw new TensorError(`${FN}: arrays got ${describeValue(arrays)}, expected an array of at most ${MAX_LOOP_ARRAYS} typed arrays`);
+  }
+  arrays.forEach((a, i) => {
+    if (!(a instanceof Float32Array || a instanceof Float64Array || a instanceof Int32Array)) {
+      throw new TensorError(`${FN}: arrays[${i}] got ${describeValue(a)}, expected a Float32Array, Float64Array or Int32Array`);
+    }
+  });
+  const o = checkOptions(FN, options, ['count', 'grain'], USAGE);
+  if (o.count === undefined || o.grain === undefined) throw new TensorError(`${FN}: options need count and grain: ${USAGE}`);
+  const count = optNumber(FN, 'count', o.count, 0, { integer: true, min: 0 });
+  const grain = optNumber(FN, 'grain', o.grain, 1, { integer: true, min: 1 });
+  if (count === 0) return [];
+  let failed = false;
+  if (count >= 2 * grain) {
+    try {
+      const results = onThreads(body as unknown as BlockKernel, arrays, count, grain);
+      if (results !== null) return results;
+    } catch {
+      failed = true; // run it here from the caller's function: its own error, if it has one, is thrown there
+    }
+  }
+  const r = checkResult(body(arrays, 0, count));
+  // it failed from its source text and not from the caller's function: it does not travel
+  if (failed) compiled.set(body, null);
+  return [r];
+}
+
+function checkResult(r: number | void): number {
+  const v = r ?? 0;
+  if (v !== (v | 0)) throw new TensorError(`${FN}: the body returned ${describeValue(r)}, expected an int32 or nothing`);
+  return v;
+}
+
+const TYPE = (a: LoopArray) => (a instanceof Float32Array ? 0 : a instanceof Float64Array ? 1 : 2);
+/** A view like `a` (its type and length) at byte `at` of the shared memory. */
+function viewLike(a: LoopArray, buffer: ArrayBufferLike, at: number): LoopArray {
+  const View = [Float32Array, Float64Array, Int32Array][TYPE(a)] as Float64ArrayConstructor;
+  return new View(buffer as ArrayBuffer, at, a.length);
+}
+
+/** The results per range, or null (having done nothing) when the loop stays on the calling thread. */
+function onThreads(body: BlockKernel, arrays: readonly LoopArray[], count: number, grain: number): number[] | null {
+  const p = readyPool();
+  if (p === null || overlapping(arrays)) return null;
+  let k = compiled.get(body);
+  if (k === undefined) {
+    k = null;
+    try {
+      const source = body.toString();
+      // eslint-disable-next-line no-new-func
+      k = { id: kernelId(), code: new TextEncoder().encode(source), copy: new Function(`return (${source});`)() as BlockKernel };
+    } catch {
+      // not a function expression's text (a native or bound function): it stays on the calling thread
+    }
+    compiled.set(body, k);
+  }
+  if (k === null) return null;
+  // byte addresses: each array on a 16-byte boundary, then the body's source
+  const at: number[] = [];
+  let end = 0;
+  for (const a of arrays) {
+    at.push(end);
+    end += Math.ceil(a.byteLength / 16) * 16;
+  }
+  if (!reserveShared(p, end + k.code.length)) return null;
+  const buffer = p.memory.buffer, { ctrl } = p;
+  arrays.forEach((a, i) => {
+    viewLike(a, buffer, at[i]!).set(a);
+    ctrl.set([TYPE(a), at[i]!, a.length], SLOTS.ARRAYS + 3 * i);
+  });
+  ctrl[SLOTS.NARRAYS] = arrays.length;
+  shareKernel(p, k, end);
+  // the calling thread runs the copy compiled from the text too, so every range runs the same code
+  if (!p.cx.kernels.has(k.id)) p.cx.kernels.set(k.id, k.copy);
+  const parts = Math.min(p.workers.length + 1, Math.floor(count / grain));
+  runJob(p, JOBS.LOOP, count, 1, parts);
+  p.sent.add(k.id);
+  arrays.forEach((a, i) => a.set(viewLike(a, buffer, at[i]!)));
+  const results: number[] = [];
+  for (let part = 0; part < parts; part++) {
+    if (ctrl[SLOTS.PARTS + part + 1]! > ctrl[SLOTS.PARTS + part]!) results.push(ctrl[SLOTS.RESULTS + part]!);
+  }
+  return results;
+}
+
+/** Whether two of the arrays share memory. */
+function overlapping(arrays: readonly LoopArray[]): boolean {
+  return arrays.some((a, i) => arrays.some((b, j) => j > i && a.buffer === b.buffer &&
+    a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength));
+}
