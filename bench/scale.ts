@@ -1,6 +1,7 @@
 // scale: how the cost grows with the work. matmul N×N float32 at N = 128 … 2048, and one training step (forward,
 // PROPEL loss, backward, Adam) of a 2→H tanh→H tanh→16 MLP (I = 4, n = 2) at (B, H) = (256, 64), (256, 256),
-// (1024, 256), (1024, 1024). Each row carries its GFLOP/s (matmul: 2N³; the step: the three layers' forward
+// (1024, 256), (1024, 1024), and W1 (the PROPEL loss's forward and backward, float32) at (B, I, n) =
+// (4096, 8, 3), (65536, 8, 3). Each matmul and MLP row carries its GFLOP/s (matmul: 2N³; the step: the three layers' forward
 // and backward products, 6·B·Σ fan_in·fan_out, which dominate). bench/pytorch/reference.py prints the same rows
 // for PyTorch (`--only scale`), so the two can be set side by side from one machine and one run. Each row
 // runs on one thread and then on every core (worker threads through '@propel-ts/tensor/node'); a matmul row
@@ -8,12 +9,16 @@
 //
 //   npm run bench -- --only scale; /usr/bin/python3 bench/pytorch/reference.py --only scale
 import * as T from '@propel-ts/tensor/node';
+import * as A from '@propel-ts/autograd';
+import { propelLoss } from '@propel-ts/propel';
 import { measure, type Report } from './harness';
+import { inputs as propelInputs, SIGMA } from './propel';
 import { mlpStepFlops, setup } from './train';
 import { measurePeak } from './peak';
 
 export const MATMUL_SIZES = [128, 256, 512, 1024, 2048] as const;
 export const MLP_SHAPES: readonly (readonly [B: number, H: number])[] = [[256, 64], [256, 256], [1024, 256], [1024, 1024]];
+export const PROPEL_SIZES: readonly (readonly [B: number, I: number, n: number])[] = [[4096, 8, 3], [65536, 8, 3]];
 
 // the step's FLOP count lives beside the step (bench/train.ts), where bench/device.ts finds it too
 export { mlpStepFlops };
@@ -55,6 +60,22 @@ function runRows(report: Report, threads: number, peakGflops: number | null): vo
       const big = B * H * H >= 1e8;
       const r = measure(step, { warmup: big ? 3 : 10, runs: big ? 9 : 41, budgetMs: 20_000 });
       report.add({ workload: 'scale.mlp', params: { B, H, layers: `2-${H}-${H}-16`, threads, gemm: T.cpuInfo().gemm, gflops: gflops(mlpStepFlops(B, H), r.median_ms) }, ...r });
+    }
+  }
+  if (report.wants('scale.propel')) {
+    for (const [B, I, n] of PROPEL_SIZES) {
+      const { out, tgt } = propelInputs(B, I, n, 1);
+      const target = T.tensor(tgt, { shape: [B, n] });
+      const output = A.variable(T.tensor(out, { shape: [B, I, 2 * n] }), { requiresGrad: true });
+      report.status('scale.propel', { B, I, n });
+      const before = T.cpuInfo().parallelLoops;
+      const r = measure(() => {
+        output.grad = null;
+        propelLoss(output, target, { sigma: SIGMA }).backward();
+        return output.grad;
+      }, { warmup: 3, runs: B >= 65536 ? 9 : 21, budgetMs: 20_000 });
+      const parallel = T.cpuInfo().parallelLoops > before;
+      report.add({ workload: 'scale.propel', params: { B, I, n, dtype: 'float32', reduction: 'mean', threads, on_threads: parallel }, ...r });
     }
   }
 }

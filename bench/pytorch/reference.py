@@ -8,7 +8,8 @@
 Prints JSON lines like `npm run bench`: W1 (PROPEL forward + backward, float32, mean reduction, written in
 the stable log form with torch ops), W2 (one Adam training step of the 2-64-64-16 tanh MLP with PROPEL,
 median over steps 21..500 of 500) and W3 (matmul 512x512 float32); and the scale rows of bench/scale.ts
-(matmul N = 128 .. 2048, the 2-H-H-16 MLP training step at four (B, H)) with their GFLOP/s.
+(matmul N = 128 .. 2048, the 2-H-H-16 MLP training step at four (B, H), with their GFLOP/s; W1 at two batch
+sizes, scale.propel).
 `--only PREFIX[,PREFIX]` keeps the workloads whose name starts with a prefix, as in `npm run bench`.
 """
 import json, os, sys, time
@@ -111,4 +112,16 @@ for threads in sorted({default_threads, os.cpu_count() or 1}):
             ms, runs = median_ms(mlp_step(B, H), warmup=3 if big else 10, runs=9 if big else 41)
             flops = 6 * B * (2 * H + H * H + H * 16)
             report("scale.mlp.pytorch", {**scale_common, "B": B, "H": H, "layers": f"2-{H}-{H}-16", "gflops": gflops(flops, ms)}, ms, runs)
+
+    if wants("scale.propel"):
+        for B, I, n in [(4096, 8, 3), (65536, 8, 3)]:
+            out = torch.cat([torch.randn(B, I, n), 0.2 + torch.rand(B, I, n)], -1).requires_grad_()
+            tgt = torch.randn(B, n)
+
+            def propel_step():
+                out.grad = None
+                propel(out, tgt, 0.1).backward()
+
+            ms, runs = median_ms(propel_step, runs=9 if B >= 65536 else 21)
+            report("scale.propel.pytorch", {**scale_common, "B": B, "I": I, "n": n, "dtype": "float32", "reduction": "mean"}, ms, runs)
 torch.set_num_threads(default_threads)
