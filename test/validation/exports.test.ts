@@ -35,6 +35,10 @@ const TENSOR: Record<string, Row> = {
   CpuStorage: INTERNAL, backendFor: INTERNAL, recycleScope: INTERNAL, pooledBufferBytes: INTERNAL,
   setNumThreads: { args: () => [1], bad: [[() => [0], 'setNumThreads: n got 0, expected an integer from 1 to 32'], [() => ['2'], 'setNumThreads: n got "2"']] },
   cpuInfo: { args: () => [] },
+  parallelFor: {
+    args: () => [() => 0, [new Float64Array(4)], { count: 4, grain: 1 }], options: 2, wrong: ['grain', 'x'],
+    bad: [[() => [42, [], { count: 1, grain: 1 }], 'parallelFor: body got 42'], [() => [() => 0, [[1]], { count: 1, grain: 1 }], 'parallelFor: arrays[0] got [1]']],
+  },
   REDUCE_OPS: CONSTANT, ARG_REDUCE_OPS: CONSTANT, defaultGenerator: CONSTANT,
   GpuStorage: GPU, gpuInfo: GPU, setGpuMode: GPU, initGpu: GPU, runGpuKernel: GPU, onReadback: GPU, canReadSync: GPU, useGpuJs: GPU,
   bumpVersion: { args: () => [x23()], bad: [[() => [[1, 2]], 'tensor got [1, 2]']] },

@@ -3,6 +3,8 @@
 // also run where Atomics.wait may block, not only on the main thread, which spins). On the page it defines
 // `threadsPage` for the test to call; in the worker it answers the page's messages with the same calls.
 import * as T from '@propel-ts/tensor';
+import { propelForward } from '@propel-ts/propel';
+import { propelInputs } from './propel-inputs';
 
 /** One product: a [m, k] @ [k, n] matmul of uniform samples drawn from `seed` (the test draws the same in Node). */
 export interface ProductSpec { m: number; k: number; n: number; dtype: T.DType; seed: number }
@@ -36,6 +38,16 @@ const api = {
     const before = T.cpuInfo().parallelProducts;
     const c = T.matmul(a, b).toTypedArray();
     return { bytes: base64(c), parallel: T.cpuInfo().parallelProducts > before };
+  },
+  /** The PROPEL loss and its Jacobian (sigma 0.5), loss first, as base64 of the float32 bytes; whether it ran on the threads. */
+  propel(B: number, seed: number): ProductResult {
+    const { output, target } = propelInputs(B, seed);
+    const before = T.cpuInfo().parallelLoops;
+    const r = propelForward(output, target, { B, I: 4, n: 2 }, { sigma: 0.5 });
+    const both = new Float32Array(B + output.length);
+    both.set(r.lossPerSample);
+    both.set(r.saved.jacobian!, B);
+    return { bytes: base64(both), parallel: T.cpuInfo().parallelLoops > before };
   },
   /** Median milliseconds of `runs` products (after one warm-up), and how many of them ran on the threads. */
   time(p: ProductSpec, runs: number): { ms: number; parallel: number } {

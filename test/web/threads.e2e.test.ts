@@ -27,6 +27,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import * as T from '@propel-ts/tensor';
+import { propelForward } from '@propel-ts/propel';
+import { propelInputs } from './propel-inputs';
 import type { ProductResult, ProductSpec, ThreadsApi } from './threads-page';
 
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -174,6 +176,21 @@ describe('CPU threads in the browser: Web Workers when cross-origin isolated (he
           sameBits(oracle.get(p)!, one.bytes, p, `${p.what}, 1 thread vs Node`);
           sameBits(one.bytes, two.bytes, p, `${p.what}, 2 threads vs 1`);
         }
+        // the PROPEL loss's samples (its loop travels to the workers as text, from the page's bundle)
+        const B = 3000, spec: ProductSpec = { m: 1, k: 1, n: B * 17, dtype: 'float32', seed: 7 };
+        await run('threads', 1);
+        const one = await run('propel', B, 7) as ProductResult;
+        expect(one.parallel, 'PROPEL on 1 thread ran on the threads').to.equal(false);
+        await run('threads', 2);
+        const two = await run('propel', B, 7) as ProductResult;
+        expect(two.parallel, 'PROPEL on 2 threads ran on the threads (cpuInfo().parallelLoops grew)').to.equal(true);
+        sameBits(one.bytes, two.bytes, spec, 'PROPEL loss and Jacobian, 2 threads vs 1');
+        // against Node's (this process, one thread); Math.exp and Math.log may differ in the last bit between V8s
+        const { output, target } = propelInputs(B, 7);
+        const node = propelForward(output, target, { B, I: 4, n: 2 }, { sigma: 0.5 });
+        const want = [...node.lossPerSample, ...node.saved.jacobian!];
+        const raw = Buffer.from(one.bytes, 'base64'), got = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+        want.forEach((w, i) => { if (!(Math.abs(got[i]! - w) <= 1e-5 * (1 + Math.abs(w)))) expect.fail(`PROPEL element ${i}: ${got[i]} in the page, ${w} in Node`); });
       });
     }
 

@@ -1,14 +1,15 @@
 // Layer: propel. The PROPEL loss on flat row-major typed arrays, the CPU path's public face: `propelForward`
-// (check the call, allocate or take the result buffers, run loss-jacobian.ts's pass, explain a failure) and
-// `propelBackward` (the upstream gradient times the saved Jacobian). No tensors, no tape: the fused autograd
-// op (propel-op.ts) is a thin wrapper around these functions. The option and shape types and their checks
-// are in inputs.ts. Imports '@propel-ts/tensor''s validation helpers, inputs.ts and loss-jacobian.ts.
-import { TensorError, checkArity, checkOptions, optBoolean } from '@propel-ts/tensor';
+// (check the call, allocate or take the result buffers, run loss-jacobian.ts's pass over the samples, on the
+// CPU threads for a large batch, explain a failure) and `propelBackward` (the upstream gradient times the
+// saved Jacobian). No tensors, no tape: the fused autograd op (propel-op.ts) is a thin wrapper around these
+// functions. The option and shape types and their checks are in inputs.ts. Imports '@propel-ts/tensor''s
+// validation helpers and parallelFor, inputs.ts and loss-jacobian.ts.
+import { TensorError, checkArity, checkOptions, optBoolean, parallelFor } from '@propel-ts/tensor';
 import {
-  checkDims, diagnoseSample, readKernelOptions,
+  checkDims, diagnoseSample, exhaustive, readKernelOptions,
   type FloatArray, type PropelDims, type PropelKernelOptions, type PropelMode, type SigmaTransform,
 } from './inputs';
-import { lossAndJacobian } from './loss-jacobian';
+import { propelSamples, type PropelArrays } from './loss-jacobian';
 
 /** The name errors carry: the kernel is the body of the user-facing `propelLoss` op. */
 const OP = 'propelLoss';
@@ -115,6 +116,58 @@ export function propelForward<T extends FloatArray>(
   const badSample = lossAndJacobian({ output, target, dims, sigma, mode, sigmaTransform, lossPerSample, logT1, logT2, jacobian });
   if (badSample >= 0) diagnoseSample(output, target, dims, sigmaTransform, badSample, logT1, logT2);
   return { lossPerSample, logT1, logT2, saved: { dims: { B, I, n }, sigma, mode, sigmaTransform, jacobian } };
+}
+
+/** What `lossAndJacobian` reads (checked inputs and options) and writes (the result arrays). */
+interface LossJacobianArgs {
+  /** `[B, I, 2n]`: per component n means then n raw standard deviations. */
+  readonly output: FloatArray;
+  /** `[B, n]`. */
+  readonly target: FloatArray;
+  readonly dims: Readonly<PropelDims>;
+  /** Ground-truth standard deviation, finite and > 0. */
+  readonly sigma: number;
+  readonly mode: PropelMode;
+  readonly sigmaTransform: SigmaTransform;
+  /** `[B]`, written: (log T2 - log T1) / ln 10. */
+  readonly lossPerSample: FloatArray;
+  /** `[B]`, written: natural-log T1 and T2. */
+  readonly logT1: Float64Array;
+  readonly logT2: Float64Array;
+  /** `[B, I, 2n]`, written: d L_b / d output[b, i, c]; null for a loss-only pass (about half the work). */
+  readonly jacobian: FloatArray | null;
+}
+
+/** The loop's code for a transform (a small integer compares faster than a string in the inner loop). */
+function transformCode(tr: SigmaTransform): number {
+  switch (tr) {
+    case 'identity': return 0;
+    case 'softplus': return 1;
+    case 'exp': return 2;
+    default: return exhaustive(tr);
+  }
+}
+
+/** The loss's work per sample, in units of about 25 ns on one core: the I(I+1)/2 pairs' n-vectors and the I terms'. */
+const sampleWork = (I: number, n: number) => ((I * (I + 1)) / 2 + I) * (n + 1);
+/** A range of samples worth a thread: about 0.15 ms of work (a job costs tens of microseconds to hand out). */
+const RANGE_WORK = 8192;
+
+/**
+ * The per-sample loss, log T1 and log T2, and (when `args.jacobian` is given) the Jacobian, written into
+ * the arrays of `args`, accumulated in float64 whatever the input type. Returns -1, or the first sample it
+ * could not handle (non-finite input, zero or infinite variance, loss beyond float64's range) for
+ * `diagnoseSample` to explain; what is written for that sample and the ones after it is unspecified.
+ * Batches of more than two ranges of about 0.15 ms each run on the CPU threads (parallelFor).
+ */
+function lossAndJacobian(args: LossJacobianArgs): number {
+  const { B, I, n } = args.dims;
+  const jac = args.jacobian;
+  const params = Float64Array.of(I, n, args.sigma, args.mode === 'paper' ? 0 : 1, transformCode(args.sigmaTransform), jac === null ? 0 : 1);
+  const arrays: PropelArrays = [args.output, args.target, args.lossPerSample, args.logT1, args.logT2, jac ?? new Float64Array(0), params];
+  const grain = Math.max(1, Math.ceil(RANGE_WORK / sampleWork(I, n)));
+  const results = parallelFor(propelSamples, arrays, { count: B, grain });
+  return results.find((r) => r >= 0) ?? -1;
 }
 
 // ---- backward ----------------------------------------------------------------------------------------

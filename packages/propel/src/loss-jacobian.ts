@@ -4,43 +4,12 @@
 // the arguments are checked by kernel.ts (`propelForward`) before they get here, and a sample the loop cannot
 // handle is reported back, not thrown, for inputs.ts's `diagnoseSample` to explain.
 //
-// Samples are independent, so large batches run on every core: `lossAndJacobian` hands `propelSamples` to
+// Samples are independent, so large batches run on every core: kernel.ts hands `propelSamples` to
 // '@propel-ts/tensor''s parallelFor, which runs it on ranges of samples in worker threads from its source
 // text. That is why `propelSamples` is one function holding its constants and helpers: it may refer to
 // nothing outside itself. A sample's numbers do not depend on which range it falls in, so the bits are the
-// same whatever the thread count. Imports parallelFor and the option types.
-import { parallelFor } from '@propel-ts/tensor';
-import { exhaustive, type FloatArray, type PropelDims, type PropelMode, type SigmaTransform } from './inputs';
-
-/** What `lossAndJacobian` reads (checked inputs and options) and writes (the result arrays). */
-export interface LossJacobianArgs {
-  /** `[B, I, 2n]`: per component n means then n raw standard deviations. */
-  readonly output: FloatArray;
-  /** `[B, n]`. */
-  readonly target: FloatArray;
-  readonly dims: Readonly<PropelDims>;
-  /** Ground-truth standard deviation, finite and > 0. */
-  readonly sigma: number;
-  readonly mode: PropelMode;
-  readonly sigmaTransform: SigmaTransform;
-  /** `[B]`, written: (log T2 - log T1) / ln 10. */
-  readonly lossPerSample: FloatArray;
-  /** `[B]`, written: natural-log T1 and T2. */
-  readonly logT1: Float64Array;
-  readonly logT2: Float64Array;
-  /** `[B, I, 2n]`, written: d L_b / d output[b, i, c]; null for a loss-only pass (about half the work). */
-  readonly jacobian: FloatArray | null;
-}
-
-/** The loop's code for a transform (a small integer compares faster than a string in the inner loop). */
-function transformCode(tr: SigmaTransform): number {
-  switch (tr) {
-    case 'identity': return 0;
-    case 'softplus': return 1;
-    case 'exp': return 2;
-    default: return exhaustive(tr);
-  }
-}
+// same whatever the thread count. Imports only a type.
+import type { FloatArray } from './inputs';
 
 /**
  * One sample's unpacked values and the working arrays of both paths, allocated once per range of samples
@@ -79,33 +48,11 @@ interface SampleScratch {
 
 
 /** What `propelSamples` runs on: output, target, lossPerSample, logT1, logT2, jacobian, params. */
-type PropelArrays = readonly [FloatArray, FloatArray, FloatArray, Float64Array, Float64Array, FloatArray, Float64Array];
-
-/** The loss's work per sample, in units of about 25 ns on one core: the I(I+1)/2 pairs' n-vectors and the I terms'. */
-const sampleWork = (I: number, n: number) => ((I * (I + 1)) / 2 + I) * (n + 1);
-/** A range of samples worth a thread: about 0.2 ms of work (a job costs tens of microseconds to hand out). */
-const RANGE_WORK = 8192;
-
-/**
- * The per-sample loss, log T1 and log T2, and (when `args.jacobian` is given) the Jacobian, written into
- * the arrays of `args`, accumulated in float64 whatever the input type. Returns -1, or the first sample it
- * could not handle (non-finite input, zero or infinite variance, loss beyond float64's range) for
- * `diagnoseSample` to explain; what is written for that sample and the ones after it is unspecified.
- * Batches of more than two ranges of about 0.2 ms each run on the CPU threads (parallelFor).
- */
-export function lossAndJacobian(args: LossJacobianArgs): number {
-  const { B, I, n } = args.dims;
-  const jac = args.jacobian;
-  const params = Float64Array.of(I, n, args.sigma, args.mode === 'paper' ? 0 : 1, transformCode(args.sigmaTransform), jac === null ? 0 : 1);
-  const arrays: PropelArrays = [args.output, args.target, args.lossPerSample, args.logT1, args.logT2, jac ?? new Float64Array(0), params];
-  const grain = Math.max(1, Math.ceil(RANGE_WORK / sampleWork(I, n)));
-  const results = parallelFor(propelSamples, arrays, { count: B, grain });
-  return results.find((r) => r >= 0) ?? -1;
-}
+export type PropelArrays = readonly [FloatArray, FloatArray, FloatArray, Float64Array, Float64Array, FloatArray, Float64Array];
 
 /**
  * Samples [b0, b1) of the pass, on `[output, target, lossPerSample, logT1, logT2, jacobian, params]` (the
- * arrays of LossJacobianArgs; jacobian empty for a loss-only pass; params = [I, n, sigma, mode (0 'paper',
+ * arrays of kernel.ts's LossJacobianArgs; jacobian empty for a loss-only pass; params = [I, n, sigma, mode (0 'paper',
  * 1 'torchpropel'), transform code, 1 when the Jacobian is wanted]). Returns -1 or the first sample of the
  * range it could not handle (the ones after it in the range are left unwritten).
  *

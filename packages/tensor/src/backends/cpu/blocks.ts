@@ -1,7 +1,8 @@
 // Layer: tensor/backends/cpu. What one thread does of a job the threads share (threads.ts runs the pool): a
 // block of rows of a matrix product, a range of elements of an elementwise kernel, or a range of a
-// parallelFor loop's indices, in the one shared WebAssembly memory. The calling thread runs these functions directly and every worker runs them from their
-// source text, so each refers to nothing outside itself (no import, no module constant). Imports nothing.
+// parallelFor loop's indices, in the one shared WebAssembly memory. The calling thread runs these functions
+// directly and every worker runs them from their source text, so each refers to nothing outside itself (no
+// import, no module constant). Imports nothing.
 
 /** Most workers a pool starts (the calling thread is one more thread). */
 export const MAX_WORKERS = 31;

@@ -1,6 +1,7 @@
-// Layer: tensor/backends/cpu. The CPU backend's threads, all in this file: large matrix products (matmul's
-// forward and both backward products go through gemm) are split by rows over worker threads, each running
-// the same WebAssembly gemm on its block, in one shared WebAssembly memory.
+// Layer: tensor/backends/cpu. The CPU backend's threads: the pool, and large matrix products (matmul's forward
+// and both backward products go through gemm) split by rows over worker threads, each running the same
+// WebAssembly gemm on its block, in one shared WebAssembly memory. Elementwise ops (parallel-map.ts) and
+// parallelFor's loops (parallel-for.ts; the PROPEL loss's) use the same pool; blocks.ts: each thread's part.
 //
 // Bit-identical whatever the thread count: a C element is computed by the same kernel with the same order of
 // operations in whichever block its row falls (rows are independent in the kernel; blocks only choose which
