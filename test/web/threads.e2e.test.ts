@@ -12,6 +12,8 @@
 //      bit-identical to the same product on 1 thread, and to the oracle: the product computed in Node on the
 //      calling thread alone, with the page's gemm tile (Chromium has relaxed SIMD, so its FMA tile: on Node 20
 //      that needs a child Node with --experimental-wasm-relaxed-simd);
+//      the PROPEL loss's sample loop too (parallelFor; cpuInfo().parallelLoops grows), bit-identical on 1 and 2
+//      threads and within 1e-5 of Node's (two V8s' Math.exp and Math.log may round differently);
 //   3. the 1024² matmul's time on 1 and on 2 threads, on the main thread and in the worker (printed: the README's figures);
 //   4. the page without the headers and the page whose policy blocks the workers compute on one thread and
 //      say why in cpuInfo().reason;
