@@ -4,6 +4,7 @@
 // small, must still give them (on the calling thread).
 import { expect } from 'chai';
 import * as T from '@propel-ts/tensor/node';
+import { loopBodiesMet } from '@propel-ts/tensor/internal/backends/cpu/parallel-for';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -80,6 +81,18 @@ describe('parallelFor: a loop over the CPU threads, the same bits whatever the t
     expect(small, 'one range on the calling thread').to.deep.equal([1999]);
     expect(T.cpuInfo().parallelLoops).to.equal(before + 1);
     expect(T.parallelFor(() => 7, [] as const, { count: 0, grain: 1 }), 'no indices: no call').to.deep.equal([]);
+  });
+
+  it('an arrow written inline (a new function at every call) is compiled once, by its text', async () => {
+    await threads(2);
+    const x = new Float64Array(20_000);
+    const before = T.cpuInfo().parallelLoops, met = loopBodiesMet();
+    for (let step = 0; step < 20; step++) {
+      T.parallelFor(([a]: readonly [Float64Array], s: number, e: number) => { for (let i = s; i < e; i++) a[i] = a[i]! + 1; }, [x] as const, { count: x.length, grain: 100 });
+    }
+    expect(T.cpuInfo().parallelLoops - before, 'all on the threads').to.equal(20);
+    expect(loopBodiesMet() - met, 'one body compiled').to.equal(1);
+    expect(x.every((v) => v === 20), 'every step counted once').to.equal(true);
   });
 
   it('a body that refers to something outside itself runs on the calling thread, with the right result', async () => {

@@ -41,8 +41,12 @@ export interface ParallelForOptions {
 const FN = 'parallelFor';
 const USAGE = 'parallelFor(body, arrays, { count, grain })';
 
-/** Each body met so far: its id, source and the copy compiled from that source; null when it stays on the calling thread. */
-const compiled = new WeakMap<object, { id: number; code: Uint8Array; copy: BlockKernel } | null>();
+/**
+ * Each body met so far, by its source text (an arrow written inline is a new function at every call, but
+ * one text: compiled once, here and in each worker): its id, UTF-8 source and the copy compiled from it;
+ * null when it stays on the calling thread.
+ */
+const compiled = new Map<string, { id: number; code: Uint8Array; copy: BlockKernel } | null>();
 
 /**
  * Run `body(arrays, start, end)` over the ranges of [0, count) on the CPU threads (setNumThreads, cpuInfo()),
@@ -82,8 +86,13 @@ export function parallelFor<A extends readonly LoopArray[]>(body: LoopBody<A>, a
   }
   const r = checkResult(body(arrays, 0, count));
   // it failed from its source text and not from the caller's function: it does not travel
-  if (failed) compiled.set(body, null);
+  if (failed) compiled.set(String(body), null);
   return [r];
+}
+
+/** How many distinct bodies (source texts) have been met (tests: an inline arrow is compiled once). */
+export function loopBodiesMet(): number {
+  return compiled.size;
 }
 
 function checkResult(r: number | void): number {
@@ -103,17 +112,17 @@ function viewLike(a: LoopArray, buffer: ArrayBufferLike, at: number): LoopArray 
 function onThreads(body: BlockKernel, arrays: readonly LoopArray[], count: number, grain: number): number[] | null {
   const p = readyPool();
   if (p === null || overlapping(arrays)) return null;
-  let k = compiled.get(body);
+  const source = String(body);
+  let k = compiled.get(source);
   if (k === undefined) {
     k = null;
     try {
-      const source = body.toString();
       // eslint-disable-next-line no-new-func
       k = { id: kernelId(), code: new TextEncoder().encode(source), copy: new Function(`return (${source});`)() as BlockKernel };
     } catch {
       // not a function expression's text (a native or bound function): it stays on the calling thread
     }
-    compiled.set(body, k);
+    compiled.set(source, k);
   }
   if (k === null) return null;
   // byte addresses: each array on a 16-byte boundary, then the body's source
