@@ -6,12 +6,13 @@
 //
 // How: the arrays the body reads and writes are copied once into the shared memory, every thread (the calling
 // one included) runs the body compiled from its source text on views of them, and they are copied back (all
-// of them: a write the body makes is kept as it would be on one thread). A range's body must write only its
-// own indices' elements. So the body must refer to nothing but its arguments and the language's built-ins (Math,
-// typed arrays): a body that refers to a module's constant or import fails on the threads; it is then run
-// again on the calling thread from the caller's own function (the same result, without the threads), and
-// every later call with it stays there. Each index's work must not depend on which range it falls in (no
-// running sum across indices): then the bits are those of one thread whatever the thread count.
+// of them: a write the body makes is kept as it would be on one thread). Hence the body's contract:
+//   - it refers to nothing but its arguments and the language's built-ins (Math, typed arrays). A body that
+//     refers to a module's constant, a closure's variable or an import fails on the threads; it is then run
+//     again on the calling thread from the caller's own function (the same result, without the threads), and
+//     every later call with the same text stays there;
+//   - a range writes only its own indices' elements, and each index's work does not depend on which range it
+//     falls in (no running sum across indices): then the bits are those of one thread whatever the count.
 //
 // Small loops (count < 2·grain), no ready workers, arrays too large for the shared memory, or arrays that
 // overlap (their copies would not alias as the originals do) run the body once on the calling thread over
@@ -72,7 +73,7 @@ export function parallelFor<A extends readonly LoopArray[]>(body: LoopBody<A>, a
   });
   const o = checkOptions(FN, options, ['count', 'grain'], USAGE);
   if (o.count === undefined || o.grain === undefined) throw new TensorError(`${FN}: options need count and grain: ${USAGE}`);
-  const count = optNumber(FN, 'count', o.count, 0, { integer: true, min: 0 });
+  const count = optNumber(FN, 'count', o.count, 0, { integer: true, min: 0, max: 2 ** 31 - 1 });
   const grain = optNumber(FN, 'grain', o.grain, 1, { integer: true, min: 1 });
   if (count === 0) return [];
   let failed = false;
