@@ -134,6 +134,7 @@ describe('parallelFor: a loop over the CPU threads, the same bits whatever the t
     expect(call(() => 0, [new Uint8Array(2)], { count: 4, grain: 1 })).to.throw(T.TensorError, 'expected a Float32Array, Float64Array or Int32Array');
     expect(call(() => 0, ok, { count: 4 })).to.throw(T.TensorError, 'parallelFor: options need count and grain');
     expect(call(() => 0, ok, { count: -1, grain: 1 })).to.throw(T.TensorError, 'parallelFor: count got -1');
+    expect(call(() => 0, ok, { count: 2 ** 31, grain: 1 })).to.throw(T.TensorError, 'parallelFor: count got 2147483648');
     expect(call(() => 0, ok, { count: 4, grain: 0.5 })).to.throw(T.TensorError, 'parallelFor: grain got 0.5');
     expect(call(() => 0, ok, { count: 4, grain: 1, chunk: 2 })).to.throw(T.TensorError, "parallelFor: unknown option 'chunk'");
     expect(call(() => 0.5, ok, { count: 4, grain: 1 })).to.throw(T.TensorError, 'parallelFor: the body returned 0.5, expected an int32 or nothing');
