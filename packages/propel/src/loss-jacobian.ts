@@ -75,7 +75,8 @@ export function propelSamples(arrays: PropelArrays, b0: number, b1: number): num
   const PROD_LO = 1e-280;
   const PROD_HI = 1e280;
   const [output, target, lossPerSample, logT1, logT2, jacobian, params] = arrays;
-  const I = params[0]!, n = params[1]!, sigma = params[2]!, code = params[4]!;
+  // integers as int32 (a Float64Array gives doubles, and every index below would be computed in floating point)
+  const I = params[0]! | 0, n = params[1]! | 0, sigma = params[2]!, code = params[4]! | 0;
   const jac = params[5] === 1 ? jacobian : null;
   const vg = sigma * sigma;
   // log H(P_gt): n-dimensional in 'paper' mode, the 1-D formula in 'torchpropel' mode (the reference's bug 1)
