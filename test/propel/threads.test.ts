@@ -9,19 +9,8 @@ import * as A from '@propel-ts/autograd';
 import { propelForward, propelLoss } from '@propel-ts/propel';
 import { expectClose } from './fixture';
 import { plainStableLoss, randomCase, type Mode, type Transform } from './reference';
+import { sameBits, useThreads } from '../helpers/threads';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function threads(n: number): Promise<void> {
-  T.setNumThreads(n);
-  for (let i = 0; i < 500 && T.cpuInfo().ready < T.cpuInfo().workers; i++) await sleep(10);
-  expect(T.cpuInfo().ready, 'workers started').to.equal(n - 1);
-}
-
-function sameBits(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
-  expect(a.length, what).to.equal(b.length);
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) expect.fail(`${what}: element ${i} is ${b[i]}, but ${a[i]} with one thread`);
-}
 
 /** Every result array of one forward, concatenated per kind. */
 function forward(output: Float32Array | Float64Array, target: Float32Array | Float64Array, B: number, I: number, n: number, opts: object, needsGrad = true) {
@@ -54,7 +43,7 @@ describe('propel on cpu threads: large batches split by samples, bit-identical w
         const output = dtype === 'float64' ? c.output : Float32Array.from(c.output);
         const target = dtype === 'float64' ? c.target : Float32Array.from(c.target);
         const opts = { mode, sigmaTransform: tr };
-        await threads(1);
+        await useThreads(1);
         const one = forward(output, target, B, I, n, opts);
         const oneLossOnly = forward(output, target, B, I, n, opts, false);
         if (dtype === 'float64') {
@@ -62,7 +51,7 @@ describe('propel on cpu threads: large batches split by samples, bit-identical w
         }
         sameBits(one.loss, oneLossOnly.loss, 'needsGrad: false gives the same loss');
         for (const t of [2, 3]) {
-          await threads(t);
+          await useThreads(t);
           const before = T.cpuInfo().parallelLoops;
           const many = forward(output, target, B, I, n, opts);
           const lossOnly = forward(output, target, B, I, n, opts, false);
@@ -87,9 +76,9 @@ describe('propel on cpu threads: large batches split by samples, bit-identical w
       loss.backward();
       return { loss: loss.value.toTypedArray(), grad: x.grad!.toTypedArray() };
     };
-    await threads(1);
+    await useThreads(1);
     const one = run();
-    await threads(3);
+    await useThreads(3);
     const before = T.cpuInfo().parallelLoops;
     const many = run();
     expect(T.cpuInfo().parallelLoops - before, 'the forward ran on the threads').to.equal(1);
@@ -103,7 +92,7 @@ describe('propel on cpu threads: large batches split by samples, bit-identical w
     // NaN targets at samples 2100 and 2900 (the last thread's range on 2 and 3 threads), then also at 40
     const messages: string[][] = [];
     for (const t of [1, 2, 3]) {
-      await threads(t);
+      await useThreads(t);
       const got: string[] = [];
       for (const bad of [[2100, 2900], [40, 2100, 2900]]) {
         const tgt = target.slice();
@@ -118,7 +107,7 @@ describe('propel on cpu threads: large batches split by samples, bit-identical w
   });
 
   it("a small batch (W1's B = 256, I = 4, n = 2) stays on the calling thread", async () => {
-    await threads(2);
+    await useThreads(2);
     const { output, target } = randomCase(3, 256, 4, 2);
     const before = T.cpuInfo().parallelLoops;
     propelForward(output, target, { B: 256, I: 4, n: 2 }, { sigma: 0.3 });

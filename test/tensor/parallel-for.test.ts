@@ -5,19 +5,8 @@
 import { expect } from 'chai';
 import * as T from '@propel-ts/tensor/node';
 import { loopBodiesMet } from '@propel-ts/tensor/internal/backends/cpu/parallel-for';
+import { sameBits, useThreads } from '../helpers/threads';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function threads(n: number): Promise<void> {
-  T.setNumThreads(n);
-  for (let i = 0; i < 500 && T.cpuInfo().ready < T.cpuInfo().workers; i++) await sleep(10);
-  expect(T.cpuInfo().ready, 'workers started').to.equal(n - 1);
-}
-
-function sameBits(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
-  expect(a.length, what).to.equal(b.length);
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) expect.fail(`${what}: element ${i} is ${b[i]}, expected ${a[i]}`);
-}
 
 /** y[i] = sin(x[i]) * w[i % 7] + i, z[i] = i; returns the first index whose x is negative in its range (or -1). */
 const body = ([x, w, y, z]: readonly [Float32Array, Float64Array, Float32Array, Int32Array], start: number, end: number): number => {
@@ -55,7 +44,7 @@ describe('parallelFor: a loop over the CPU threads, the same bits whatever the t
     const { x, w } = inputs(n);
     const want = naive(x, w);
     for (const t of [1, 2, 3]) {
-      await threads(t);
+      await useThreads(t);
       const y = new Float32Array(n), z = new Int32Array(n).fill(-5);
       const before = T.cpuInfo().parallelLoops;
       const results = T.parallelFor(body, [x, w, y, z] as const, { count: n, grain: 1000 });
@@ -70,7 +59,7 @@ describe('parallelFor: a loop over the CPU threads, the same bits whatever the t
   });
 
   it('a range is never shorter than grain, and count < 2·grain stays on the calling thread', async () => {
-    await threads(3);
+    await useThreads(3);
     const starts = new Int32Array(4).fill(-1);
     const before = T.cpuInfo().parallelLoops;
     // 2500 indices with grain 1000: two ranges (not three of 834)
@@ -84,7 +73,7 @@ describe('parallelFor: a loop over the CPU threads, the same bits whatever the t
   });
 
   it('an arrow written inline (a new function at every call) is compiled once, by its text', async () => {
-    await threads(2);
+    await useThreads(2);
     const x = new Float64Array(20_000);
     const before = T.cpuInfo().parallelLoops, met = loopBodiesMet();
     for (let step = 0; step < 20; step++) {
@@ -96,7 +85,7 @@ describe('parallelFor: a loop over the CPU threads, the same bits whatever the t
   });
 
   it('a body that refers to something outside itself runs on the calling thread, with the right result', async () => {
-    await threads(2);
+    await useThreads(2);
     const scale = 3; // a closure: the body's text alone cannot see it
     const x = Float64Array.from({ length: 50_000 }, (_, i) => i), y = new Float64Array(x.length);
     const scaled = ([a, b]: readonly [Float64Array, Float64Array], s: number, e: number) => { for (let i = s; i < e; i++) b[i] = scale * a[i]!; };
@@ -111,7 +100,7 @@ describe('parallelFor: a loop over the CPU threads, the same bits whatever the t
   });
 
   it("a body's own error reaches the caller; arrays that overlap stay on the calling thread", async () => {
-    await threads(2);
+    await useThreads(2);
     const x = new Float64Array(10_000);
     // the range holding index 9000 throws (on a worker, then again on the calling thread)
     const throwing = ([a]: readonly [Float64Array], s: number, e: number) => { if (s <= 9000 && e > 9000) throw new RangeError(`bad index ${a.length}`); };
@@ -142,7 +131,7 @@ describe('parallelFor: a loop over the CPU threads, the same bits whatever the t
   });
 
   it('a body returning a non-integer for a range on a worker throws the same error', async () => {
-    await threads(2);
+    await useThreads(2);
     const x = new Float64Array(10_000);
     expect(() => T.parallelFor((_a: readonly [Float64Array], s: number, e: number) => (s <= 9000 && e > 9000 ? 1.5 : 0), [x] as const, { count: x.length, grain: 10 }))
       .to.throw(T.TensorError, 'parallelFor: the body returned 1.5, expected an int32 or nothing');

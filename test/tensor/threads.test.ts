@@ -9,22 +9,8 @@ import * as A from '@propel-ts/autograd';
 import { BINARY, BINARY_OPS, UNARY, UNARY_OPS } from '@propel-ts/tensor';
 import { parallelMap } from '@propel-ts/tensor/internal/backends/cpu/parallel-map';
 import { mulberry32 } from '../helpers/naive';
+import { sameBits, useThreads } from '../helpers/threads';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Use `n` threads, once every worker has started (until then products stay on the calling thread). */
-async function threads(n: number): Promise<void> {
-  T.setNumThreads(n);
-  for (let i = 0; i < 500 && T.cpuInfo().ready < T.cpuInfo().workers; i++) await sleep(10);
-  expect(T.cpuInfo().ready, 'workers started').to.equal(n - 1);
-}
-
-function sameBits(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
-  expect(a.length, what).to.equal(b.length);
-  for (let i = 0; i < a.length; i++) {
-    if (!Object.is(a[i], b[i])) expect.fail(`${what}: element ${i} is ${b[i]}, but ${a[i]} with one thread`);
-  }
-}
 
 describe(`cpu threads: large products split over worker threads, bit-identical whatever the count, with the '${T.cpuInfo().gemm}' tile`, function () {
   this.timeout(120_000);
@@ -41,10 +27,10 @@ describe(`cpu threads: large products split over worker threads, bit-identical w
   for (const [name, make] of cases) {
     it(name, async () => {
       const [a, b] = make();
-      await threads(1);
+      await useThreads(1);
       const one = T.matmul(a, b).toTypedArray();
       for (const n of [2, 3, 4]) {
-        await threads(n);
+        await useThreads(n);
         const before = T.cpuInfo().parallelProducts;
         sameBits(one, T.matmul(a, b).toTypedArray(), `${n} threads`);
         expect(T.cpuInfo().parallelProducts, 'the product ran on the threads').to.be.above(before);
@@ -54,7 +40,7 @@ describe(`cpu threads: large products split over worker threads, bit-identical w
 
   it("a training step's gradients (matmul's forward and both backward products) are bit-identical on 1 and 3 threads", async () => {
     const grads = async (n: number) => {
-      await threads(n);
+      await useThreads(n);
       const model = new A.nn.MLP([64, 512, 512, 16], { seed: 0 });
       A.mseLoss(model.forward(T.randn([512, 64], { seed: 1 })), T.randn([512, 16], { seed: 2 })).backward();
       return model.parameters().map((p) => p.grad!.toTypedArray());
@@ -67,7 +53,7 @@ describe(`cpu threads: large products split over worker threads, bit-identical w
   });
 
   it('small products stay on the calling thread, and cpuInfo says how it runs', async () => {
-    await threads(2);
+    await useThreads(2);
     const before = T.cpuInfo().parallelProducts;
     T.matmul(T.rand([64, 64]), T.rand([64, 64]));
     const info = T.cpuInfo();
@@ -76,7 +62,7 @@ describe(`cpu threads: large products split over worker threads, bit-identical w
     expect(info.parallelMinWork).to.equal(2 ** 22);
     expect(info.parallelMinElements).to.equal(2 ** 17);
     expect(info.cores).to.be.at.least(1);
-    await threads(1);
+    await useThreads(1);
     expect(T.cpuInfo()).to.include({ threads: 1, workers: 0, reason: 'one thread requested' });
   });
 
@@ -103,10 +89,10 @@ describe(`cpu threads: large products split over worker threads, bit-identical w
         ...threaded.unary.map((op) => [op, T[op](x)] as const),
         ...threaded.binary.flatMap((op) => [[op, T[op](x, w)], [`${op}(x, scalar)`, T[op](x, s)]] as const),
       ].map(([op, y]) => [op, y.toTypedArray()] as const);
-      await threads(1);
+      await useThreads(1);
       const one = run();
       for (const n of [2, 3]) {
-        await threads(n);
+        await useThreads(n);
         const before = T.cpuInfo().parallelElementwise;
         const many = run();
         expect(T.cpuInfo().parallelElementwise - before, `${dtype}: every one ran on the threads`).to.equal(one.length);
@@ -116,7 +102,7 @@ describe(`cpu threads: large products split over worker threads, bit-identical w
   });
 
   it('small, strided and unmarked elementwise ops stay on the calling thread', async () => {
-    await threads(2);
+    await useThreads(2);
     const before = T.cpuInfo().parallelElementwise;
     const big = T.randn([512, 512], { seed: 3 });
     T.exp(T.randn([2 ** 17 - 1], { seed: 4 })); // one element short
@@ -128,7 +114,7 @@ describe(`cpu threads: large products split over worker threads, bit-identical w
   });
 
   it('a row loop that refers to something outside itself stays on the calling thread (its text alone would not run)', async () => {
-    await threads(2);
+    await useThreads(2);
     const scale = 3;
     const kernel = (x: Float32Array, xo: number, xs: number, y: Float32Array, yo: number, n: number) => {
       for (let i = 0; i < n; i++) y[yo + i] = x[xo + i * xs]! * scale;
