@@ -49,7 +49,8 @@ def report(workload, params, ms, runs):
 
 params_common = {"impl": "pytorch", "torch": torch.__version__, "threads": torch.get_num_threads()}
 
-for B, I, n in ([(256, 4, 2), (4096, 8, 3), (65536, 8, 3)] if wants("W1") else []):
+def propel_step(B, I, n):
+    """W1's step: the PROPEL loss's forward and backward on a random [B, I, 2n] prediction (stds in [0.2, 1.2))."""
     out = torch.cat([torch.randn(B, I, n), 0.2 + torch.rand(B, I, n)], -1).requires_grad_()
     tgt = torch.randn(B, n)
 
@@ -57,7 +58,11 @@ for B, I, n in ([(256, 4, 2), (4096, 8, 3), (65536, 8, 3)] if wants("W1") else [
         out.grad = None
         propel(out, tgt, 0.1).backward()
 
-    ms, runs = median_ms(step, runs=7 if B >= 65536 else 21)
+    return step
+
+
+for B, I, n in ([(256, 4, 2), (4096, 8, 3), (65536, 8, 3)] if wants("W1") else []):
+    ms, runs = median_ms(propel_step(B, I, n), runs=7 if B >= 65536 else 21)
     report("W1.propel.pytorch", {**params_common, "B": B, "I": I, "n": n, "dtype": "float32"}, ms, runs)
 
 def mlp_step(B, H):
@@ -115,13 +120,6 @@ for threads in sorted({default_threads, os.cpu_count() or 1}):
 
     if wants("scale.propel"):
         for B, I, n in [(4096, 8, 3), (65536, 8, 3)]:
-            out = torch.cat([torch.randn(B, I, n), 0.2 + torch.rand(B, I, n)], -1).requires_grad_()
-            tgt = torch.randn(B, n)
-
-            def propel_step():
-                out.grad = None
-                propel(out, tgt, 0.1).backward()
-
-            ms, runs = median_ms(propel_step, runs=9 if B >= 65536 else 21)
+            ms, runs = median_ms(propel_step(B, I, n), runs=9 if B >= 65536 else 21)
             report("scale.propel.pytorch", {**scale_common, "B": B, "I": I, "n": n, "dtype": "float32", "reduction": "mean"}, ms, runs)
 torch.set_num_threads(default_threads)
