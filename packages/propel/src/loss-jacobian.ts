@@ -46,15 +46,14 @@ interface SampleScratch {
   readonly out2: Float64Array;
 }
 
-
 /** What `propelSamples` runs on: output, target, lossPerSample, logT1, logT2, jacobian, params. */
 export type PropelArrays = readonly [FloatArray, FloatArray, FloatArray, Float64Array, Float64Array, FloatArray, Float64Array];
 
 /**
  * Samples [b0, b1) of the pass, on `[output, target, lossPerSample, logT1, logT2, jacobian, params]` (the
- * arrays of kernel.ts's LossJacobianArgs; jacobian empty for a loss-only pass; params = [I, n, sigma, mode (0 'paper',
- * 1 'torchpropel'), transform code, 1 when the Jacobian is wanted]). Returns -1 or the first sample of the
- * range it could not handle (the ones after it in the range are left unwritten).
+ * arrays of kernel.ts's LossJacobianArgs; jacobian empty for a loss-only pass; params = [I, n, sigma, mode
+ * (0 'paper', 1 'torchpropel'), transform code, 1 when the Jacobian is wanted]). Returns -1 or the first
+ * sample of the range it could not handle (the ones after it in the range are left unwritten).
  *
  * The hot loop uses numbers and typed arrays only (the arguments are read into locals first), so V8
  * compiles it once. Log-sum-exps with no log per term: with q the Mahalanobis sums and P the products over
