@@ -11,7 +11,6 @@ import { expectClose } from './fixture';
 import { plainStableLoss, randomCase, type Mode, type Transform } from './reference';
 import { sameBits, useThreads } from '../helpers/threads';
 
-
 /** Every result array of one forward, concatenated per kind. */
 function forward(output: Float32Array | Float64Array, target: Float32Array | Float64Array, B: number, I: number, n: number, opts: object, needsGrad = true) {
   const r = propelForward(output, target, { B, I, n }, { sigma: 0.3, ...opts }, { needsGrad });

@@ -7,7 +7,6 @@ import * as T from '@propel-ts/tensor/node';
 import { loopBodiesMet } from '@propel-ts/tensor/internal/backends/cpu/parallel-for';
 import { sameBits, useThreads } from '../helpers/threads';
 
-
 /** y[i] = sin(x[i]) * w[i % 7] + i, z[i] = i; returns the first index whose x is negative in its range (or -1). */
 const body = ([x, w, y, z]: readonly [Float32Array, Float64Array, Float32Array, Int32Array], start: number, end: number): number => {
   let firstNegative = -1;

@@ -11,7 +11,6 @@ import { parallelMap } from '@propel-ts/tensor/internal/backends/cpu/parallel-ma
 import { mulberry32 } from '../helpers/naive';
 import { sameBits, useThreads } from '../helpers/threads';
 
-
 describe(`cpu threads: large products split over worker threads, bit-identical whatever the count, with the '${T.cpuInfo().gemm}' tile`, function () {
   this.timeout(120_000);
   after(() => T.setNumThreads(1));
