@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({
     workload: w2 ? `W2.memory.${steps === 10000 ? '10k' : steps}-steps` : 'memory.mlp',
     params: {
-      ...(w2 ? {} : { B, H, layers: `2-${H}-${H}-16`, threads: info.threads, parallel_products: info.parallelProducts }),
+      ...(w2 ? {} : { B, H, layers: `2-${H}-${H}-16`, threads: info.threads, parallel_products: info.parallelProducts, parallel_loops: info.parallelLoops }),
       steps, warmup,
       rss_after_warmup_mb: mb(atWarmup.rss), rss_end_mb: mb(atEnd.rss), rss_peak_mb: mb(Math.max(peak, atEnd.rss)), rss_growth_mb: mb(atEnd.rss - atWarmup.rss),
       heap_after_warmup_mb: mb(atWarmup.heapUsed), heap_end_mb: mb(atEnd.heapUsed),
