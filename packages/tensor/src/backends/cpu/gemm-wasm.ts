@@ -22,12 +22,6 @@ const KEEP_BYTES = 64 * 2 ** 20;
 export type GemmFn = (m: number, n: number, k: number, a: number, ars: number, acs: number,
   b: number, brs: number, bcs: number, c: number, wa: number, wb: number, kcBlock: number, mcBlock: number) => void;
 
-interface Instance {
-  readonly memory: WebAssembly.Memory;
-  readonly f32: GemmFn;
-  readonly f64: GemmFn;
-}
-
 /**
  * Which tile the gemm runs: 'fma' (relaxed SIMD's fused multiply-add: Chrome 114+, Node 22+, Node 20 run with
  * --experimental-wasm-relaxed-simd) where the platform validates it, else 'simd' (a multiply then an add).
@@ -45,7 +39,7 @@ interface Compiled {
 }
 
 let compiled: Compiled | null | undefined; // undefined: not tried yet; null: unavailable
-let instance: Instance | null = null;
+let instance: GemmExports | null = null;
 /** The kernels tried, best first; tests narrow it (selectGemmKernel). */
 let candidates: readonly GemmKernel[] = ['fma', 'simd'];
 
@@ -95,16 +89,12 @@ export function selectGemmKernel(which: GemmKernel | 'auto'): GemmKernel | null 
   return compileGemm()?.kernel ?? null;
 }
 
-function getInstance(): Instance | null {
+function getInstance(): GemmExports | null {
   if (instance !== null) return instance;
   const modules = compileGemm();
   if (modules === null) return null;
   const ex = new WebAssembly.Instance(modules.own, {}).exports;
-  instance = {
-    memory: ex['memory'] as WebAssembly.Memory,
-    f32: ex['gemm_f32'] as GemmFn,
-    f64: ex['gemm_f64'] as GemmFn,
-  };
+  instance = { memory: ex['memory'] as WebAssembly.Memory, gemm_f32: ex['gemm_f32'] as GemmFn, gemm_f64: ex['gemm_f64'] as GemmFn };
   return instance;
 }
 
@@ -113,10 +103,21 @@ export function wasmGemmAvailable(): boolean {
   return getInstance() !== null;
 }
 
-/** What `gemmInMemory` needs of an instance of the compiled module (gemm.wat's exports). */
-export interface GemmExports {
-  /** The instance's WebAssembly.Memory (typed by what is used: the declarations need no WebAssembly lib). */
-  readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+/** A WebAssembly.Memory, typed by what is used (the declarations need no WebAssembly lib). */
+export interface GrowableMemory {
+  readonly buffer: ArrayBufferLike;
+  grow(pages: number): number;
+}
+
+/** Grow `memory` to at least `bytes` (whole 64 KiB pages); a shared memory's other threads see it grow. */
+export function growTo(memory: GrowableMemory, bytes: number): void {
+  const have = memory.buffer.byteLength;
+  if (have < bytes) memory.grow(Math.ceil((bytes - have) / 65536));
+}
+
+/** The calling thread's instance of the module with its own memory (gemm.wat's exports). */
+interface GemmExports {
+  readonly memory: GrowableMemory;
   readonly gemm_f32: GemmFn;
   readonly gemm_f64: GemmFn;
 }
@@ -134,7 +135,7 @@ export function gemmWasm(
 ): boolean {
   const inst = getInstance();
   if (inst === null) return false;
-  const used = gemmInMemory({ memory: inst.memory, gemm_f32: inst.f32, gemm_f64: inst.f64 }, m, n, k, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, ldc);
+  const used = gemmInMemory(inst, m, n, k, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, ldc);
   if (used > KEEP_BYTES) instance = null; // let a big memory be collected; the compiled module is kept
   return used > 0;
 }
@@ -228,7 +229,7 @@ export function copyOut(heap: TypedArray, plan: GemmPlan, m: number, n: number, 
  * The body of `gemmWasm` on a given instance: copy A and B into its memory, run the kernel, copy C out.
  * Returns the bytes of memory it used, or 0 when it could not run (see gemmPlan).
  */
-export function gemmInMemory(
+function gemmInMemory(
   ex: GemmExports,
   m: number, n: number, k: number,
   A: TypedArray, aOff: number, ars: number, acs: number,
@@ -237,9 +238,8 @@ export function gemmInMemory(
 ): number {
   const plan = gemmPlan(m, n, k, A, ars, acs, B, brs, bcs, C);
   if (plan === null) return 0;
-  const { memory } = ex;
-  if (memory.buffer.byteLength < plan.total) memory.grow(Math.ceil((plan.total - memory.buffer.byteLength) / 65536));
-  const op = loadOperands(memory.buffer, plan, m, n, k, A, aOff, ars, acs, B, bOff, brs, bcs);
+  growTo(ex.memory, plan.total);
+  const op = loadOperands(ex.memory.buffer, plan, m, n, k, A, aOff, ars, acs, B, bOff, brs, bcs);
   (plan.f64 ? ex.gemm_f64 : ex.gemm_f32)(m, n, k, plan.a, op.ars, op.acs, plan.b, op.brs, op.bcs, plan.c, plan.ws, plan.ws + plan.waBytes, KC, MC);
   copyOut(op.heap, plan, m, n, C, cOff, ldc);
   return plan.total;

@@ -28,7 +28,7 @@ import type { TypedArray } from '../../dtype';
 import { TensorError } from '../../errors';
 import { checkArity, describeValue } from '../../options';
 import { BLOCKS, CTRL_INTS, gemmBlock, JOBS, loadKernel, MAX_WORKERS, SLOTS, type BlockContext } from './blocks';
-import { copyOut, GEMM_LAYOUT, gemmPlan, gemmWasmModules, loadOperands, type GemmKernel } from './gemm-wasm';
+import { copyOut, GEMM_LAYOUT, gemmPlan, gemmWasmModules, growTo, loadOperands, type GemmKernel, type GrowableMemory } from './gemm-wasm';
 import { GEMM_SHARED_MAX_PAGES } from './gemm-wasm.generated';
 
 /** A started worker: enough to stop it. */
@@ -75,11 +75,11 @@ let requested: number | null = null;
 /** A started pool (its memory typed by what is used: the declarations need no WebAssembly lib). */
 export interface Pool {
   readonly ctrl: Int32Array;
-  readonly memory: { readonly buffer: ArrayBufferLike; grow(pages: number): number };
+  readonly memory: GrowableMemory;
   readonly cx: BlockContext;
   readonly workers: WorkerHandle[];
   readonly kernel: GemmKernel;
-  /** The map kernels (their ids) the workers have been sent. */
+  /** The kernels (map row loops, loop bodies: their ids) the workers have been sent. */
   readonly sent: Set<number>;
 }
 let pool: Pool | null = null;
@@ -283,8 +283,7 @@ export function readyPool(): Pool | null {
 /** Make the shared memory at least `bytes` long (the workers see it grow); false past its maximum. */
 export function reserveShared(p: Pool, bytes: number): boolean {
   if (bytes > MAX_SHARED_BYTES) return false;
-  const have = p.memory.buffer.byteLength;
-  if (have < bytes) p.memory.grow(Math.ceil((bytes - have) / 65536));
+  growTo(p.memory, bytes);
   return true;
 }
 
