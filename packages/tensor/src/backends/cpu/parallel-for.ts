@@ -20,8 +20,8 @@
 import { TensorError } from '../../errors';
 import { checkArity, checkOptions, describeValue, optNumber } from '../../options';
 import { JOBS, MAX_LOOP_ARRAYS, SLOTS, type BlockKernel } from './blocks';
-import { kernelId, shareKernel } from './parallel-map';
-import { readyPool, reserveShared, runJob } from './threads';
+import { codeBytes, kernelId, runKernelJob, type SharedKernel } from './parallel-map';
+import { readyPool, reserveShared } from './threads';
 
 /** The arrays a parallelFor body may share with the threads. */
 export type LoopArray = Float32Array | Float64Array | Int32Array;
@@ -47,7 +47,7 @@ const USAGE = 'parallelFor(body, arrays, { count, grain })';
  * one text: compiled once, here and in each worker): its id, UTF-8 source and the copy compiled from it;
  * null when it stays on the calling thread.
  */
-const compiled = new Map<string, { id: number; code: Uint8Array; copy: BlockKernel } | null>();
+const compiled = new Map<string, SharedKernel | null>();
 
 /**
  * Run `body(arrays, start, end)` over the ranges of [0, count) on the CPU threads (setNumThreads, cpuInfo()),
@@ -119,7 +119,8 @@ function onThreads(body: BlockKernel, arrays: readonly LoopArray[], count: numbe
     k = null;
     try {
       // eslint-disable-next-line no-new-func
-      k = { id: kernelId(), code: new TextEncoder().encode(source), copy: new Function(`return (${source});`)() as BlockKernel };
+      // the calling thread runs this copy compiled from the text too, so every range runs the same code
+      k = { id: kernelId(), code: new TextEncoder().encode(source), local: new Function(`return (${source});`)() as BlockKernel };
     } catch {
       // not a function expression's text (a native or bound function): it stays on the calling thread
     }
@@ -133,19 +134,15 @@ function onThreads(body: BlockKernel, arrays: readonly LoopArray[], count: numbe
     at.push(end);
     end += Math.ceil(a.byteLength / 16) * 16;
   }
-  if (!reserveShared(p, end + k.code.length)) return null;
+  if (!reserveShared(p, end + codeBytes(p, k))) return null;
   const buffer = p.memory.buffer, { ctrl } = p;
   arrays.forEach((a, i) => {
     viewLike(a, buffer, at[i]!).set(a);
     ctrl.set([TYPE(a), at[i]!, a.length], SLOTS.ARRAYS + 3 * i);
   });
   ctrl[SLOTS.NARRAYS] = arrays.length;
-  shareKernel(p, k, end);
-  // the calling thread runs the copy compiled from the text too, so every range runs the same code
-  if (!p.cx.kernels.has(k.id)) p.cx.kernels.set(k.id, k.copy);
   const parts = Math.min(p.workers.length + 1, Math.floor(count / grain));
-  runJob(p, JOBS.LOOP, count, 1, parts);
-  p.sent.add(k.id);
+  runKernelJob(p, k, end, JOBS.LOOP, count, 1, parts);
   arrays.forEach((a, i) => a.set(viewLike(a, buffer, at[i]!)));
   const results: number[] = [];
   for (let part = 0; part < parts; part++) {

@@ -16,7 +16,7 @@ import { PARALLEL_MIN_ELEMENTS, readyPool, reserveShared, runJob, type Pool } fr
 type Kernel = (...args: never[]) => void;
 
 /** Each checked row loop: its id and UTF-8 source, or null when it cannot run from its source text. */
-const portable = new WeakMap<Kernel, { id: number; code: Uint8Array } | null>();
+const portable = new WeakMap<Kernel, SharedKernel | null>();
 let nextId = 1;
 
 /** A fresh id for a kernel the workers compile from its source (row loops here and parallelFor's bodies). */
@@ -24,23 +24,39 @@ export function kernelId(): number {
   return nextId++;
 }
 
+/** A kernel the workers compile from its source: its id, its UTF-8 source, and what the calling thread runs. */
+export interface SharedKernel {
+  readonly id: number;
+  readonly code: Uint8Array;
+  readonly local: BlockKernel;
+}
+
+/** The bytes a job with kernel `k` needs for its source in the shared memory: none once the workers have it. */
+export function codeBytes(p: Pool, k: SharedKernel): number {
+  return p.sent.has(k.id) ? 0 : k.code.length;
+}
+
 /**
- * Name the kernel for the next job (SLOTS.KERNEL) and, for workers that have not compiled it yet, put its
- * source at byte `at` of the shared memory (the caller reserved `code.length` bytes there).
+ * runJob with kernel `k` (SLOTS.KERNEL): its source goes to byte `at` of the shared memory (codeBytes
+ * reserved there) for workers that have not compiled it yet, and the calling thread runs `k.local`.
  */
-export function shareKernel(p: Pool, k: { readonly id: number; readonly code: Uint8Array }, at: number): void {
+export function runKernelJob(p: Pool, k: SharedKernel, at: number, job: number, units: number, align: number, most?: number): void {
   p.ctrl[SLOTS.KERNEL] = k.id;
-  if (p.sent.has(k.id)) return;
-  new Uint8Array(p.memory.buffer, at, k.code.length).set(k.code);
-  p.ctrl[SLOTS.CODE] = at;
-  p.ctrl[SLOTS.CODE_LEN] = k.code.length;
+  if (!p.sent.has(k.id)) {
+    new Uint8Array(p.memory.buffer, at, k.code.length).set(k.code);
+    p.ctrl[SLOTS.CODE] = at;
+    p.ctrl[SLOTS.CODE_LEN] = k.code.length;
+  }
+  if (!p.cx.kernels.has(k.id)) p.cx.kernels.set(k.id, k.local);
+  runJob(p, job, units, align, most);
+  p.sent.add(k.id);
 }
 
 const PROBE = [0, -0, 1, -1, 0.5, -0.5, 2, -3.25, 1e-7, -1e-30, 1e30, -7e12, 88.5, -90, 0.999, 3.14159, NaN, Infinity, -Infinity,
   1.5e-45, 20, -20, 7.9, 1e-4, 65504, -2.5, 0.1, 710, -745, 12];
 
 /** The row loop's id and source when it runs the same from its text alone (checked once); else null. */
-function portableKernel(kernel: Kernel, arity: 1 | 2): { id: number; code: Uint8Array } | null {
+function portableKernel(kernel: Kernel, arity: 1 | 2): SharedKernel | null {
   let known = portable.get(kernel);
   if (known !== undefined) return known;
   known = null;
@@ -61,7 +77,8 @@ function portableKernel(kernel: Kernel, arity: 1 | 2): { id: number; code: Uint8
       const a = run(kernel), b = run(copy);
       for (let i = 0; i < n; i++) if (!Object.is(a[i], b[i])) same = false;
     }
-    if (same) known = { id: kernelId(), code: new TextEncoder().encode(source) };
+    // the calling thread runs the kernel from its own reference, not from the text: the same code, checked above
+    if (same) known = { id: kernelId(), code: new TextEncoder().encode(source), local: kernel as unknown as BlockKernel };
   } catch {
     // it refers to something outside itself (an import): it stays on the calling thread
   }
@@ -94,8 +111,7 @@ export function parallelMap(kernel: Kernel, inputs: readonly Operand[], y: Typed
     end += Math.ceil(len / 16) * 16;
   }
   const yAt = end, codeAt = (yAt + Math.ceil(n / 16) * 16) * es;
-  const fresh = !p.sent.has(k.id);
-  if (!reserveShared(p, codeAt + (fresh ? k.code.length : 0))) return false;
+  if (!reserveShared(p, codeAt + codeBytes(p, k))) return false;
   const heap = f64 ? new Float64Array(p.memory.buffer) : new Float32Array(p.memory.buffer);
   inputs.forEach((o, i) => {
     const dst = at[i]!;
@@ -104,14 +120,10 @@ export function parallelMap(kernel: Kernel, inputs: readonly Operand[], y: Typed
     else for (let j = 0; j < n; j++) heap[dst + j] = o.data[o.off + j * o.stride]!;
   });
   const { ctrl } = p, S = SLOTS;
-  shareKernel(p, k, codeAt);
   ctrl[S.F64] = f64 ? 1 : 0; ctrl[S.ARITY] = inputs.length; ctrl[S.Y] = yAt;
   ctrl[S.X] = at[0]!; ctrl[S.XS] = inputs[0]!.stride === 0 ? 0 : 1;
   if (inputs.length === 2) { ctrl[S.W] = at[1]!; ctrl[S.WS2] = inputs[1]!.stride === 0 ? 0 : 1; }
-  // the calling thread compiles the kernel from its own reference, not from the text: same code, checked above
-  if (!p.cx.kernels.has(k.id)) p.cx.kernels.set(k.id, kernel as unknown as BlockKernel);
-  runJob(p, JOBS.MAP, n, 64);
-  p.sent.add(k.id);
+  runKernelJob(p, k, codeAt, JOBS.MAP, n, 64);
   y.set(heap.subarray(yAt, yAt + n), 0);
   return true;
 }
