@@ -100,6 +100,30 @@ describe(`cpu threads: large products split over worker threads, bit-identical w
     }
   });
 
+  it('elementwise views (an offset, a stride of 2, a broadcast second operand) on the threads: the bits of one thread, and of the naive map', async () => {
+    const base = draws(3, 'float32'), long = T.randn([2 ** 19 + 5], { seed: 11 }), w = T.tensor(0.75);
+    const views: [string, () => T.Tensor, (i: number) => number][] = [
+      ['exp of an offset slice', () => T.exp(base.slice(0, 5, 2 ** 17 + 37)), (i) => Math.exp(base.toTypedArray()[i + 5]!)],
+      ['tanh of every other element', () => T.tanh(long.slice(0, 1, 2 ** 19 + 5, 2)), (i) => Math.tanh(long.toTypedArray()[1 + 2 * i]!)],
+      ['pow(view, scalar)', () => T.pow(long.slice(0, 3, 2 ** 19), w), (i) => long.toTypedArray()[i + 3]! ** 0.75],
+    ];
+    await useThreads(1);
+    const one = views.map(([, f]) => f().toTypedArray());
+    await useThreads(3);
+    const before = T.cpuInfo().parallelElementwise;
+    views.forEach(([what, f, naive], v) => {
+      const got = f().toTypedArray();
+      sameBits(one[v]!, got, `${what} on 3 threads`);
+      // the calling thread's part, the first worker's and the last element, against Math (float32: within 1e-6 relative)
+      for (const i of [0, Math.floor(got.length / 2), got.length - 1]) {
+        const want = naive(i);
+        if (Number.isNaN(want)) expect(got[i], `${what}[${i}]`).to.be.NaN;
+        else expect(got[i], `${what}[${i}]`).to.be.closeTo(want, 1e-6 * Math.max(1, Math.abs(want)));
+      }
+    });
+    expect(T.cpuInfo().parallelElementwise - before, 'each ran on the threads').to.equal(views.length);
+  });
+
   it('small, strided and unmarked elementwise ops stay on the calling thread', async () => {
     await useThreads(2);
     const before = T.cpuInfo().parallelElementwise;

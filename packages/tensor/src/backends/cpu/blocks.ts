@@ -29,8 +29,8 @@ export const SLOTS = {
   RESULTS: 30 + 2 * MAX_WORKERS + 2, NARRAYS: 30 + 3 * MAX_WORKERS + 3, ARRAYS: 30 + 3 * MAX_WORKERS + 4,
 } as const;
 export const CTRL_INTS = SLOTS.ARRAYS + 3 * MAX_LOOP_ARRAYS;
-/** The jobs, by SLOTS.JOB: the index of their block function in BLOCKS. */
-export const JOBS = { GEMM: 0, MAP: 1, LOOP: 2 } as const;
+/** The jobs, by SLOTS.JOB: the index of their block function in BLOCKS (a reduction is a loop, counted apart). */
+export const JOBS = { GEMM: 0, MAP: 1, LOOP: 2, REDUCE: 3 } as const;
 
 /** A compiled kernel (a map's row loop, a loop's body), as the blocks call it. */
 export type BlockKernel = (...args: unknown[]) => unknown;
@@ -112,4 +112,4 @@ export function loopBlock(ctrl: Int32Array, s: typeof SLOTS, cx: BlockContext, p
 }
 
 /** The block functions, by job (JOBS). */
-export const BLOCKS = [gemmBlock, mapBlock, loopBlock] as const;
+export const BLOCKS = [gemmBlock, mapBlock, loopBlock, loopBlock] as const;

@@ -14,6 +14,7 @@ import { scanInto } from './scan';
 import { planWalk } from '../../layout';
 import { walkRows } from './walk';
 import { parallelMap } from './parallel-map';
+import { foldRow, parallelReduce } from './parallel-reduce';
 
 /** The typed array behind a CPU tensor. */
 export function cpuData(x: Tensor): TypedArray {
@@ -103,8 +104,9 @@ function reduce(op: ReduceOp, x: Tensor, axes: readonly number[]): Tensor {
   const plan = planWalk(x.shape, [x.strides, accStrides]);
   const last = plan.shape.length - 1;
   const n = plan.shape[last]!, xs = plan.strides[0]![last]!, as = plan.strides[1]![last]!;
-  if (x.size > 0) {
-    walkRows(plan, [x.offset, 0], (pos) => (as === 0 ? kernel.fold : kernel.combine)(src, pos[0]!, xs, acc, pos[1]!, n));
+  if (x.size > 0 && !parallelReduce(op, src, x.offset, plan, acc)) {
+    const row = as === 0 ? foldRow(op, n) : kernel.combine;
+    walkRows(plan, [x.offset, 0], (pos) => row(src, pos[0]!, xs, acc, pos[1]!, n));
   }
   if (x.dtype === 'float64') return wrap(acc, outShape, 'float64');
   const out = takeArray('float32', size, false);

@@ -1,7 +1,8 @@
-// Layer: tensor/backends/cpu. Large elementwise ops over the threads (threads.ts's pool): the operands are
-// copied once into the shared memory, each thread runs the op's own CPU row loop (its declaration's `cpu`,
-// sent to the workers as source text) on its range of elements, and the result is copied out. Elements are
-// independent, so the bits are those of one thread whatever the count.
+// Layer: tensor/backends/cpu. Large elementwise ops over the threads (threads.ts's pool): each thread runs the
+// op's own CPU row loop (its declaration's `cpu`, sent to the workers as source text) on its range of
+// elements. The calling thread does the first range in place, on the caller's arrays; the workers' ranges of
+// the operands are copied into the shared memory first, and their range of the result copied out after.
+// Elements are independent, so the bits are those of one thread whatever the count.
 //
 // A row loop travels as source text, so only a loop that refers to nothing outside itself can go: each one
 // is checked once, on the calling thread, by compiling its text alone and running both on probe values
@@ -11,7 +12,7 @@
 // pays for the copies: tanh, exp, sigmoid, erf, ...) comes here. Imports the pool and the block layout.
 import type { TypedArray } from '../../dtype';
 import { JOBS, SLOTS, type BlockKernel } from './blocks';
-import { PARALLEL_MIN_ELEMENTS, readyPool, reserveShared, runJob, type Pool } from './threads';
+import { PARALLEL_MIN_ELEMENTS, readyPool, reserveShared, runJob, type LocalPart, type Pool } from './threads';
 
 type Kernel = (...args: never[]) => void;
 
@@ -40,7 +41,7 @@ export function codeBytes(p: Pool, k: SharedKernel): number {
  * runJob with kernel `k` (SLOTS.KERNEL): its source goes to byte `at` of the shared memory (codeBytes
  * reserved there) for workers that have not compiled it yet, and the calling thread runs `k.local`.
  */
-export function runKernelJob(p: Pool, k: SharedKernel, at: number, job: number, units: number, align: number, most?: number): void {
+export function runKernelJob(p: Pool, k: SharedKernel, at: number, job: number, units: number, align: number, most?: number, here?: LocalPart): void {
   p.ctrl[SLOTS.KERNEL] = k.id;
   if (!p.sent.has(k.id)) {
     new Uint8Array(p.memory.buffer, at, k.code.length).set(k.code);
@@ -48,7 +49,7 @@ export function runKernelJob(p: Pool, k: SharedKernel, at: number, job: number, 
     p.ctrl[SLOTS.CODE_LEN] = k.code.length;
   }
   if (!p.cx.kernels.has(k.id)) p.cx.kernels.set(k.id, k.local);
-  runJob(p, job, units, align, most);
+  runJob(p, job, units, align, most, here);
   p.sent.add(k.id);
 }
 
@@ -113,17 +114,29 @@ export function parallelMap(kernel: Kernel, inputs: readonly Operand[], y: Typed
   const yAt = end, codeAt = (yAt + Math.ceil(n / 16) * 16) * es;
   if (!reserveShared(p, codeAt + codeBytes(p, k))) return false;
   const heap = f64 ? new Float64Array(p.memory.buffer) : new Float32Array(p.memory.buffer);
-  inputs.forEach((o, i) => {
-    const dst = at[i]!;
-    if (o.stride === 0) heap[dst] = o.data[o.off]!;
-    else if (o.stride === 1) heap.set(o.data.subarray(o.off, o.off + n), dst);
-    else for (let j = 0; j < n; j++) heap[dst + j] = o.data[o.off + j * o.stride]!;
-  });
   const { ctrl } = p, S = SLOTS;
   ctrl[S.F64] = f64 ? 1 : 0; ctrl[S.ARITY] = inputs.length; ctrl[S.Y] = yAt;
   ctrl[S.X] = at[0]!; ctrl[S.XS] = inputs[0]!.stride === 0 ? 0 : 1;
   if (inputs.length === 2) { ctrl[S.W] = at[1]!; ctrl[S.WS2] = inputs[1]!.stride === 0 ? 0 : 1; }
-  runKernelJob(p, k, codeAt, JOBS.MAP, n, 64);
-  y.set(heap.subarray(yAt, yAt + n), 0);
+  // the calling thread does the first part in place; only the workers' part (from element e1) is copied in and out
+  let e1 = 0;
+  const call = kernel as unknown as (...a: unknown[]) => void;
+  runKernelJob(p, k, codeAt, JOBS.MAP, n, 64, undefined, {
+    stage(bounds) {
+      e1 = bounds[1]!;
+      inputs.forEach((o, i) => {
+        const dst = at[i]!;
+        if (o.stride === 0) heap[dst] = o.data[o.off]!;
+        else if (o.stride === 1) heap.set(o.data.subarray(o.off + e1, o.off + n), dst + e1);
+        else for (let j = e1; j < n; j++) heap[dst + j] = o.data[o.off + j * o.stride]!;
+      });
+    },
+    run(s, e) {
+      const x = inputs[0]!, w = inputs[1];
+      if (w === undefined) call(x.data, x.off + s * x.stride, x.stride, y, s, e - s);
+      else call(x.data, x.off + s * x.stride, x.stride, w.data, w.off + s * w.stride, w.stride, y, s, e - s);
+    },
+  });
+  y.set(heap.subarray(yAt + e1, yAt + n), e1);
   return true;
 }

@@ -1,7 +1,8 @@
 // Layer: tensor/backends/cpu. The CPU backend's threads: the pool, and large matrix products (matmul's forward
 // and both backward products go through gemm) split by rows over worker threads, each running the same
-// WebAssembly gemm on its block, in one shared WebAssembly memory. Elementwise ops (parallel-map.ts) and
-// parallelFor's loops (parallel-for.ts; the PROPEL loss's) use the same pool; blocks.ts: each thread's part.
+// WebAssembly gemm on its block, in one shared WebAssembly memory. Elementwise ops (parallel-map.ts),
+// reductions (parallel-reduce.ts) and parallelFor's loops (parallel-for.ts; the PROPEL loss's) use the same
+// pool; blocks.ts: each thread's part.
 //
 // Bit-identical whatever the thread count: a C element is computed by the same kernel with the same order of
 // operations in whichever block its row falls (rows are independent in the kernel; blocks only choose which
@@ -17,19 +18,20 @@
 // (under PARALLEL_MIN_WORK multiply-adds) stay on the calling thread.
 //
 // Where the workers come from: in Node, the package's Node entry (`@propel-ts/tensor/node`, node.ts) gives a
-// worker factory (worker_threads) and the core count; in a browser this file installs Web Workers itself
-// when it loads, if the page (or worker) is cross-origin isolated (SharedArrayBuffer needs it: the page is
+// worker factory (worker_threads) and the core count; in a browser this file installs Web Workers
+// (web-workers.ts) when it loads, if the page (or worker) is cross-origin isolated (SharedArrayBuffer needs it: the page is
 // served with COOP: same-origin and COEP: require-corp), on navigator.hardwareConcurrency threads (the WASM
 // backends of TF.js and onnxruntime-web also turn threads on by themselves on an isolated page). A Web
 // Worker starts only once the page's main thread returns to its event loop.
 // Until a factory is given, or while the workers start, everything runs on the calling thread; cpuInfo()
-// says why. No Node built-in here. Imports the gemm driver and the error helpers.
+// says why. No Node built-in here. Imports the gemm driver, the Web Worker factory and the error helpers.
 import type { TypedArray } from '../../dtype';
 import { TensorError } from '../../errors';
 import { checkArity, describeValue } from '../../options';
 import { BLOCKS, CTRL_INTS, gemmBlock, JOBS, loadKernel, MAX_WORKERS, SLOTS, type BlockContext } from './blocks';
 import { copyOut, GEMM_LAYOUT, gemmPlan, gemmWasmModules, growTo, loadOperands, type GemmKernel, type GrowableMemory } from './gemm-wasm';
 import { GEMM_SHARED_MAX_PAGES } from './gemm-wasm.generated';
+import { installWebWorkers, type WebGlobals } from './web-workers';
 
 /** A started worker: enough to stop it. */
 export interface WorkerHandle {
@@ -130,6 +132,8 @@ export interface CpuInfo {
   parallelMinElements: number;
   /** parallelFor loops split over the threads so far (the PROPEL loss's samples, above its grain, are one). */
   parallelLoops: number;
+  /** Reductions (sum, max, ... of at least parallelMinElements elements: a whole tensor, rows or columns) split so far. */
+  parallelReductions: number;
   /**
    * The gemm's tile: 'fma' (relaxed SIMD's fused multiply-add: Chrome 114+, Node 22+, or Node 20 run with
    * --experimental-wasm-relaxed-simd), 'simd' (a multiply, then an add), or 'js' (no WebAssembly SIMD here).
@@ -141,6 +145,7 @@ export interface CpuInfo {
 let parallelProducts = 0;
 let parallelElementwise = 0;
 let parallelLoops = 0;
+let parallelReductions = 0;
 
 export function cpuInfo(): CpuInfo {
   checkArity('cpuInfo', arguments, 0, 'cpuInfo()');
@@ -158,7 +163,7 @@ export function cpuInfo(): CpuInfo {
                 : null;
   return {
     threads: 1 + workers, workers, ready, cores, parallelMinWork: PARALLEL_MIN_WORK, reason, parallelProducts,
-    parallelElementwise, parallelMinElements: PARALLEL_MIN_ELEMENTS, parallelLoops, gemm: modules?.kernel ?? 'js',
+    parallelElementwise, parallelMinElements: PARALLEL_MIN_ELEMENTS, parallelLoops, parallelReductions, gemm: modules?.kernel ?? 'js',
   };
 }
 
@@ -280,6 +285,13 @@ export function readyPool(): Pool | null {
   return pool;
 }
 
+/** The calling thread's part of a job, run in place on the caller's own arrays (runJob). */
+export interface LocalPart {
+  /** Called with the parts' bounds (bounds[i] to bounds[i + 1]: part i; part 0 the caller's) before any worker starts. */
+  stage(bounds: readonly number[]): void;
+  run(start: number, end: number): void;
+}
+
 /** Make the shared memory at least `bytes` long (the workers see it grow); false past its maximum. */
 export function reserveShared(p: Pool, bytes: number): boolean {
   if (bytes > MAX_SHARED_BYTES) return false;
@@ -290,21 +302,26 @@ export function reserveShared(p: Pool, bytes: number): boolean {
 /**
  * Run the job the control slots describe (SLOTS.JOB and its operands, set by the caller) over the threads:
  * `units` (rows, elements, indices) split into at most `most` blocks, one per thread, in multiples of `align`,
- * the calling thread's first. Returns once every thread has finished; whatever happens on the calling thread,
- * the workers are waited for (the next job must not start while one of them still runs).
+ * the calling thread's first. With `here`, the caller's own part runs in place: `here.stage(bounds)` is called
+ * with the parts' bounds before the workers start (to copy in only what they read), and the calling thread runs
+ * `here.run(start, end)` instead of the block. Returns once every thread has finished; whatever happens on the
+ * calling thread, the workers are waited for (the next job must not start while one of them still runs).
  */
-export function runJob(p: Pool, job: number, units: number, align: number, most = Infinity): void {
+export function runJob(p: Pool, job: number, units: number, align: number, most = Infinity, here?: LocalPart): void {
   const { ctrl } = p;
   const workers = p.workers.length, parts = workers + 1;
   const per = Math.ceil(units / Math.min(parts, most) / align) * align;
   ctrl[SLOTS.JOB] = job;
   ctrl[SLOTS.FAILED] = 0;
-  for (let i = 0; i <= parts; i++) ctrl[SLOTS.PARTS + i] = Math.min(units, i * per);
+  const bounds: number[] = [];
+  for (let i = 0; i <= parts; i++) bounds.push((ctrl[SLOTS.PARTS + i] = Math.min(units, i * per)));
+  here?.stage(bounds);
   Atomics.store(ctrl, DONE, 0);
   Atomics.add(ctrl, GEN, 1);
   Atomics.notify(ctrl, GEN);
   try {
-    BLOCKS[job]!(ctrl, SLOTS, p.cx, 0);
+    if (here) here.run(bounds[0]!, bounds[1]!);
+    else BLOCKS[job]!(ctrl, SLOTS, p.cx, 0);
   } finally {
     const late = () => new Error('internal: a worker thread did not finish within 60 s');
     if (mayBlock()) {
@@ -320,7 +337,8 @@ export function runJob(p: Pool, job: number, units: number, align: number, most 
   if (Atomics.load(ctrl, SLOTS.FAILED) === 1) throw new Error('internal: a worker thread failed on its block');
   if (job === JOBS.GEMM) parallelProducts++;
   else if (job === JOBS.MAP) parallelElementwise++;
-  else parallelLoops++;
+  else if (job === JOBS.LOOP) parallelLoops++;
+  else parallelReductions++;
 }
 
 /**
@@ -354,46 +372,4 @@ export function parallelGemm(
   return true;
 }
 
-/** The Web platform's globals the Web Worker factory uses, as far as it uses them (no DOM types in the declarations). */
-interface WebGlobals {
-  readonly crossOriginIsolated?: boolean;
-  readonly Worker?: new (url: string, options: { name: string }) => WebWorker;
-  readonly Blob?: new (parts: string[], options: { type: string }) => object;
-  readonly URL?: { createObjectURL(blob: object): string };
-  readonly navigator?: { readonly hardwareConcurrency?: number };
-}
-interface WebWorker {
-  postMessage(data: unknown): void;
-  terminate(): void;
-  onerror: ((e: { message?: string }) => void) | null;
-}
-
-/**
- * Web Workers, when this thread is cross-origin isolated (a page served with COOP: same-origin and COEP:
- * require-corp, or a worker of one): each runs `source` on the WorkerData posted to it (shared buffers and
- * the compiled gemm module cross by structured clone). Installed when this module loads; setNumThreads(1)
- * stops them.
- */
-function installWebWorkers(): void {
-  const web = globalThis as WebGlobals;
-  const { Worker, Blob, URL } = web;
-  if (web.crossOriginIsolated !== true || Worker === undefined || Blob === undefined || URL?.createObjectURL === undefined) return;
-  // one script URL per source text (there is one), kept for the page's life: the pool restarts reuse it
-  const scripts = new Map<string, string>();
-  useWorkerThreads((source, data, failed) => {
-    let url = scripts.get(source);
-    if (url === undefined) {
-      // the worker's whole script: run `source` on the first message; it then loops in Atomics.wait
-      const script = `onmessage = (e) => { onmessage = null; (${source})(e.data); };`;
-      url = URL.createObjectURL(new Blob([script], { type: 'text/javascript' }));
-      scripts.set(source, url);
-    }
-    const worker = new Worker(url, { name: `propel-ts gemm ${data.index + 1}` });
-    // an error event without a message: the script did not load (a Content-Security-Policy may forbid it)
-    worker.onerror = (e) => failed(e.message || "its script did not load (a Content-Security-Policy without blob: in worker-src?)");
-    worker.postMessage(data);
-    return worker;
-  }, web.navigator?.hardwareConcurrency ?? 1);
-}
-
-installWebWorkers();
+installWebWorkers(useWorkerThreads);
