@@ -1,7 +1,8 @@
 // scale: how the cost grows with the work. matmul N×N float32 at N = 128 … 2048, and one training step (forward,
 // PROPEL loss, backward, Adam) of a 2→H tanh→H tanh→16 MLP (I = 4, n = 2) at (B, H) = (256, 64), (256, 256),
 // (1024, 256), (1024, 1024), and W1 (the PROPEL loss's forward and backward, float32) at (B, I, n) =
-// (4096, 8, 3), (65536, 8, 3). Each matmul and MLP row carries its GFLOP/s (matmul: 2N³; the step: the three layers' forward
+// (4096, 8, 3), (65536, 8, 3), and reductions of a [4096, 1024] float32 tensor (sum of all of it, over axis 0 and
+// over axis 1, max and logsumexp over axis 1; with GB/s of input read). Each matmul and MLP row carries its GFLOP/s (matmul: 2N³; the step: the three layers' forward
 // and backward products, 6·B·Σ fan_in·fan_out, which dominate). bench/pytorch/reference.py prints the same rows
 // for PyTorch (`--only scale`), so the two can be set side by side from one machine and one run. Each row
 // runs on one thread and then on every core (worker threads through '@propel-ts/tensor/node'); a matmul row
@@ -19,6 +20,15 @@ import { measurePeak } from './peak';
 export const MATMUL_SIZES = [128, 256, 512, 1024, 2048] as const;
 export const MLP_SHAPES: readonly (readonly [B: number, H: number])[] = [[256, 64], [256, 256], [1024, 256], [1024, 1024]];
 export const PROPEL_SIZES: readonly (readonly [B: number, I: number, n: number])[] = [[4096, 8, 3], [65536, 8, 3]];
+/** The scale.reduce rows: what each reduces of x, [REDUCE_ROWS, REDUCE_COLS] float32 (reference.py has the same). */
+const REDUCE_ROWS = 4096, REDUCE_COLS = 1024;
+const REDUCTIONS: readonly (readonly [string, (x: T.Tensor) => T.Tensor])[] = [
+  ['sum', (x) => T.sum(x)],
+  ['sum axis 0', (x) => T.sum(x, { axis: 0 })],
+  ['sum axis 1', (x) => T.sum(x, { axis: 1 })],
+  ['max axis 1', (x) => T.max(x, { axis: 1 })],
+  ['logsumexp axis 1', (x) => T.logsumexp(x, { axis: 1 })],
+];
 
 // the step's FLOP count lives beside the step (bench/train.ts), where bench/device.ts finds it too
 export { mlpStepFlops };
@@ -76,6 +86,17 @@ function runRows(report: Report, threads: number, peakGflops: number | null): vo
       }, { warmup: 3, runs: B >= 65536 ? 9 : 21, budgetMs: 20_000 });
       const parallel = T.cpuInfo().parallelLoops > before;
       report.add({ workload: 'scale.propel', params: { B, I, n, dtype: 'float32', reduction: 'mean', threads, on_threads: parallel }, ...r });
+    }
+  }
+  if (report.wants('scale.reduce')) {
+    const x = T.rand([REDUCE_ROWS, REDUCE_COLS], { seed: 3 });
+    for (const [op, f] of REDUCTIONS) {
+      report.status('scale.reduce', { op });
+      const before = T.cpuInfo().parallelReductions;
+      const r = measure(() => f(x), { warmup: 3, runs: 21, budgetMs: 20_000 });
+      const gbs = Number(((x.size * 4) / (r.median_ms * 1e6)).toFixed(2));
+      const params = { op, shape: `${REDUCE_ROWS}x${REDUCE_COLS}`, dtype: 'float32', threads, on_threads: T.cpuInfo().parallelReductions > before, gbs };
+      report.add({ workload: 'scale.reduce', params, ...r });
     }
   }
 }

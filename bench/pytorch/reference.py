@@ -122,4 +122,12 @@ for threads in sorted({default_threads, os.cpu_count() or 1}):
         for B, I, n in [(4096, 8, 3), (65536, 8, 3)]:
             ms, runs = median_ms(propel_step(B, I, n), runs=9 if B >= 65536 else 21)
             report("scale.propel.pytorch", {**scale_common, "B": B, "I": I, "n": n, "dtype": "float32", "reduction": "mean"}, ms, runs)
+
+    if wants("scale.reduce"):
+        x = torch.rand(4096, 1024)
+        for op, f in [("sum", lambda: x.sum()), ("sum axis 0", lambda: x.sum(0)), ("sum axis 1", lambda: x.sum(1)),
+                      ("max axis 1", lambda: x.max(1).values), ("logsumexp axis 1", lambda: torch.logsumexp(x, 1))]:
+            ms, runs = median_ms(f, runs=21)
+            gbs = round(x.numel() * 4 / (ms * 1e6), 2)
+            report("scale.reduce.pytorch", {**scale_common, "op": op, "shape": "4096x1024", "dtype": "float32", "gbs": gbs}, ms, runs)
 torch.set_num_threads(default_threads)

@@ -206,17 +206,20 @@ const x = T.randn([400, 400], { seed: 3 });
 const B = 2000, out = T.randn([B, 4, 4], { seed: 4 }).toTypedArray(), tgt = T.randn([B, 2], { seed: 5 }).toTypedArray();
 const propel = () => { const r = P.propelForward(out, tgt, { B, I: 4, n: 2 }, { sigma: 0.5 }); return [...r.lossPerSample, ...r.saved.jacobian]; };
 TN.setNumThreads(1);
-const one = T.matmul(a, b).toTypedArray(), oneTanh = T.tanh(x).toTypedArray(), onePropel = propel();
-const afterOne = TN.cpuInfo().parallelProducts + TN.cpuInfo().parallelElementwise + TN.cpuInfo().parallelLoops;
+// and a reduction, whose loop carries the compiled package's row-loop text
+const sums = () => [...T.sum(x, { axis: 1 }).toTypedArray(), ...T.sum(x).toTypedArray()];
+const one = T.matmul(a, b).toTypedArray(), oneTanh = T.tanh(x).toTypedArray(), onePropel = propel(), oneSums = sums();
+const afterOne = TN.cpuInfo().parallelProducts + TN.cpuInfo().parallelElementwise + TN.cpuInfo().parallelLoops + TN.cpuInfo().parallelReductions;
 TN.setNumThreads(2);
 (async () => {
   for (let i = 0; i < 500 && TN.cpuInfo().ready < TN.cpuInfo().workers; i++) await new Promise((r) => setTimeout(r, 10));
-  const many = TN.matmul(a, b).toTypedArray(), manyTanh = T.tanh(x).toTypedArray(), manyPropel = propel();
+  const many = TN.matmul(a, b).toTypedArray(), manyTanh = T.tanh(x).toTypedArray(), manyPropel = propel(), manySums = sums();
   console.log(JSON.stringify({
     same: TN.tensor === T.tensor, defaultThreads, cores: availableParallelism(), afterOne, workers: TN.cpuInfo().workers,
     identical: one.every((v, i) => Object.is(v, many[i])), parallel: TN.cpuInfo().parallelProducts,
     identicalTanh: oneTanh.every((v, i) => Object.is(v, manyTanh[i])), parallelTanh: TN.cpuInfo().parallelElementwise,
     identicalPropel: onePropel.every((v, i) => Object.is(v, manyPropel[i])), parallelPropel: TN.cpuInfo().parallelLoops,
+    identicalSums: oneSums.every((v, i) => Object.is(v, manySums[i])), parallelSums: TN.cpuInfo().parallelReductions,
   }));
 })();
 `);
@@ -231,6 +234,8 @@ TN.setNumThreads(2);
     expect(r.identicalTanh, 'bit-identical to the one-thread tanh').to.equal(true);
     expect(r.parallelPropel, "the PROPEL loss's 2000 samples ran on the two threads").to.equal(1);
     expect(r.identicalPropel, 'bit-identical to the one-thread loss and Jacobian').to.equal(true);
+    expect(r.parallelSums, 'both sums of 160,000 elements ran on the two threads').to.equal(2);
+    expect(r.identicalSums, 'bit-identical to the one-thread sums').to.equal(true);
   });
 
   it("the repository's source-only subpaths are not importable by a user", () => {

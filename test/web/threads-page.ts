@@ -49,6 +49,16 @@ const api = {
     both.set(r.saved.jacobian!, B);
     return { bytes: base64(both), parallel: T.cpuInfo().parallelLoops > before };
   },
+  /** Reductions of a uniform [1024, 512] tensor drawn from `seed` (no Math.log in the draw: the same bits as Node) (sum of all, over axis 0 and 1, max over axis 1), concatenated; whether each ran on the threads. */
+  reduce(seed: number): ProductResult {
+    const x = T.rand([1024, 512], { seed });
+    const before = T.cpuInfo().parallelReductions;
+    const parts = [T.sum(x), T.sum(x, { axis: 0 }), T.sum(x, { axis: 1 }), T.max(x, { axis: 1 })].map((t) => t.toTypedArray());
+    const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) { all.set(p, at); at += p.length; }
+    return { bytes: base64(all), parallel: T.cpuInfo().parallelReductions - before === parts.length };
+  },
   /** Median milliseconds of `runs` products (after one warm-up), and how many of them ran on the threads. */
   time(p: ProductSpec, runs: number): { ms: number; parallel: number } {
     const [a, b] = operands(p);

@@ -13,7 +13,8 @@
 //      calling thread alone, with the page's gemm tile (Chromium has relaxed SIMD, so its FMA tile: on Node 20
 //      that needs a child Node with --experimental-wasm-relaxed-simd);
 //      the PROPEL loss's sample loop too (parallelFor; cpuInfo().parallelLoops grows), bit-identical on 1 and 2
-//      threads and within 1e-5 of Node's (two V8s' Math.exp and Math.log may round differently);
+//      threads and within 1e-5 of Node's (two V8s' Math.exp and Math.log may round differently); and
+//      reductions (cpuInfo().parallelReductions grows), bit-identical on 1 and 2 threads and to Node's;
 //   3. the 1024² matmul's time on 1 and on 2 threads, on the main thread and in the worker (printed: the README's figures);
 //   4. the page without the headers and the page whose policy blocks the workers compute on one thread and
 //      say why in cpuInfo().reason;
@@ -193,6 +194,18 @@ describe('CPU threads in the browser: Web Workers when cross-origin isolated (he
         const want = [...node.lossPerSample, ...node.saved.jacobian!];
         const raw = Buffer.from(one.bytes, 'base64'), got = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
         want.forEach((w, i) => { if (!(Math.abs(got[i]! - w) <= 1e-5 * (1 + Math.abs(w)))) expect.fail(`PROPEL element ${i}: ${got[i]} in the page, ${w} in Node`); });
+        // reductions (their loops travel as text too): exact IEEE sums and maxima, so the same bits as Node's
+        const rspec: ProductSpec = { m: 1, k: 1, n: 1 + 512 + 1024 + 1024, dtype: 'float32', seed: 8 };
+        await run('threads', 1);
+        const r1 = await run('reduce', 8) as ProductResult;
+        expect(r1.parallel, 'reductions on 1 thread ran on the threads').to.equal(false);
+        await run('threads', 2);
+        const r2 = await run('reduce', 8) as ProductResult;
+        expect(r2.parallel, 'all four reductions on 2 threads ran on the threads (cpuInfo().parallelReductions grew by 4)').to.equal(true);
+        sameBits(r1.bytes, r2.bytes, rspec, 'reductions, 2 threads vs 1');
+        const x = T.rand([1024, 512], { seed: 8 });
+        const nodeSums = [T.sum(x), T.sum(x, { axis: 0 }), T.sum(x, { axis: 1 }), T.max(x, { axis: 1 })].flatMap((t) => [...t.toTypedArray()]);
+        sameBits(Buffer.from(Float32Array.from(nodeSums).buffer).toString('base64'), r1.bytes, rspec, "reductions, the page's vs Node's");
       });
     }
 
