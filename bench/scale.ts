@@ -2,7 +2,8 @@
 // PROPEL loss, backward, Adam) of a 2→H tanh→H tanh→16 MLP (I = 4, n = 2) at (B, H) = (256, 64), (256, 256),
 // (1024, 256), (1024, 1024), and W1 (the PROPEL loss's forward and backward, float32) at (B, I, n) =
 // (4096, 8, 3), (65536, 8, 3), and reductions of a [4096, 1024] float32 tensor (sum of all of it, over axis 0 and
-// over axis 1, max and logsumexp over axis 1; with GB/s of input read). Each matmul and MLP row carries its GFLOP/s (matmul: 2N³; the step: the three layers' forward
+// over axis 1, max and logsumexp over axis 1; with GB/s of input read), and elementwise ops on it (add, mul,
+// tanh, exp). Each matmul and MLP row carries its GFLOP/s (matmul: 2N³; the step: the three layers' forward
 // and backward products, 6·B·Σ fan_in·fan_out, which dominate). bench/pytorch/reference.py prints the same rows
 // for PyTorch (`--only scale`), so the two can be set side by side from one machine and one run. Each row
 // runs on one thread and then on every core (worker threads through '@propel-ts/tensor/node'); a matmul row
@@ -28,6 +29,10 @@ const REDUCTIONS: readonly (readonly [string, (x: T.Tensor) => T.Tensor])[] = [
   ['sum axis 1', (x) => T.sum(x, { axis: 1 })],
   ['max axis 1', (x) => T.max(x, { axis: 1 })],
   ['logsumexp axis 1', (x) => T.logsumexp(x, { axis: 1 })],
+];
+/** The scale.elementwise rows, on the same tensor (and a second one for the binary ops). */
+const ELEMENTWISE: readonly (readonly [string, (x: T.Tensor, y: T.Tensor) => T.Tensor])[] = [
+  ['add', (x, y) => T.add(x, y)], ['mul', (x, y) => T.mul(x, y)], ['tanh', (x) => T.tanh(x)], ['exp', (x) => T.exp(x)],
 ];
 
 // the step's FLOP count lives beside the step (bench/train.ts), where bench/device.ts finds it too
@@ -97,6 +102,16 @@ function runRows(report: Report, threads: number, peakGflops: number | null): vo
       const gbs = Number(((x.size * 4) / (r.median_ms * 1e6)).toFixed(2));
       const params = { op, shape: `${REDUCE_ROWS}x${REDUCE_COLS}`, dtype: 'float32', threads, on_threads: T.cpuInfo().parallelReductions > before, gbs };
       report.add({ workload: 'scale.reduce', params, ...r });
+    }
+  }
+  if (report.wants('scale.elementwise')) {
+    const x = T.rand([REDUCE_ROWS, REDUCE_COLS], { seed: 3 }), y = T.rand([REDUCE_ROWS, REDUCE_COLS], { seed: 4 });
+    for (const [op, f] of ELEMENTWISE) {
+      report.status('scale.elementwise', { op });
+      const before = T.cpuInfo().parallelElementwise;
+      const r = measure(() => f(x, y), { warmup: 3, runs: 21, budgetMs: 20_000 });
+      const params = { op, shape: `${REDUCE_ROWS}x${REDUCE_COLS}`, dtype: 'float32', threads, on_threads: T.cpuInfo().parallelElementwise > before };
+      report.add({ workload: 'scale.elementwise', params, ...r });
     }
   }
 }

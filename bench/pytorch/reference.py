@@ -9,7 +9,7 @@ Prints JSON lines like `npm run bench`: W1 (PROPEL forward + backward, float32, 
 the stable log form with torch ops), W2 (one Adam training step of the 2-64-64-16 tanh MLP with PROPEL,
 median over steps 21..500 of 500) and W3 (matmul 512x512 float32); and the scale rows of bench/scale.ts
 (matmul N = 128 .. 2048, the 2-H-H-16 MLP training step at four (B, H), with their GFLOP/s; W1 at two batch
-sizes, scale.propel).
+sizes, scale.propel; reductions and elementwise ops of a [4096, 1024] tensor, scale.reduce and scale.elementwise).
 `--only PREFIX[,PREFIX]` keeps the workloads whose name starts with a prefix, as in `npm run bench`.
 """
 import json, os, sys, time
@@ -130,4 +130,10 @@ for threads in sorted({default_threads, os.cpu_count() or 1}):
             ms, runs = median_ms(f, runs=21)
             gbs = round(x.numel() * 4 / (ms * 1e6), 2)
             report("scale.reduce.pytorch", {**scale_common, "op": op, "shape": "4096x1024", "dtype": "float32", "gbs": gbs}, ms, runs)
+
+    if wants("scale.elementwise"):
+        x, y = torch.rand(4096, 1024), torch.rand(4096, 1024)
+        for op, f in [("add", lambda: x + y), ("mul", lambda: x * y), ("tanh", lambda: torch.tanh(x)), ("exp", lambda: torch.exp(x))]:
+            ms, runs = median_ms(f, runs=21)
+            report("scale.elementwise.pytorch", {**scale_common, "op": op, "shape": "4096x1024", "dtype": "float32"}, ms, runs)
 torch.set_num_threads(default_threads)

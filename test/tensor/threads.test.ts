@@ -60,6 +60,7 @@ describe(`cpu threads: large products split over worker threads, bit-identical w
     expect(info).to.include({ threads: 2, workers: 1, ready: 1, reason: null });
     expect(info.parallelMinWork).to.equal(2 ** 22);
     expect(info.parallelMinElements).to.equal(2 ** 17);
+    expect(info.parallelMinElementsAny).to.equal(2 ** 19);
     expect(info.cores).to.be.at.least(1);
     await useThreads(1);
     expect(T.cpuInfo()).to.include({ threads: 1, workers: 0, reason: 'one thread requested' });
@@ -71,9 +72,9 @@ describe(`cpu threads: large products split over worker threads, bit-identical w
     unary: UNARY_OPS.filter((op) => (UNARY[op] as { threads?: boolean }).threads === true),
     binary: BINARY_OPS.filter((op) => (BINARY[op] as { threads?: boolean }).threads === true),
   };
-  /** 2^17 + 37 values: normal draws times a spread of scales, with the special values among them. */
-  const draws = (seed: number, dtype: T.DType) => {
-    const r = mulberry32(seed), n = 2 ** 17 + 37;
+  /** 2^17 + 37 values (or n): normal draws times a spread of scales, with the special values among them. */
+  const draws = (seed: number, dtype: T.DType, n = 2 ** 17 + 37) => {
+    const r = mulberry32(seed);
     const v = Array.from({ length: n }, () => (r() * 2 - 1) * 10 ** Math.floor(r() * 6 - 2));
     [0, -0, NaN, Infinity, -Infinity, 1, -1, 0.5].forEach((x, i) => { v[i * 9973] = x; });
     return T.tensor(v, { dtype });
@@ -97,6 +98,28 @@ describe(`cpu threads: large products split over worker threads, bit-identical w
         expect(T.cpuInfo().parallelElementwise - before, `${dtype}: every one ran on the threads`).to.equal(one.length);
         one.forEach(([op, y], i) => sameBits(y, many[i]![1], `${dtype} ${op} on ${n} threads`));
       }
+    }
+  });
+
+  it('every other elementwise op (add, mul, neg, comparisons, ...) runs on the threads from 2^19 elements, bit-identical to one thread', async () => {
+    const others = {
+      unary: UNARY_OPS.filter((op) => !threaded.unary.includes(op)),
+      binary: BINARY_OPS.filter((op) => !threaded.binary.includes(op)),
+    };
+    expect(others.binary, 'the cheap binary ops').to.include.members(['add', 'sub', 'mul', 'div']);
+    for (const dtype of ['float32', 'float64'] as const) {
+      const x = draws(3, dtype, 2 ** 19 + 37), w = draws(4, dtype, 2 ** 19 + 37), s = T.tensor(-2.5, { dtype });
+      const run = () => [
+        ...others.unary.map((op) => [op, T[op](x)] as const),
+        ...others.binary.flatMap((op) => [[op, T[op](x, w)], [`${op}(x, scalar)`, T[op](s, x)]] as const),
+      ].map(([op, y]) => [op, y.toTypedArray()] as const);
+      await useThreads(1);
+      const one = run();
+      await useThreads(2);
+      const before = T.cpuInfo().parallelElementwise;
+      const two = run();
+      expect(T.cpuInfo().parallelElementwise - before, `${dtype}: every one ran on the threads`).to.equal(one.length);
+      one.forEach(([op, y], i) => sameBits(y, two[i]![1], `${dtype} ${op} on 2 threads`));
     }
   });
 
@@ -129,7 +152,7 @@ describe(`cpu threads: large products split over worker threads, bit-identical w
     const before = T.cpuInfo().parallelElementwise;
     const big = T.randn([512, 512], { seed: 3 });
     T.exp(T.randn([2 ** 17 - 1], { seed: 4 })); // one element short
-    T.add(big, big); // not marked: copying costs what the op does
+    T.add(big, big); // not marked, and under 2^19 elements: copying costs what the op does
     T.exp(big.transpose()); // not one row
     expect(T.cpuInfo().parallelElementwise).to.equal(before);
     T.exp(big);

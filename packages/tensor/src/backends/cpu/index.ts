@@ -55,8 +55,9 @@ function unary(op: UnaryKernel, x: Tensor): Tensor {
   const plan = planWalk(x.shape, [x.strides, t.strides]);
   const last = plan.shape.length - 1;
   const n = plan.shape[last]!, xs = plan.strides[0]![last]!;
-  // one row (a dense input, or a broadcast one) of an op marked for threads: maybe over the worker threads
-  if (op.threads && last === 0 && parallelMap(kernel, [{ data: src, off: x.offset, stride: xs }], data, n)) return t;
+  // one row (a dense input, a broadcast or an evenly strided one): maybe over the worker threads (from fewer
+  // elements for an op marked for them)
+  if (last === 0 && parallelMap(kernel, [{ data: src, off: x.offset, stride: xs }], data, n, op.threads)) return t;
   walkRows(plan, [x.offset, 0], (pos) => kernel(src, pos[0]!, xs, data, pos[1]!, n));
   return t;
 }
@@ -68,8 +69,8 @@ function binary(op: BinaryKernel, a: Tensor, b: Tensor): Tensor {
   const plan = planWalk(a.shape, [a.strides, b.strides, t.strides]);
   const last = plan.shape.length - 1;
   const n = plan.shape[last]!, as = plan.strides[0]![last]!, bs = plan.strides[1]![last]!;
-  if (op.threads && last === 0 &&
-    parallelMap(kernel, [{ data: da, off: a.offset, stride: as }, { data: db, off: b.offset, stride: bs }], data, n)) return t;
+  if (last === 0 &&
+    parallelMap(kernel, [{ data: da, off: a.offset, stride: as }, { data: db, off: b.offset, stride: bs }], data, n, op.threads)) return t;
   walkRows(plan, [a.offset, b.offset, 0], (pos) => kernel(da, pos[0]!, as, db, pos[1]!, bs, data, pos[2]!, n));
   return t;
 }

@@ -7,12 +7,13 @@
 // A row loop travels as source text, so only a loop that refers to nothing outside itself can go: each one
 // is checked once, on the calling thread, by compiling its text alone and running both on probe values
 // (NaN, ±0, ±∞, tiny and huge numbers) in both dtypes; one that throws or differs in any bit stays on the
-// calling thread. Copying costs about what a cheap op (add, mul) does, so only work at or above
-// PARALLEL_MIN_ELEMENTS elements whose op is marked `threads: true` in its declaration (its per-element work
-// pays for the copies: tanh, exp, sigmoid, erf, ...) comes here. Imports the pool and the block layout.
+// calling thread. Copying costs about what a cheap op (add, mul) does: an op marked `threads: true` in its
+// declaration (its per-element work pays for the copies: tanh, exp, sigmoid, erf, ...) comes here from
+// PARALLEL_MIN_ELEMENTS elements, any other from PARALLEL_MIN_ELEMENTS_ANY (where the workers' share of the
+// work outweighs the calling thread's copies). Imports the pool and the block layout.
 import type { TypedArray } from '../../dtype';
 import { JOBS, SLOTS, type BlockKernel } from './blocks';
-import { PARALLEL_MIN_ELEMENTS, readyPool, reserveShared, runJob, type LocalPart, type Pool } from './threads';
+import { PARALLEL_MIN_ELEMENTS, PARALLEL_MIN_ELEMENTS_ANY, readyPool, reserveShared, runJob, type LocalPart, type Pool } from './threads';
 
 type Kernel = (...args: never[]) => void;
 
@@ -91,11 +92,12 @@ interface Operand { readonly data: TypedArray; readonly off: number; readonly st
 
 /**
  * y[i] = kernel(x[i]) (or kernel(x[i], w[i])) for i < n over the threads, y contiguous from 0. False, having
- * done nothing, when it stays on the calling thread: too small, no ready workers, a kernel that cannot
+ * done nothing, when it stays on the calling thread: too small (under PARALLEL_MIN_ELEMENTS for an op
+ * `marked` for threads, PARALLEL_MIN_ELEMENTS_ANY for another), no ready workers, a kernel that cannot
  * travel, mixed dtypes, or too large for the shared memory.
  */
-export function parallelMap(kernel: Kernel, inputs: readonly Operand[], y: TypedArray, n: number): boolean {
-  if (n < PARALLEL_MIN_ELEMENTS) return false;
+export function parallelMap(kernel: Kernel, inputs: readonly Operand[], y: TypedArray, n: number, marked = true): boolean {
+  if (n < (marked ? PARALLEL_MIN_ELEMENTS : PARALLEL_MIN_ELEMENTS_ANY)) return false;
   const p = readyPool();
   if (p === null) return false;
   const f64 = y instanceof Float64Array;

@@ -65,8 +65,10 @@ export interface WorkerData {
 
 /** Below this many multiply-adds (m·n·k) a product stays on the calling thread (W2's layers: 16k to 1M). */
 export const PARALLEL_MIN_WORK = 2 ** 22;
-/** Below this many elements an elementwise op stays on the calling thread (parallel-map.ts). */
+/** Below this many elements an elementwise op marked for threads (a transcendental one) stays on the calling thread (parallel-map.ts). */
 export const PARALLEL_MIN_ELEMENTS = 2 ** 17;
+/** Below this many elements any other elementwise op (add, mul, ...: its copies cost about what it does) stays there. */
+export const PARALLEL_MIN_ELEMENTS_ANY = 2 ** 19;
 /** The most a product may use of the shared memory: beyond it, one thread. */
 const MAX_SHARED_BYTES = Math.min(512 * 2 ** 20, GEMM_SHARED_MAX_PAGES * 65536);
 const { GEN, DONE, QUIT, READY } = SLOTS;
@@ -126,10 +128,12 @@ export interface CpuInfo {
   parallelProducts: number;
   /**
    * Elementwise ops split over the threads so far: those marked for it in their declaration (the
-   * transcendental ones: exp, tanh, erf, pow, ...) on at least parallelMinElements elements, dense or broadcast.
+   * transcendental ones: exp, tanh, erf, pow, ...) on at least parallelMinElements elements, every other one
+   * (add, mul, neg, ...) on at least parallelMinElementsAny; dense, broadcast or evenly strided.
    */
   parallelElementwise: number;
   parallelMinElements: number;
+  parallelMinElementsAny: number;
   /** parallelFor loops split over the threads so far (the PROPEL loss's samples, above its grain, are one). */
   parallelLoops: number;
   /** Reductions (sum, max, ... of at least parallelMinElements elements: a whole tensor, rows or columns) split so far. */
@@ -163,7 +167,7 @@ export function cpuInfo(): CpuInfo {
                 : null;
   return {
     threads: 1 + workers, workers, ready, cores, parallelMinWork: PARALLEL_MIN_WORK, reason, parallelProducts,
-    parallelElementwise, parallelMinElements: PARALLEL_MIN_ELEMENTS, parallelLoops, parallelReductions, gemm: modules?.kernel ?? 'js',
+    parallelElementwise, parallelMinElements: PARALLEL_MIN_ELEMENTS, parallelMinElementsAny: PARALLEL_MIN_ELEMENTS_ANY, parallelLoops, parallelReductions, gemm: modules?.kernel ?? 'js',
   };
 }
 
