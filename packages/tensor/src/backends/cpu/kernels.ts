@@ -21,19 +21,36 @@ export interface ReduceRow {
 export const REDUCE_ROW = {
   sum: {
     init: 0,
-    fold: (x, xo, xs, acc, ai, n) => { let s = 0; for (let i = 0; i < n; i++) s += x[xo + i * xs]!; acc[ai] = acc[ai]! + s; },
-    combine: (x, xo, xs, acc, ai, n) => { for (let i = 0; i < n; i++) acc[ai + i] = acc[ai + i]! + x[xo + i * xs]!; },
+    fold: (x, xo, xs, acc, ai, n) => {
+      let s = 0;
+      if (xs === 1) for (let i = xo, e = xo + n; i < e; i++) s += x[i]!;
+      else for (let i = 0; i < n; i++) s += x[xo + i * xs]!;
+      acc[ai] = acc[ai]! + s;
+    },
+    combine: (x, xo, xs, acc, ai, n) => {
+      if (xs === 1) for (let i = 0; i < n; i++) acc[ai + i] = acc[ai + i]! + x[xo + i]!;
+      else for (let i = 0; i < n; i++) acc[ai + i] = acc[ai + i]! + x[xo + i * xs]!;
+    },
   },
   prod: {
     init: 1,
-    fold: (x, xo, xs, acc, ai, n) => { let s = 1; for (let i = 0; i < n; i++) s *= x[xo + i * xs]!; acc[ai] = acc[ai]! * s; },
-    combine: (x, xo, xs, acc, ai, n) => { for (let i = 0; i < n; i++) acc[ai + i] = acc[ai + i]! * x[xo + i * xs]!; },
+    fold: (x, xo, xs, acc, ai, n) => {
+      let s = 1;
+      if (xs === 1) for (let i = xo, e = xo + n; i < e; i++) s *= x[i]!;
+      else for (let i = 0; i < n; i++) s *= x[xo + i * xs]!;
+      acc[ai] = acc[ai]! * s;
+    },
+    combine: (x, xo, xs, acc, ai, n) => {
+      if (xs === 1) for (let i = 0; i < n; i++) acc[ai + i] = acc[ai + i]! * x[xo + i]!;
+      else for (let i = 0; i < n; i++) acc[ai + i] = acc[ai + i]! * x[xo + i * xs]!;
+    },
   },
+  // NaN propagates: a NaN slot stays NaN (no v beats it), and a NaN element ends a fold
   max: {
     init: -Infinity,
     fold: (x, xo, xs, acc, ai, n) => {
       let m = acc[ai]!;
-      for (let i = 0; i < n; i++) { const v = x[xo + i * xs]!; if (v > m || v !== v) m = v; if (m !== m) break; }
+      for (let i = 0; i < n; i++) { const v = x[xo + i * xs]!; if (v > m) m = v; else if (v !== v) { m = v; break; } }
       acc[ai] = m;
     },
     combine: (x, xo, xs, acc, ai, n) => {
@@ -44,7 +61,7 @@ export const REDUCE_ROW = {
     init: Infinity,
     fold: (x, xo, xs, acc, ai, n) => {
       let m = acc[ai]!;
-      for (let i = 0; i < n; i++) { const v = x[xo + i * xs]!; if (v < m || v !== v) m = v; if (m !== m) break; }
+      for (let i = 0; i < n; i++) { const v = x[xo + i * xs]!; if (v < m) m = v; else if (v !== v) { m = v; break; } }
       acc[ai] = m;
     },
     combine: (x, xo, xs, acc, ai, n) => {
