@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import * as T from '@propel-ts/tensor/node';
 import { REDUCE_CHUNK } from '@propel-ts/tensor/internal/backends/cpu/parallel-reduce';
-import { mulberry32 } from '../helpers/naive';
+import { mulberry32, naiveReduce, read } from '../helpers/naive';
 import { sameBits, useThreads } from '../helpers/threads';
 
 type Op = 'sum' | 'prod' | 'max' | 'min';
@@ -106,6 +106,41 @@ describe('cpu threads: large reductions split over worker threads, bit for bit t
     expect(T.cpuInfo().parallelReductions - before, 'each of them split at least one reduction').to.be.at.least(views.length);
     const col = (base.toArray() as number[][]).map((row) => row[5]!);
     expect(T.sum(base.transpose(), { axis: 1 }).toTypedArray()[5], 'a column of the transpose, by hand').to.be.closeTo(col.reduce((a, b) => a + b, 0), 1e-3);
+  });
+
+  it('random layouts (rank 2 to 4, a transpose, a stepped slice, any set of axes): the same bits on 1, 2 and 3 threads, and the naive values', async () => {
+    const rnd = mulberry32(77);
+    const pick = <V>(xs: readonly V[]) => xs[Math.floor(rnd() * xs.length)]!;
+    const shapes = [[520, 640], [64, 48, 96], [3, 70_000], [24, 16, 20, 40], [300_000, 1], [17, 9000]];
+    let split = 0;
+    for (let c = 0; c < 24; c++) {
+      const op = pick(['sum', 'max', 'min', 'prod'] as const), dtype = pick(['float32', 'float64'] as const);
+      const shape = pick(shapes);
+      let x = values(op, [shape.reduce((a, b) => a * b, 1), 1], dtype, c, c % 3 === 0).reshape(shape);
+      const nd = shape.length;
+      if (rnd() < 0.5) x = x.transpose(0, nd - 1);
+      if (rnd() < 0.5) { const d = Math.floor(rnd() * nd), len = x.shape[d]!; if (len > 4) x = x.slice(d, 1, len, 2); }
+      const axes = Array.from({ length: nd }, (_, i) => i).filter(() => rnd() < 0.5);
+      if (axes.length === 0) axes.push(Math.floor(rnd() * nd));
+      const what = `case ${c}: ${op} ${dtype} over [${axes}] of [${x.shape}] (strides [${x.strides}], offset ${x.offset})`;
+      await useThreads(1);
+      const one = T[op](x, { axis: axes }).toTypedArray();
+      // max and min exactly; a sum or product in another float64 order differs by at most ~n·2^-53 of the sum of
+      // magnitudes (of the product), plus float32's rounding
+      const want = naiveReduce(op, read(x), axes).data, mags = naiveReduce(op === 'prod' ? 'prod' : 'sumAbs', read(x), axes).data;
+      one.forEach((v, i) => {
+        const w = want[i]!, exact = dtype === 'float32' ? Math.fround(w) : w;
+        const tol = op === 'max' || op === 'min' ? 0 : 1e-10 * Math.abs(mags[i]!) + (dtype === 'float32' ? Math.abs(exact) * 2 ** -23 : 0);
+        if (!(Object.is(v, exact) || Math.abs(v - w) <= tol)) expect.fail(`${what}: element ${i} is ${v}, naive ${w}`);
+      });
+      for (const n of [2, 3]) {
+        await useThreads(n);
+        const before = T.cpuInfo().parallelReductions;
+        sameBits(one, T[op](x, { axis: axes }).toTypedArray(), `${what} on ${n} threads`);
+        split += T.cpuInfo().parallelReductions - before;
+      }
+    }
+    expect(split, 'reductions split over the threads across the cases').to.be.at.least(12);
   });
 
   it('small reductions and three-dimensional walks stay on the calling thread, with the same values', async () => {
