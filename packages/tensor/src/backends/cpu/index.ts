@@ -12,7 +12,7 @@ import { newStorage, takeArray } from './pool';
 import { REDUCE_ROW } from './kernels';
 import { scanInto } from './scan';
 import { planWalk } from '../../layout';
-import { walkRows } from './walk';
+import { copyRow, walkRows } from './walk';
 import { parallelMap } from './parallel-map';
 import { foldRow, parallelReduce } from './parallel-reduce';
 
@@ -41,11 +41,7 @@ function copyInto(x: Tensor, out: TypedArray, outOffset: number): void {
   const plan = planWalk(x.shape, [x.strides, contiguousStrides(x.shape)]);
   const n = plan.shape[plan.shape.length - 1]!;
   const xs = plan.strides[0]![plan.strides[0]!.length - 1]!;
-  walkRows(plan, [x.offset, outOffset], (pos) => {
-    const xo = pos[0]!, yo = pos[1]!;
-    if (xs === 1) out.set(src.subarray(xo, xo + n), yo);
-    else for (let i = 0; i < n; i++) out[yo + i] = src[xo + i * xs]!;
-  });
+  walkRows(plan, [x.offset, outOffset], (pos) => copyRow(src, pos[0]!, xs, out, pos[1]!, n));
 }
 
 function unary(op: UnaryKernel, x: Tensor): Tensor {

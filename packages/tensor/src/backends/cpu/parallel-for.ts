@@ -21,7 +21,7 @@ import { TensorError } from '../../errors';
 import { checkArity, checkOptions, describeValue, optNumber } from '../../options';
 import { JOBS, MAX_LOOP_ARRAYS, SLOTS, type BlockKernel } from './blocks';
 import { codeBytes, kernelId, runKernelJob, type SharedKernel } from './parallel-map';
-import { readyPool, reserveShared } from './threads';
+import { readyPool, reserveShared, type Pool } from './threads';
 
 /** The arrays a parallelFor body may share with the threads. */
 export type LoopArray = Float32Array | Float64Array | Int32Array;
@@ -102,11 +102,31 @@ function checkResult(r: number | void): number {
   return v;
 }
 
-const TYPE = (a: LoopArray) => (a instanceof Float32Array ? 0 : a instanceof Float64Array ? 1 : 2);
-/** A view like `a` (its type and length) at byte `at` of the shared memory. */
-function viewLike(a: LoopArray, buffer: ArrayBufferLike, at: number): LoopArray {
-  const View = [Float32Array, Float64Array, Int32Array][TYPE(a)] as Float64ArrayConstructor;
-  return new View(buffer as ArrayBuffer, at, a.length);
+/** The types a loop array may have, by their code in the ARRAYS slots (blocks.ts's loopBlock: 0, 1, 2). */
+const VIEWS = [Float32Array, Float64Array, Int32Array] as const;
+/** A loop array's type and length. */
+export type LoopShare = readonly [(typeof VIEWS)[number], number];
+
+/**
+ * Lay out arrays of these types and lengths in the pool's shared memory, each on a 16-byte boundary, and
+ * describe them in the ARRAYS slots for a loop job (loopBlock) whose body is `k`: their views there, and the
+ * byte address after them, where k's source goes (codeBytes reserved); null when there is not room.
+ */
+export function shareLoopArrays(p: Pool, k: SharedKernel, shares: readonly LoopShare[]): { views: LoopArray[]; end: number } | null {
+  const at: number[] = [];
+  let end = 0;
+  for (const [View, length] of shares) {
+    at.push(end);
+    end += Math.ceil((length * View.BYTES_PER_ELEMENT) / 16) * 16;
+  }
+  if (!reserveShared(p, end + codeBytes(p, k))) return null;
+  const buffer = p.memory.buffer as ArrayBuffer, { ctrl } = p;
+  const views = shares.map(([View, length], i) => {
+    ctrl.set([VIEWS.indexOf(View), at[i]!, length], SLOTS.ARRAYS + 3 * i);
+    return new View(buffer, at[i]!, length);
+  });
+  ctrl[SLOTS.NARRAYS] = shares.length;
+  return { views, end };
 }
 
 /** The results per range, or null (having done nothing) when the loop stays on the calling thread. */
@@ -127,23 +147,13 @@ function onThreads(body: BlockKernel, arrays: readonly LoopArray[], count: numbe
     compiled.set(source, k);
   }
   if (k === null) return null;
-  // byte addresses: each array on a 16-byte boundary, then the body's source
-  const at: number[] = [];
-  let end = 0;
-  for (const a of arrays) {
-    at.push(end);
-    end += Math.ceil(a.byteLength / 16) * 16;
-  }
-  if (!reserveShared(p, end + codeBytes(p, k))) return null;
-  const buffer = p.memory.buffer, { ctrl } = p;
-  arrays.forEach((a, i) => {
-    viewLike(a, buffer, at[i]!).set(a);
-    ctrl.set([TYPE(a), at[i]!, a.length], SLOTS.ARRAYS + 3 * i);
-  });
-  ctrl[SLOTS.NARRAYS] = arrays.length;
+  const shared = shareLoopArrays(p, k, arrays.map((a) => [VIEWS.find((V) => a instanceof V)!, a.length] as const));
+  if (shared === null) return null;
+  const { views, end } = shared, { ctrl } = p;
+  arrays.forEach((a, i) => views[i]!.set(a));
   const parts = Math.min(p.workers.length + 1, Math.floor(count / grain));
   runKernelJob(p, k, end, JOBS.LOOP, count, 1, parts);
-  arrays.forEach((a, i) => a.set(viewLike(a, buffer, at[i]!)));
+  arrays.forEach((a, i) => a.set(views[i]!));
   const results: number[] = [];
   for (let part = 0; part < parts; part++) {
     if (ctrl[SLOTS.PARTS + part + 1]! > ctrl[SLOTS.PARTS + part]!) results.push(ctrl[SLOTS.RESULTS + part]!);

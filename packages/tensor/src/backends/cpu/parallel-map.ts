@@ -10,9 +10,10 @@
 // calling thread. Copying costs about what a cheap op (add, mul) does: an op marked `threads: true` in its
 // declaration (its per-element work pays for the copies: tanh, exp, sigmoid, erf, ...) comes here from
 // PARALLEL_MIN_ELEMENTS elements, any other from PARALLEL_MIN_ELEMENTS_ANY (where the workers' share of the
-// work outweighs the calling thread's copies). Imports the pool and the block layout.
+// work outweighs the calling thread's copies). Imports the pool, the block layout and walk.ts's row copy.
 import type { TypedArray } from '../../dtype';
 import { JOBS, SLOTS, type BlockKernel } from './blocks';
+import { copyRow } from './walk';
 import { PARALLEL_MIN_ELEMENTS, PARALLEL_MIN_ELEMENTS_ANY, readyPool, reserveShared, runJob, type LocalPart, type Pool } from './threads';
 
 type Kernel = (...args: never[]) => void;
@@ -129,8 +130,7 @@ export function parallelMap(kernel: Kernel, inputs: readonly Operand[], y: Typed
       inputs.forEach((o, i) => {
         const dst = at[i]!;
         if (o.stride === 0) heap[dst] = o.data[o.off]!;
-        else if (o.stride === 1) heap.set(o.data.subarray(o.off + e1, o.off + n), dst + e1);
-        else for (let j = e1; j < n; j++) heap[dst + j] = o.data[o.off + j * o.stride]!;
+        else copyRow(o.data, o.off + e1 * o.stride, o.stride, heap, dst + e1, n - e1);
       });
     },
     run(s, e) {

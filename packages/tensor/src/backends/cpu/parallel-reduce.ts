@@ -15,14 +15,17 @@
 // copying everything would cancel the gain). Other walks (three or more merged dimensions, negative strides)
 // and reductions under PARALLEL_MIN_ELEMENTS stay on the calling thread. The loop bodies carry kernels.ts's
 // REDUCE_ROW loops by their text, so each refers to nothing outside itself. Imports the pool, the block
-// layout and the loop table.
+// layout, the loop table, parallel-for.ts's shared-array layout and walk.ts's row copy.
 import type { ReduceOp } from '../../backend';
 import type { TypedArray } from '../../dtype';
 import type { WalkPlan } from '../../layout';
-import { JOBS, SLOTS, type BlockKernel } from './blocks';
+import { sizeOf } from '../../shape';
+import { JOBS, type BlockKernel } from './blocks';
 import { REDUCE_ROW, type ReduceRow } from './kernels';
-import { codeBytes, kernelId, runKernelJob, type SharedKernel } from './parallel-map';
-import { PARALLEL_MIN_ELEMENTS, readyPool, reserveShared } from './threads';
+import { shareLoopArrays } from './parallel-for';
+import { copyRow } from './walk';
+import { kernelId, runKernelJob, type SharedKernel } from './parallel-map';
+import { PARALLEL_MIN_ELEMENTS, readyPool } from './threads';
 
 /** The chunk a long row is folded in (its partials are then folded in order). */
 export const REDUCE_CHUNK = 2 ** 16;
@@ -95,7 +98,7 @@ export function foldRow(op: ReduceOp, n: number): ReduceRow['fold'] {
   };
 }
 
-/** One array of a job in the shared memory: its type and length (it starts on a 16-byte boundary). */
+/** One array of a job in the shared memory: its type and length (parallel-for.ts lays them out). */
 type Share = readonly [Float32ArrayConstructor | Float64ArrayConstructor, number];
 
 /**
@@ -106,7 +109,7 @@ type Share = readonly [Float32ArrayConstructor | Float64ArrayConstructor, number
 export function parallelReduce(op: ReduceOp, src: TypedArray, xo: number, plan: WalkPlan, acc: Float64Array): boolean {
   const { shape } = plan;
   const xs = plan.strides[0]!, as = plan.strides[1]!;
-  if (shape.length > 2 || shape.reduce((a, b) => a * b, 1) < PARALLEL_MIN_ELEMENTS || xs.some((s) => s < 0)) return false;
+  if (shape.length > 2 || sizeOf(shape) < PARALLEL_MIN_ELEMENTS || xs.some((s) => s < 0)) return false;
   const X = (src instanceof Float64Array ? Float64Array : Float32Array) as Float32ArrayConstructor;
   if (shape.length === 1) {
     if (as[0] !== 0) return false;
@@ -116,8 +119,7 @@ export function parallelReduce(op: ReduceOp, src: TypedArray, xo: number, plan: 
       stage([x, , p], bounds) {
         first = bounds[1]!;
         const base = first * REDUCE_CHUNK;
-        if (xs0 === 1) x!.set(src.subarray(xo + base, xo + n));
-        else for (let i = base; i < n; i++) x![i - base] = src[xo + i * xs0]!;
+        copyRow(src, xo + base * xs0, xs0, x!, 0, n - base);
         p!.set([0, 1, n, base]);
       },
       local: [src, part, Float64Array.of(xo, xs0, n, 0)],
@@ -159,12 +161,6 @@ export function parallelReduce(op: ReduceOp, src: TypedArray, xo: number, plan: 
   return false;
 }
 
-/** dst[d + i] = src[s + i·step] for i < n. */
-function copyRow(src: TypedArray, s: number, step: number, dst: TypedArray, d: number, n: number): void {
-  if (step === 1) dst.set(src.subarray(s, s + n), d);
-  else for (let i = 0; i < n; i++) dst[d + i] = src[s + i * step]!;
-}
-
 interface Parts {
   /** Fill the shared arrays the workers read, knowing the parts' bounds (part 0, the caller's, is not copied). */
   stage(shared: readonly TypedArray[], bounds: readonly number[]): void;
@@ -184,19 +180,10 @@ function launch(op: ReduceOp, kind: Kind, units: number, fewest: number, align: 
   const most = Math.floor(units / fewest);
   if (p === null || most < 2) return false;
   const k = body(op, kind, shares[0]![0] === Float64Array);
-  const at: number[] = [];
-  let end = 0;
-  for (const [View, length] of shares) {
-    at.push(end);
-    end += Math.ceil((length * View.BYTES_PER_ELEMENT) / 16) * 16;
-  }
-  if (!reserveShared(p, end + codeBytes(p, k))) return false;
-  const buffer = p.memory.buffer as ArrayBuffer, { ctrl } = p;
-  const shared = shares.map(([View, length], i) => {
-    ctrl.set([View === Float32Array ? 0 : 1, at[i]!, length], SLOTS.ARRAYS + 3 * i);
-    return new View(buffer, at[i]!, length);
-  });
-  ctrl[SLOTS.NARRAYS] = shares.length;
+  const laid = shareLoopArrays(p, k, shares);
+  if (laid === null) return false;
+  // float32 and float64 views only: the shares are (Share)
+  const shared = laid.views as TypedArray[], { end } = laid;
   const local = k.local as unknown as Body;
   runKernelJob(p, k, end, JOBS.REDUCE, units, align, most, {
     stage: (bounds) => parts.stage(shared, bounds),

@@ -1,8 +1,15 @@
 // Layer: tensor/backends/cpu. The strided walk every CPU kernel uses: operands with their own strides
 // over one shape are visited row by row in row-major order, advancing each operand's address like an
 // odometer. Callers merge the dimensions first with layout.ts's planWalk, so a contiguous tensor is one
-// row (the flat fast path falls out of the general one). Imports only a type.
+// row (the flat fast path falls out of the general one); and the copy of one strided row. Imports only types.
+import type { TypedArray } from '../../dtype';
 import type { WalkPlan } from '../../layout';
+
+/** dst[d + i] = src[s + i·step] for i < n (one block copy when the row is contiguous). */
+export function copyRow(src: TypedArray, s: number, step: number, dst: TypedArray, d: number, n: number): void {
+  if (step === 1) dst.set(src.subarray(s, s + n), d);
+  else for (let i = 0; i < n; i++) dst[d + i] = src[s + i * step]!;
+}
 
 /**
  * Call `row(pos)` once per innermost row of `plan`; `pos[k]` is operand k's address of the row's first
