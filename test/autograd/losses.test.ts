@@ -284,6 +284,23 @@ describe('huberLoss: torch.nn.functional.huber_loss', () => {
   });
 });
 
+describe('mseLoss and huberLoss: a target that broadcasts past the prediction is an error', () => {
+  it('[B, 1] against [B] would be a [B, B] loss (PyTorch only warns): refused, naming the loss and the shapes', () => {
+    const p = T.tensor([[1], [2], [3]], f64), t = T.tensor([1, 2, 3], f64);
+    throwsWith(() => A.mseLoss(p, t), "mseLoss: target has shape [3], which broadcasts with prediction [3,1] to [3,3], expected a target that broadcasts to prediction's shape [3,1]");
+    throwsWith(() => A.huberLoss(p, t), "huberLoss: target has shape [3], which broadcasts with input [3,1] to [3,3]");
+    throwsWith(() => A.mseLoss(T.zeros([2, 3], f64), T.zeros([2], f64)), 'mseLoss: shapes [2,3] and [2] are not broadcastable');
+    throwsWith(() => A.mseLoss(T.zeros([2], f64), T.zeros([2])), 'mseLoss: target has dtype float32 but prediction has float64');
+  });
+
+  it('a target that broadcasts to the prediction still works: a row [3] against [2, 3], a number', () => {
+    // by hand: (p - t)² per element, mean over the 6
+    const p = T.tensor([[1, 2, 3], [4, 5, 6]], f64);
+    close(arr(A.mseLoss(p, T.tensor([1, 1, 1], f64), 'none')), [0, 1, 4, 9, 16, 25]);
+    close(arr(A.mseLoss(p, 2)), [(1 + 0 + 1 + 4 + 9 + 16) / 6]);
+  });
+});
+
 describe('activation options are checked', () => {
   it('names the function, the option, the value and what was expected', () => {
     const x = T.tensor([1, -1], f64);

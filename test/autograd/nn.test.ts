@@ -124,6 +124,64 @@ describe('nn.Module: parameters, zeroGrad, train/eval', () => {
   });
 });
 
+describe('nn.Module: PyTorch habits, and arguments that would be ignored', () => {
+  it("namedParameters(prefix) joins the prefix with a dot, as torch's named_parameters(prefix=...)", () => {
+    expect(new nn.Linear(2, 1).namedParameters('model').map(([n]) => n)).to.deep.equal(['model.weight', 'model.bias']);
+    const net = new nn.Sequential(new nn.Linear(2, 3), new nn.Tanh(), new nn.Linear(3, 1));
+    expect(net.namedParameters('net').map(([n]) => n)).to.deep.equal(['net.0.weight', 'net.0.bias', 'net.2.weight', 'net.2.bias']);
+    expect(net.namedParameters('').map(([n]) => n)).to.deep.equal(['0.weight', '0.bias', '2.weight', '2.bias']);
+    throwsWith(() => net.namedParameters(5 as never), 'namedParameters: prefix got 5, expected a string');
+  });
+
+  it("train(on) takes a boolean: train('no') would leave Dropout training", () => {
+    const model = new nn.Sequential(new nn.Linear(2, 2), new nn.Dropout(0.5));
+    throwsWith(() => model.train('no' as never), 'train: on got "no", expected true or false');
+    expect(model.training).to.equal(true);
+    model.train(false);
+    expect(model.layers.map((m) => m.training)).to.deep.equal([false, false]);
+  });
+
+  it('the methods that take nothing refuse an argument PyTorch would read (recurse, set_to_none, strict)', () => {
+    const model = new nn.Sequential(new nn.Linear(2, 1));
+    const call = (f: unknown, ...args: unknown[]) => () => (f as (...a: unknown[]) => unknown).apply(model, args);
+    throwsWith(call(model.parameters, false), 'parameters: got 1 arguments, expected at most 0');
+    throwsWith(call(model.zeroGrad, false), 'zeroGrad: got 1 arguments, expected at most 0');
+    throwsWith(call(model.eval, 1), 'eval: got 1 arguments, expected at most 0');
+    throwsWith(call(model.stateDict, 'x'), 'stateDict: got 1 arguments, expected at most 0');
+    throwsWith(call(model.loadStateDict, model.stateDict(), false), 'loadStateDict: got 2 arguments, expected at most 1');
+  });
+
+  it("a built-in module's forward takes one input: a second would be ignored", () => {
+    const x = T.tensor([[1, 2]]);
+    const modules: [string, nn.Module][] = [
+      ['Linear', new nn.Linear(2, 2)], ['LayerNorm', new nn.LayerNorm(2)], ['Dropout', new nn.Dropout(0.1)],
+      ['Sequential', new nn.Sequential(new nn.Linear(2, 2))], ['Tanh', new nn.Tanh()], ['ReLU', new nn.ReLU()],
+      ['Sigmoid', new nn.Sigmoid()], ['GELU', new nn.GELU()], ['SiLU', new nn.SiLU()], ['LeakyReLU', new nn.LeakyReLU()], ['ELU', new nn.ELU()],
+    ];
+    for (const [name, m] of modules) {
+      throwsWith(() => (m.forward as (...a: unknown[]) => unknown)(x, x), `${name}.forward: got 2 arguments, expected at most 1`);
+      expect(m.forward(x).shape, name).to.deep.equal([1, 2]);
+    }
+  });
+
+  it("Linear and LayerNorm name themselves when the input's last dim, dtype or device is wrong", () => {
+    const layer = new nn.Linear(3, 2);
+    throwsWith(() => layer.forward(T.zeros([1, 4])), 'Linear: input has shape [1,4], expected [..., 3] (the last dim is inFeatures = 3)');
+    throwsWith(() => layer.forward(T.zeros([])), 'Linear: input has shape [], expected [..., 3]');
+    throwsWith(() => layer.forward(T.zeros([1, 3], f64)), "Linear: input has dtype float64, expected float32 (the layer's dtype");
+    throwsWith(() => new nn.LayerNorm(3).forward(T.zeros([1, 3], f64)), "LayerNorm: input has dtype float64, expected float32 (the layer's dtype");
+    // a 1-D input is one sample, as torch: [in] -> [out], here by hand
+    const w = layer.weight.value.toArray() as number[][], b = layer.bias!.value.toArray() as number[];
+    const y = Array.from(layer.forward(T.tensor([1, -2, 0.5])).value.toTypedArray());
+    y.forEach((v, o) => expect(v).to.be.closeTo(w[o]![0]! - 2 * w[o]![1]! + 0.5 * w[o]![2]! + b[o]!, 1e-6));
+  });
+
+  it('an optimizer of no parameters is an error, as in PyTorch (its step would do nothing)', () => {
+    throwsWith(() => new A.optim.SGD([], { lr: 0.1 }), 'SGD: params got an empty array, expected at least one Variable');
+    throwsWith(() => new A.optim.Adam(new nn.Tanh().parameters()), 'Adam: params got an empty array');
+  });
+});
+
 describe('nn: seeded initialisation', () => {
   it('same seed gives the same weights, a different seed different ones', () => {
     for (const init of ['pytorch', 'xavier', 'kaiming'] as const) {

@@ -84,6 +84,18 @@ describe('variance, std and norm gradients', () => {
     expect(g[1]).to.deep.equal([0, 0]);
   });
 
+  it('norm p = 2, second order at an element that is exactly 0: the Hessian (I - x xᵀ/‖x‖²)/‖x‖, by hand', () => {
+    // x = [0, 3, 4], ‖x‖ = 5: H = (I - x xᵀ/25)/5, so row 0 is [1/5, 0, 0] and row 1 is [0, (1 - 9/25)/5, -12/125]
+    const x = A.variable(T.tensor([0, 3, 4], f64), { requiresGrad: true });
+    const [g] = A.grads(A.norm(x), [x], undefined, { createGraph: true });
+    const row = (i: number) => Array.from(A.grads(A.select(g!, 0, i), [x], undefined, { retainGraph: true })[0]!.value.toTypedArray());
+    row(0).forEach((v, j) => expect(v, `H[0][${j}]`).to.be.closeTo([0.2, 0, 0][j]!, 1e-15));
+    row(1).forEach((v, j) => expect(v, `H[1][${j}]`).to.be.closeTo([0, (1 - 9 / 25) / 5, -12 / 125][j]!, 1e-15));
+    // and against central differences of the first-order gradient, over random points with exact zeros
+    A.gradgradcheck((v) => A.norm(v), [T.tensor([0, 3, 4], f64)]);
+    A.gradgradcheck((v) => A.norm(v, { axis: 1 }), [T.tensor([[0, -1.5, 0.25], [2, 0, 0]], f64)]);
+  });
+
   it('norm at x = 0 for other p: 0 (p = 1 via sign(0), p > 1 masked, p < 1 masked per element)', () => {
     for (const p of [1, 1.5, 3]) expect(gradOf((x) => A.norm(x, { p }), [0, 0, 0]), `p = ${p}`).to.deep.equal([0, 0, 0]);
     // p = 0.5 with one zero element: sign(x)|x|^(p-1) ‖x‖^(1-p) elsewhere, 0 at the zero

@@ -143,7 +143,19 @@ describe('tape: backward', () => {
   it('backward of an output that does not require a gradient is an error', () => {
     const c = variable(T.tensor([1, 2], f64));
     throwsWith(() => A.sum(c).backward(), 'backward: the output does not require a gradient');
-    throwsWith(() => A.grads(A.sum(c), [c]), 'grad: inputs[0] does not require a gradient');
+    throwsWith(() => A.grads(A.sum(c), [c]), 'grads: inputs[0] does not require a gradient');
+  });
+
+  it('grads and backward name themselves and what they got', () => {
+    const x = leaf([1, 2]);
+    throwsWith(() => A.grads(T.ones([1], f64) as never, [x]), 'grads: output got a Tensor, expected a Variable');
+    throwsWith(() => A.backward(T.ones([1], f64) as never), 'backward: output got a Tensor, expected a Variable');
+    throwsWith(() => A.grads(A.sum(x), x as never), 'grads: inputs got a Variable, expected an array of Variables (grads(y, [x]), not grads(y, x))');
+    throwsWith(() => A.grads(A.sum(x), [2 as never]), 'grads: inputs[0] got 2, expected a Variable with requiresGrad');
+    throwsWith(() => A.grads(A.mul(x, 2), [x]), 'grads: output has shape [2], expected a scalar');
+    throwsWith(() => A.add([1, 2] as never, x), 'add: input 0 got [1, 2], expected a Variable, Tensor or number (make a tensor of it first: tensor([...]))');
+    throwsWith(() => A.indexSelect(x, 0, [2]), 'indexSelect: index[0] got 2, expected an integer in [0, 2) (axis 0 of x [2] has 2 positions)');
+    throwsWith(() => A.indexSelect(x, 0, T.tensor([0, -1], f64)), 'indexSelect: index[1] got -1, expected an integer in [0, 2)');
   });
 
   it("a backward returning a wrong-shaped gradient: backward: gradient for input 0 of '<name>' has shape [..], expected [..]", () => {

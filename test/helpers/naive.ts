@@ -396,6 +396,22 @@ export function naiveClamp(x: NArr, lo: NArr | undefined, hi: NArr | undefined):
 
 export type NaiveReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'mean' | 'logsumexp' | 'sumAbs';
 
+/**
+ * Random reduction axes for a rank: all (undefined), one (maybe negative), or a non-empty subset in random
+ * order, each maybe negative. An empty list is an error for a tensor with axes (reduce.property.test.ts)
+ * and every axis of a 0-d tensor.
+ */
+export function arbAxes(rank: number): fc.Arbitrary<number | number[] | undefined> {
+  if (rank === 0) return fc.constantFrom<number[] | undefined>(undefined, []);
+  const dims = Array.from({ length: rank }, (_, i) => i);
+  return fc.oneof(
+    fc.constant(undefined),
+    fc.integer({ min: -rank, max: rank - 1 }),
+    fc.tuple(fc.shuffledSubarray(dims, { minLength: 1 }), fc.array(fc.boolean(), { minLength: rank, maxLength: rank }))
+      .map(([axes, neg]) => axes.map((a, i) => (neg[i] ? a - rank : a))),
+  );
+}
+
 /** Axes normalised, sorted, all axes when undefined. */
 export function naiveAxes(axes: number | readonly number[] | undefined, ndim: number): number[] {
   if (axes === undefined) return Array.from({ length: ndim }, (_, i) => i);

@@ -16,7 +16,7 @@ import * as fc from 'fast-check';
 import * as T from '@propel-ts/tensor';
 import type { DType, Tensor } from '@propel-ts/tensor';
 import {
-  arbBroadcastShapes, arbSpec, arbSpecOfShape, assertMatches, CaseCounter, checkProperty, exact, make, mapArr,
+  arbAxes, arbBroadcastShapes, arbSpec, arbSpecOfShape, assertMatches, CaseCounter, checkProperty, exact, make, mapArr,
   naiveArgReduce, naiveAxes, naiveReduce, read, reductionGroups, roundTo, U32, U64, ulp32, ulp64,
   type NArr, type NaiveReduceOp, type Tolerance, type TSpec, type ValueKind,
 } from '../helpers/naive';
@@ -26,18 +26,6 @@ const RUNS = 400;
 const PLANNED = 6 * RUNS + 2 * RUNS + 300 + 300;
 
 type AxisArg = number | number[] | undefined;
-
-/** Random axes for a rank: all (undefined), one (maybe negative), or a subset in random order. */
-function arbAxes(rank: number): fc.Arbitrary<AxisArg> {
-  if (rank === 0) return fc.constantFrom<AxisArg>(undefined, []);
-  const dims = Array.from({ length: rank }, (_, i) => i);
-  return fc.oneof(
-    fc.constant<AxisArg>(undefined),
-    fc.integer({ min: -rank, max: rank - 1 }),
-    fc.tuple(fc.shuffledSubarray(dims), fc.array(fc.boolean(), { minLength: rank, maxLength: rank }))
-      .map(([axes, neg]) => axes.map((a, i) => (neg[i] ? a - rank : a))),
-  );
-}
 
 type Op = 'sum' | 'mean' | 'max' | 'min' | 'prod' | 'logsumexp';
 const FN: { [K in Op]: (x: Tensor, o: { axis?: number | number[]; keepDims?: boolean }) => Tensor } = {
@@ -176,6 +164,18 @@ describe('reductions: edge cases', () => {
     expect(T.logsumexp(x, { axis: [1, 2], keepDims: true }).shape).to.deep.equal([2, 1, 1]);
     expect(T.logsumexp(x).item()).to.equal(-Infinity);
     expect(T.sum(x).item()).to.equal(0);
+  });
+
+  it("an empty axis list is refused (PyTorch's dim=[] reduces every axis, NumPy's axis=() none), positional or in options", () => {
+    const x = T.tensor([[1, 2, 3], [4, 5, 6]]);
+    const want = "axis got [], expected at least one axis (leave axis out to reduce over every axis";
+    const calls: [string, () => unknown][] = [
+      ['sum', () => T.sum(x, [])], ['mean', () => T.mean(x, { axis: [] })], ['max', () => x.max([])], ['prod', () => T.prod(x, { axis: [], keepDims: true })],
+      ['logsumexp', () => T.logsumexp(x, [])], ['variance', () => T.variance(x, [])], ['std', () => T.std(x, { axis: [] })], ['norm', () => T.norm(x, { axis: [] })],
+    ];
+    for (const [op, f] of calls) expect(f, op).to.throw(T.TensorError, `${op}: ${want}`);
+    // flip over no axis is unambiguous (nothing flips), as torch.flip(x, []) and np.flip(x, ())
+    expect(T.flip(x, []).toArray()).to.deep.equal(x.toArray());
   });
 
   it('logsumexp handles infinities like PyTorch and is stable for large inputs', () => {

@@ -179,7 +179,9 @@ describe('shape arithmetic', function () {
       expect(normalizeAxes('sum', undefined, 3)).to.deep.equal([0, 1, 2]);
       expect(normalizeAxes('sum', [-1, 0], 3)).to.deep.equal([0, 2]);
       expect(normalizeAxes('sum', 1, 3)).to.deep.equal([1]);
-      expect(normalizeAxes('sum', [], 3)).to.deep.equal([]);
+      expect(() => normalizeAxes('sum', [], 3)).to.throw(TensorError, 'sum: axis got [], expected at least one axis');
+      expect(normalizeAxes('flip', [], 3, true)).to.deep.equal([]);
+      expect(normalizeAxes('sum', [], 0)).to.deep.equal([]);
       expect(() => normalizeAxis('sum', 3, 3)).to.throw(TensorError, 'sum: axis 3 is out of range for a tensor of rank 3, expected an integer in [-3, 2]');
       expect(() => normalizeAxis('sum', 0, 0)).to.throw(TensorError, 'sum: axis 0 is out of range for a tensor of rank 0, expected no axes (the tensor is a scalar)');
       expect(() => normalizeAxis('sum', 0.5, 2)).to.throw(TensorError, 'sum: axis 0.5 is out of range for a tensor of rank 2, expected an integer in [-2, 1]');
@@ -200,7 +202,10 @@ describe('shape arithmetic', function () {
         const bad = list.find((a) => a < -ndim || a >= ndim);
         const norm = list.map((a) => (a < 0 ? a + ndim : a));
         const dup = norm.find((a, i) => norm.indexOf(a) !== i);
-        if (bad !== undefined) {
+        if (list.length === 0 && ndim > 0) {
+          expect(() => normalizeAxes('op', axes, ndim)).to.throw(TensorError, 'op: axis got [], expected at least one axis');
+          expect(normalizeAxes('op', axes, ndim, true)).to.deep.equal([]);
+        } else if (bad !== undefined) {
           expect(() => normalizeAxes('op', axes, ndim)).to.throw(TensorError, `op: axis ${bad} is out of range for a tensor of rank ${ndim}`);
         } else if (dup !== undefined) {
           expect(() => normalizeAxes('op', axes, ndim)).to.throw(TensorError, /^op: axis \d+ appears more than once in axes \[/);

@@ -19,7 +19,7 @@ import * as fc from 'fast-check';
 import * as T from '@propel-ts/tensor';
 import type { DType, Tensor } from '@propel-ts/tensor';
 import {
-  arbSpec, assertMatches, CaseCounter, checkProperty, exact, forEachIndex, make, mapArr, naiveAxes, naiveReducedShape,
+  arbAxes, arbSpec, assertMatches, CaseCounter, checkProperty, exact, forEachIndex, make, mapArr, naiveAxes, naiveReducedShape,
   read, reductionGroups, roundTo, U32, U64, ulp32, ulp64, type NArr, type Tolerance, type TSpec,
 } from '../helpers/naive';
 
@@ -102,17 +102,6 @@ function normTolerance(dtype: DType, p: number, counts: readonly number[]): Tole
   if (!Number.isFinite(p) || p === 0) return exact;
   const q = Math.abs(p);
   return (w, i) => ((dtype === 'float32' ? 2 * (2 / q + 1) * U32 : 0) + 2 * ((counts[i]! + 4) / q + 4) * U64) * Math.abs(w);
-}
-
-/** Random axes for a rank: all (undefined), one (maybe negative), or a subset in random order. */
-function arbAxes(rank: number): fc.Arbitrary<number | number[] | undefined> {
-  if (rank === 0) return fc.constantFrom<number[] | undefined>(undefined, []);
-  const dims = Array.from({ length: rank }, (_, i) => i);
-  return fc.oneof(
-    fc.constant(undefined),
-    fc.integer({ min: -rank, max: rank - 1 }),
-    fc.shuffledSubarray(dims, { minLength: 1 }),
-  );
 }
 
 // ---- properties ---------------------------------------------------------------------------------------

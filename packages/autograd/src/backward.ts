@@ -24,7 +24,7 @@ export function backward(output: Variable, dy?: Tensor, options?: BackwardOption
   const o = backwardOptions('backward', options, 'backward(output, dy, OPTIONS)');
   const accumulate = (): Variable[] => {
     const leaves: Variable[] = [];
-    for (const [v, g] of run(output, dy, o, null)) {
+    for (const [v, g] of run('backward', output, dy, o, null)) {
       if (v.isLeaf && v.requiresGrad) {
         const gt = g.value;
         v.grad = v.grad === null ? gt : T.add(v.grad, gt);
@@ -49,14 +49,14 @@ export function backward(output: Variable, dy?: Tensor, options?: BackwardOption
 export function grads(output: Variable, inputs: readonly Variable[], dy?: Tensor, options?: BackwardOptions): Variable[] {
   T.checkArity('grads', arguments, 4, 'grads(output, inputs, dy, { retainGraph, createGraph })');
   const o = backwardOptions('grads', options, 'grads(output, inputs, dy, OPTIONS)');
-  if (!Array.isArray(inputs)) throw new T.TensorError(`grad: inputs got ${T.describeValue(inputs)}, expected an array of Variables`);
+  if (!Array.isArray(inputs)) throw new T.TensorError(`grads: inputs got ${T.describeValue(inputs)}, expected an array of Variables (grads(y, [x]), not grads(y, x))`);
   inputs.forEach((x, i) => {
     if (!(x instanceof Variable) || !x.requiresGrad) {
-      throw new T.TensorError(`grad: inputs[${i}] does not require a gradient, expected a Variable with requiresGrad`);
+      throw new T.TensorError(`grads: inputs[${i}] ${x instanceof Variable ? 'does not require a gradient' : `got ${T.describeValue(x)}`}, expected a Variable with requiresGrad`);
     }
   });
   const collect = () => {
-    const found = run(output, dy, o, new Set(inputs));
+    const found = run('grads', output, dy, o, new Set(inputs));
     return inputs.map((x) => found.get(x) ?? new Variable(T.zerosLike(x.value)));
   };
   if (o.createGraph) return collect();
@@ -89,25 +89,27 @@ function backwardOptions(fn: string, options: unknown, usage: string): Required<
   return { createGraph, retainGraph: T.optBoolean(fn, 'retainGraph', o.retainGraph, createGraph) };
 }
 
-function run(output: Variable, dy: Tensor | undefined, options: Required<BackwardOptions>, capture: Set<Variable> | null): Map<Variable, Variable> {
-  if (!(output instanceof Variable)) throw new T.TensorError('backward: output must be a Variable');
+function run(fn: string, output: Variable, dy: Tensor | undefined, options: Required<BackwardOptions>, capture: Set<Variable> | null): Map<Variable, Variable> {
+  if (!(output instanceof Variable)) {
+    throw new T.TensorError(`${fn}: output got ${T.describeValue(output)}, expected a Variable (a Tensor has no graph: compute the output from Variables with requiresGrad)`);
+  }
   if (!output.requiresGrad) {
-    throw new T.TensorError('backward: the output does not require a gradient (no input had requiresGrad, or it was computed under noGrad)');
+    throw new T.TensorError(`${fn}: the output does not require a gradient (no input had requiresGrad, or it was computed under noGrad)`);
   }
   let seed: Tensor;
   if (dy === undefined) {
     if (output.size !== 1) {
-      throw new T.TensorError(`backward: output has shape ${T.fmtShape(output.shape)}, expected a scalar (pass dy of that shape for a non-scalar output)`);
+      throw new T.TensorError(`${fn}: output has shape ${T.fmtShape(output.shape)}, expected a scalar (pass dy of that shape for a non-scalar output)`);
     }
     seed = T.onesLike(output.value);
   } else {
     if (!(dy instanceof T.Tensor)) {
-      throw new T.TensorError(`backward: dy got ${T.describeValue(dy)}, expected a Tensor of the output's shape ${T.fmtShape(output.shape)} (or nothing for a one-element output)`);
+      throw new T.TensorError(`${fn}: dy got ${T.describeValue(dy)}, expected a Tensor of the output's shape ${T.fmtShape(output.shape)} (or nothing for a one-element output)`);
     }
     if (dy.shape.length !== output.shape.length || dy.shape.some((d, i) => d !== output.shape[i])) {
-      throw new T.TensorError(`backward: dy has shape ${T.fmtShape(dy.shape)}, expected ${T.fmtShape(output.shape)} (the output's shape)`);
+      throw new T.TensorError(`${fn}: dy has shape ${T.fmtShape(dy.shape)}, expected ${T.fmtShape(output.shape)} (the output's shape)`);
     }
-    T.checkSame('backward', [output.value, dy], ['output', 'dy']);
+    T.checkSame(fn, [output.value, dy], ['output', 'dy']);
     seed = dy;
   }
   const { createGraph, retainGraph: retain } = options;
@@ -120,22 +122,22 @@ function run(output: Variable, dy: Tensor | undefined, options: Required<Backwar
       const g = grads.get(out);
       if (!g) continue; // no gradient flows into this node (unused branch)
       if (ctx === null) {
-        throw new T.TensorError(`backward: the graph through '${node.name}' was already released by an earlier backward, expected backward to run once per graph (pass retainGraph: true to run it again)`);
+        throw new T.TensorError(`${fn}: the graph through '${node.name}' was already released by an earlier backward, expected backward to run once per graph (pass retainGraph: true to run it again)`);
       }
       checkVersions(node);
       const dxs: unknown = node.backward(g, ctx);
       if (!Array.isArray(dxs) || dxs.length !== node.inputs.length) {
         const got = Array.isArray(dxs) ? `${dxs.length} gradients` : T.describeValue(dxs);
-        throw new T.TensorError(`backward: the backward of '${node.name}' returned ${got}, expected an array of ${node.inputs.length} (one per input, null for an input without a gradient)`);
+        throw new T.TensorError(`${fn}: the backward of '${node.name}' returned ${got}, expected an array of ${node.inputs.length} (one per input, null for an input without a gradient)`);
       }
       node.inputs.forEach((x, i) => {
         const dx: unknown = dxs[i];
         if (!x.requiresGrad || dx === null) return;
         if (!(dx instanceof Variable)) {
-          throw new T.TensorError(`backward: gradient for input ${i} of '${node.name}' is ${T.describeValue(dx)}, expected a Variable or Tensor of shape ${T.fmtShape(x.shape)} (or null for no gradient)`);
+          throw new T.TensorError(`${fn}: gradient for input ${i} of '${node.name}' is ${T.describeValue(dx)}, expected a Variable or Tensor of shape ${T.fmtShape(x.shape)} (or null for no gradient)`);
         }
         if (dx.shape.length !== x.shape.length || dx.shape.some((d, k) => d !== x.shape[k])) {
-          throw new T.TensorError(`backward: gradient for input ${i} of '${node.name}' has shape ${T.fmtShape(dx.shape)}, expected ${T.fmtShape(x.shape)}`);
+          throw new T.TensorError(`${fn}: gradient for input ${i} of '${node.name}' has shape ${T.fmtShape(dx.shape)}, expected ${T.fmtShape(x.shape)}`);
         }
         const gx = createGraph && node.onceDifferentiable ? onceDifferentiableResult(node.name, dx) : dx;
         const prev = grads.get(x);

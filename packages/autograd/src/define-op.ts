@@ -115,6 +115,6 @@ export function toVariables(op: string, inputs: readonly VarLike[]): Variable[] 
       const ref = like instanceof Variable ? like.value : like;
       return new Variable(T.full([], x, { dtype: ref?.dtype ?? 'float32', device: ref?.device ?? 'cpu' }), false);
     }
-    throw new T.TensorError(`${op}: input ${i} must be a Variable, Tensor or number, got ${x === null ? 'null' : typeof x}`);
+    throw new T.TensorError(`${op}: input ${i} got ${T.describeValue(x)}, expected a Variable, Tensor or number${Array.isArray(x) || ArrayBuffer.isView(x) ? ' (make a tensor of it first: tensor([...]))' : ''}`);
   });
 }

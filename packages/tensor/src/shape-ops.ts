@@ -31,7 +31,7 @@ const fresh = (x: Tensor, y: Tensor): Tensor => (y.storage === x.storage ? copy(
 export function flip(x: Tensor, axis?: AxesArg): Tensor {
   checkArity('flip', arguments, 2, 'flip(x, axis) or flip(x, { axis })');
   checkTensor('flip', x);
-  const axes = normalizeAxes('flip', axisOptions('flip', axis, 'flip(x, OPTIONS)', true, false).axis, x.ndim);
+  const axes = normalizeAxes('flip', axisOptions('flip', axis, 'flip(x, OPTIONS)', true, false).axis, x.ndim, true);
   let y = x;
   for (const ax of axes) {
     const n = x.shape[ax]!;

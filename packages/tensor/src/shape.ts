@@ -138,10 +138,18 @@ export function normalizeAxis(op: string, axis: number, ndim: number, arg = 'axi
   return axis < 0 ? axis + ndim : axis;
 }
 
-/** Normalise an axis list (undefined = all axes), sorted, rejecting duplicates. */
-export function normalizeAxes(op: string, axes: number | readonly number[] | undefined, ndim: number): number[] {
+/**
+ * Normalise an axis list (undefined = all axes), sorted, rejecting duplicates. An empty list of a tensor
+ * with axes is refused unless `emptyOk` (flip: no axis to flip is unambiguous): to PyTorch `x.sum(dim=[])`
+ * is the total and to NumPy `axis=()` keeps x, so either reading would surprise someone. For a 0-d tensor
+ * the two readings agree.
+ */
+export function normalizeAxes(op: string, axes: number | readonly number[] | undefined, ndim: number, emptyOk = false): number[] {
   if (axes === undefined) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof axes === 'number' ? [axes] : axes;
+  if (list.length === 0 && ndim > 0 && !emptyOk) {
+    fail(op, 'axis got [], expected at least one axis (leave axis out to reduce over every axis; PyTorch\'s dim=[] means every axis, NumPy\'s axis=() none)');
+  }
   const out = list.map((a) => normalizeAxis(op, a, ndim));
   const sorted = [...out].sort((x, y) => x - y);
   for (let i = 1; i < sorted.length; i++) {

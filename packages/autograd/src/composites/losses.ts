@@ -32,13 +32,28 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /**
- * Mean squared error between prediction and target: `reduction` 'mean' (default), 'sum' or 'none', as a
- * string (`mseLoss(a, b, 'sum')`) or as PyTorch's keyword (`mseLoss(a, b, { reduction: 'sum' })`).
+ * `a - b` for an elementwise loss, checked in the loss's name: one dtype and device, and `b` must broadcast
+ * to `a`'s shape. PyTorch only warns when the two differ and then broadcasts both ways, so a prediction
+ * [B, 1] against a target [B] gives a [B, B] loss: a silently wrong mean. Here that throws.
+ */
+function difference(fn: string, a: VarLike, b: VarLike, names: readonly [string, string]): Variable {
+  const [x, y] = toVariables(fn, [a, b]);
+  T.checkSame(fn, [x!.value, y!.value], names);
+  const out = T.broadcastShapes(fn, x!.shape, y!.shape);
+  if (!sameShape(out, x!.shape)) {
+    throw new T.TensorError(`${fn}: ${names[1]} has shape ${T.fmtShape(y!.shape)}, which broadcasts with ${names[0]} ${T.fmtShape(x!.shape)} to ${T.fmtShape(out)}, expected a ${names[1]} that broadcasts to ${names[0]}'s shape ${T.fmtShape(x!.shape)} (reshape one of them: PyTorch warns and computes the ${T.fmtShape(out)} loss)`);
+  }
+  return sub(x!, y!);
+}
+
+/**
+ * Mean squared error between prediction and target (which broadcasts to the prediction's shape, not
+ * beyond it): `reduction` 'mean' (default), 'sum' or 'none', as a string (`mseLoss(a, b, 'sum')`) or as PyTorch's keyword (`mseLoss(a, b, { reduction: 'sum' })`).
  */
 export function mseLoss(prediction: VarLike, target: VarLike, reduction: Reduction | { reduction?: Reduction } = 'mean'): Variable {
   T.checkArity('mseLoss', arguments, 3, "mseLoss(prediction, target, 'mean' | 'sum' | 'none')");
   const o = lossOptions('mseLoss', reduction, ['reduction'], 'mseLoss(prediction, target, OPTIONS)');
-  return reduce(square(sub(prediction, target)), o.reduction);
+  return reduce(square(difference('mseLoss', prediction, target, ['prediction', 'target'])), o.reduction);
 }
 
 /** The class axis of logits (or log-probabilities) `x`: 1 for [B, C, d1, ...], 0 for one unbatched sample [C]. */
@@ -133,7 +148,7 @@ export function bceWithLogits(logits: VarLike, target: VarLike, options?: Reduct
 }
 
 /**
- * The Huber loss of d = input - target (torch.nn.functional.huber_loss, broadcasting as mseLoss): ½d² where
+ * The Huber loss of d = input - target (torch.nn.functional.huber_loss; the target broadcasts to the input's shape, as mseLoss's): ½d² where
  * |d| < delta, delta·(|d| - ½delta) elsewhere (the two meet with equal slope at |d| = delta); delta > 0,
  * default 1.
  */
@@ -141,7 +156,7 @@ export function huberLoss(input: VarLike, target: VarLike, options?: Reduction |
   T.checkArity('huberLoss', arguments, 3, 'huberLoss(input, target, { delta, reduction })');
   const o = lossOptions('huberLoss', options, ['delta', 'reduction'], 'huberLoss(input, target, OPTIONS)');
   const delta = T.optNumber('huberLoss', 'delta', o.delta, 1, { min: 0, minExclusive: true });
-  const d = sub(input, target);
+  const d = difference('huberLoss', input, target, ['input', 'target']);
   const ad = abs(d);
   return reduce(where(lt(ad, delta), mul(square(d), 0.5), mul(sub(ad, 0.5 * delta), delta)), o.reduction);
 }

@@ -10,17 +10,17 @@ import { Module } from './module';
 /** tanh as a module: torch.nn.Tanh (no parameters). */
 export class Tanh extends Module {
   constructor() { super(); T.checkArity('Tanh', arguments, 0, 'new nn.Tanh()'); }
-  forward(x: VarLike): Variable { return tanh(x); }
+  forward(x: VarLike): Variable { T.checkArity('Tanh.forward', arguments, 1, 'module.forward(x)'); return tanh(x); }
 }
 /** ReLU as a module: torch.nn.ReLU (no parameters). */
 export class ReLU extends Module {
   constructor() { super(); T.checkArity('ReLU', arguments, 0, 'new nn.ReLU()'); }
-  forward(x: VarLike): Variable { return relu(x); }
+  forward(x: VarLike): Variable { T.checkArity('ReLU.forward', arguments, 1, 'module.forward(x)'); return relu(x); }
 }
 /** Sigmoid as a module: torch.nn.Sigmoid (no parameters). */
 export class Sigmoid extends Module {
   constructor() { super(); T.checkArity('Sigmoid', arguments, 0, 'new nn.Sigmoid()'); }
-  forward(x: VarLike): Variable { return sigmoid(x); }
+  forward(x: VarLike): Variable { T.checkArity('Sigmoid.forward', arguments, 1, 'module.forward(x)'); return sigmoid(x); }
 }
 
 /** Options of GELU. */
@@ -38,13 +38,13 @@ export class GELU extends Module {
     const given = typeof options === 'string' ? options : T.checkOptions('GELU', options, ['approximate'], 'new nn.GELU(OPTIONS)').approximate;
     this.approximate = T.optOneOf('GELU', 'approximate', given, ['none', 'tanh'], 'none');
   }
-  forward(x: VarLike): Variable { return gelu(x, { approximate: this.approximate }); }
+  forward(x: VarLike): Variable { T.checkArity('GELU.forward', arguments, 1, 'module.forward(x)'); return gelu(x, { approximate: this.approximate }); }
 }
 
 /** silu (x·σ(x), "swish") as a module: torch.nn.SiLU (no parameters). */
 export class SiLU extends Module {
   constructor() { super(); T.checkArity('SiLU', arguments, 0, 'new nn.SiLU()'); }
-  forward(x: VarLike): Variable { return silu(x); }
+  forward(x: VarLike): Variable { T.checkArity('SiLU.forward', arguments, 1, 'module.forward(x)'); return silu(x); }
 }
 
 /** Options of LeakyReLU. */
@@ -61,7 +61,7 @@ export class LeakyReLU extends Module {
     T.checkArity('LeakyReLU', arguments, 1, 'new nn.LeakyReLU({ slope })');
     this.slope = T.optNumber('LeakyReLU', 'slope', positionalOptions('LeakyReLU', options, ['slope'], 'new nn.LeakyReLU(OPTIONS)').slope, 0.01);
   }
-  forward(x: VarLike): Variable { return leakyRelu(x, { slope: this.slope }); }
+  forward(x: VarLike): Variable { T.checkArity('LeakyReLU.forward', arguments, 1, 'module.forward(x)'); return leakyRelu(x, { slope: this.slope }); }
 }
 
 /** Options of ELU. */
@@ -78,5 +78,5 @@ export class ELU extends Module {
     T.checkArity('ELU', arguments, 1, 'new nn.ELU({ alpha })');
     this.alpha = T.optNumber('ELU', 'alpha', positionalOptions('ELU', options, ['alpha'], 'new nn.ELU(OPTIONS)').alpha, 1);
   }
-  forward(x: VarLike): Variable { return elu(x, { alpha: this.alpha }); }
+  forward(x: VarLike): Variable { T.checkArity('ELU.forward', arguments, 1, 'module.forward(x)'); return elu(x, { alpha: this.alpha }); }
 }

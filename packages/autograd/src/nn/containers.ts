@@ -30,6 +30,7 @@ export class Sequential extends Module {
     return this.layers.map((layer, i) => [String(i), layer]);
   }
   forward(x: VarLike): Variable {
+    T.checkArity('Sequential.forward', arguments, 1, 'model.forward(x)');
     let y = toVariables('Sequential', [x])[0]!;
     for (const layer of this.layers) y = layer.forward(y);
     return y;

@@ -54,7 +54,13 @@ export class Linear extends Module {
   }
 
   forward(x: VarLike): Variable {
-    const y = matmul(x, transpose(this.weight, 0, 1));
+    T.checkArity('Linear.forward', arguments, 1, 'linear.forward(x)');
+    const [v] = toVariables('Linear', [x]);
+    if (v!.ndim === 0 || v!.shape[v!.ndim - 1] !== this.inFeatures) {
+      throw new T.TensorError(`Linear: input has shape ${T.fmtShape(v!.shape)}, expected [..., ${this.inFeatures}] (the last dim is inFeatures = ${this.inFeatures})`);
+    }
+    checkLayerInput('Linear', v!, this.weight);
+    const y = matmul(v!, transpose(this.weight, 0, 1));
     return this.bias ? add(y, this.bias) : y;
   }
 }
@@ -103,12 +109,14 @@ export class LayerNorm extends Module {
   }
 
   forward(x: VarLike): Variable {
+    T.checkArity('LayerNorm.forward', arguments, 1, 'layerNorm.forward(x)');
     const [v] = toVariables('LayerNorm', [x]);
     const k = this.normalizedShape.length;
     const lead = v!.ndim - k;
     if (lead < 0 || this.normalizedShape.some((d, i) => v!.shape[lead + i] !== d)) {
       throw new T.TensorError(`LayerNorm: input has shape ${T.fmtShape(v!.shape)}, expected one ending in normalizedShape ${T.fmtShape(this.normalizedShape)}`);
     }
+    if (this.weight) checkLayerInput('LayerNorm', v!, this.weight);
     const axis = this.normalizedShape.map((_, i) => lead + i);
     const centered = sub(v!, mean(v!, { axis, keepDims: true }));
     const variance = mean(square(centered), { axis, keepDims: true });
@@ -157,11 +165,22 @@ export class Dropout extends Module {
   }
 
   forward(x: VarLike): Variable {
+    T.checkArity('Dropout.forward', arguments, 1, 'dropout.forward(x)');
     const [v] = toVariables('Dropout', [x]);
     if (!this.training || this.p === 0) return v!;
     // keep an element when u >= p (probability 1 - p); p = 1 keeps none, and its scale is never used
     const scale = this.p === 1 ? 0 : 1 / (1 - this.p);
     const mask = Float64Array.from({ length: v!.size }, () => (this.generator.uniform() >= this.p ? scale : 0));
     return mul(v!, T.tensor(mask, { shape: v!.shape, dtype: v!.dtype, device: v!.device }));
+  }
+}
+
+/** A layer's input must have its parameters' dtype and device: said in the layer's name, not matmul's or mul's. */
+function checkLayerInput(layer: string, x: Variable, weight: Variable): void {
+  if (x.dtype !== weight.dtype) {
+    throw new T.TensorError(`${layer}: input has dtype ${x.dtype}, expected ${weight.dtype} (the layer's dtype: convert the input with .astype('${weight.dtype}'), or build the layer with { dtype: '${x.dtype}' })`);
+  }
+  if (x.device !== weight.device) {
+    throw new T.TensorError(`${layer}: input is on '${x.device}', expected '${weight.device}' (the layer's device: move the input with .to('${weight.device}'), or the layer with .to('${x.device}'))`);
   }
 }

@@ -41,6 +41,8 @@ export abstract class Module {
    * once), as in PyTorch.
    */
   namedParameters(prefix = ''): [string, Variable][] {
+    T.checkArity('namedParameters', arguments, 1, "module.namedParameters(prefix = '')");
+    if (typeof prefix !== 'string') throw new T.TensorError(`namedParameters: prefix got ${T.describeValue(prefix)}, expected a string (the names' prefix, joined with a dot)`);
     const out: [string, Variable][] = [];
     const seen = new Set<Variable>();
     const visit = (module: Module, pre: string): void => {
@@ -52,23 +54,29 @@ export abstract class Module {
         else if (Array.isArray(value)) value.forEach((m, i) => { if (m instanceof Module) visit(m, `${name}.${i}.`); });
       }
     };
-    visit(this, prefix);
+    visit(this, prefix === '' ? '' : `${prefix}.`);
     return out;
   }
 
-  /** Every trainable parameter. */
+  /** Every trainable parameter, of this module and its children (there is no `recurse = false`). */
   parameters(): Variable[] {
+    T.checkArity('parameters', arguments, 0, 'module.parameters()');
     return this.namedParameters().map(([, p]) => p);
   }
 
-  /** Clear every parameter's gradient. */
+  /**
+   * Clear every parameter's gradient: set it to null, as PyTorch 2's `zero_grad()` (set_to_none=True). An
+   * optimizer's `step()` then skips a parameter that no backward reached since.
+   */
   zeroGrad(): void {
+    T.checkArity('zeroGrad', arguments, 0, 'module.zeroGrad()');
     for (const p of this.parameters()) p.grad = null;
   }
 
   /** Set training mode (recursively). */
   train(on = true): this {
-    this.training = on;
+    T.checkArity('train', arguments, 1, 'module.train(on = true)');
+    this.training = T.optBoolean('train', 'on', on, true);
     for (const [, value] of this.members()) {
       if (value instanceof Module) value.train(on);
       else if (Array.isArray(value)) value.forEach((m) => { if (m instanceof Module) m.train(on); });
@@ -78,11 +86,13 @@ export abstract class Module {
 
   /** Set evaluation mode (recursively). */
   eval(): this {
+    T.checkArity('eval', arguments, 0, 'module.eval()');
     return this.train(false);
   }
 
   /** The parameters as JSON-serialisable data (`JSON.stringify` round-trips it exactly). */
   stateDict(): StateDict {
+    T.checkArity('stateDict', arguments, 0, 'module.stateDict()');
     const out: StateDict = {};
     for (const [name, p] of this.namedParameters()) {
       out[name] = { shape: [...p.shape], dtype: p.dtype, data: Array.from(p.value.toTypedArray(), encodeValue) };
@@ -100,6 +110,7 @@ export abstract class Module {
    * ```
    */
   stateTensors(): Record<string, Tensor> {
+    T.checkArity('stateTensors', arguments, 0, 'module.stateTensors()');
     return Object.fromEntries(this.namedParameters().map(([name, p]) => [name, p.value]));
   }
 
@@ -109,6 +120,7 @@ export abstract class Module {
    * (a float64 file into a float32 model is an error: convert it with `T.astype`); values are copied.
    */
   loadStateDict(state: StateDict | Record<string, Tensor>): void {
+    T.checkArity('loadStateDict', arguments, 1, 'module.loadStateDict(state) (always strict: every name must match)');
     const params = new Map(this.namedParameters());
     if (state === null || typeof state !== 'object' || Array.isArray(state) || state instanceof T.Tensor) {
       throw new T.TensorError(`loadStateDict: state got ${T.describeValue(state)}, expected a state dict (names -> { shape, dtype, data } or names -> tensors)`);
@@ -139,6 +151,7 @@ export abstract class Module {
 
   /** Move every parameter to `device`. */
   to(device: Device): this {
+    T.checkArity('to', arguments, 1, "module.to('cpu' | 'gpu')");
     for (const p of this.parameters()) p.value = T.to(p.value, device);
     return this;
   }

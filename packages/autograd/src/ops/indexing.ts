@@ -36,6 +36,12 @@ export function indexSelect(x: VarLike, axis: number, index: Tensor | readonly n
   const ax = T.normalizeAxis('indexSelect', axis, v!.ndim);
   const idx = index instanceof T.Tensor ? index : T.tensor([...index], { dtype: v!.dtype, device: v!.device });
   if (idx.ndim !== 1) throw new T.TensorError(`indexSelect: index must be 1-D, got shape ${T.fmtShape(idx.shape)}`);
+  const n = v!.shape[ax]!;
+  T.toHost(idx, 'indexSelect').forEach((k, i) => {
+    if (!Number.isInteger(k) || k < 0 || k >= n) {
+      throw new T.TensorError(`indexSelect: index[${i}] got ${T.describeValue(k)}, expected an integer in [0, ${n}) (axis ${ax} of x ${T.fmtShape(v!.shape)} has ${n} positions)`);
+    }
+  });
   const shape = v!.shape.map((d, i) => (i === ax ? idx.shape[0]! : d));
   const full = idx.reshape(v!.shape.map((_, i) => (i === ax ? idx.shape[0]! : 1))).expand(shape);
   return gather(v!, ax, full);

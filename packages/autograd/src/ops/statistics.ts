@@ -66,10 +66,12 @@ const normOp = defineOp<Reduce & { p: number }>({
       const scaled = where(isZero, 0, mul(sign, pow(abs(where(isZero, 1, x!)), p - 1)));
       return [mul(mul(scaled, g), pow(n, 1 - p))];
     }
-    // p >= 1: sign(x) |x|^(p-1) g / n^(p-1) (for p = 2: x g / n), and 0 where the norm is 0
+    // p >= 1: sign(x) |x|^(p-1) g / n^(p-1) (for p = 2: x g / n), and 0 where the norm is 0. For p = 2 the
+    // factor is x itself: written as sign(x)·|x| its own derivative would be 0 at x = 0 (sign is a constant
+    // and |x|'s slope there is 0), and a second-order gradient through the norm would miss 1/n there
     const normZero = T.eq(n.value, 0);
     const scale = where(normZero, 0, div(g, pow(where(normZero, 1, n), p - 1)));
-    return [mul(mul(sign, pow(abs(x!), p - 1)), scale)];
+    return [mul(p === 2 ? x! : mul(sign, pow(abs(x!), p - 1)), scale)];
   },
 });
 

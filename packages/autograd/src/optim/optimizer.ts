@@ -15,6 +15,7 @@ export abstract class Optimizer {
   constructor(params: readonly Variable[]) {
     const name = new.target.name;
     if (!Array.isArray(params)) throw new T.TensorError(`${name}: params got ${T.describeValue(params)}, expected an array of Variables (e.g. model.parameters())`);
+    if (params.length === 0) throw new T.TensorError(`${name}: params got an empty array, expected at least one Variable (model.parameters() of a model with parameters)`);
     params.forEach((p, i) => {
       if (!(p instanceof Variable)) throw new T.TensorError(`${name}: params[${i}] got ${T.describeValue(p)}, expected a Variable`);
       if (!p.requiresGrad) throw new T.TensorError(`${name}: params[${i}] does not require a gradient, expected trainable parameters`);
