@@ -132,6 +132,18 @@ describe('safetensors: round trips and layouts', () => {
     expect([back.a!.item(), back.b!.item(), back.c!.item(), back.z!.item()]).to.deep.equal([2, 1, 4, 3]);
   });
 
+  it("integer-like names ('10', '2': an MLP's children) keep the reference's order in the header: __metadata__, then data order", () => {
+    const out = saveSafetensors({ b: T.tensor([1]), 10: T.tensor([2]), 2: T.tensor([3]), a: T.tensor([4], { dtype: 'float64' }) }, { format: 'pt', 1: 'x' });
+    const len = Number(new DataView(out.buffer).getBigUint64(0, true));
+    // by hand: F64 first (a), then F32 by UTF-8 name ('10' < '2' < 'b'); metadata keys sorted as strings
+    expect(new TextDecoder().decode(out.subarray(8, 8 + len)).trimEnd()).to.equal(
+      '{"__metadata__":{"1":"x","format":"pt"},' +
+      '"a":{"dtype":"F64","shape":[1],"data_offsets":[0,8]},"10":{"dtype":"F32","shape":[1],"data_offsets":[8,12]},' +
+      '"2":{"dtype":"F32","shape":[1],"data_offsets":[12,16]},"b":{"dtype":"F32","shape":[1],"data_offsets":[16,20]}}');
+    const back = loadSafetensors(out);
+    expect([back.a!.item(), back[10]!.item(), back[2]!.item(), back.b!.item()]).to.deep.equal([4, 2, 3, 1]);
+  });
+
   it('non-contiguous tensors (transposed, strided slices, broadcast) are written in row-major order', () => {
     const base = T.tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float64' });
     const views = {

@@ -60,26 +60,27 @@ export function saveSafetensors(tensors: Record<string, Tensor>, metadata?: Reco
   });
   items.sort((a, b) => (a.t.dtype === b.t.dtype ? compareUtf8(a.key, b.key) : a.t.dtype === 'float64' ? -1 : 1));
 
-  const header: Record<string, unknown> = {};
+  // the header's entries in the reference's order: __metadata__ first, then the tensors in data order. It
+  // is written pair by pair: a JS object would list integer-like names ('0', '10') first, whatever the order
+  const header: [string, unknown][] = [];
   if (metadata !== undefined) {
     checkRecord(fn, 'metadata', metadata, 'a record of strings, e.g. { format: "pt" }');
-    const sorted: Record<string, string> = {};
-    for (const key of Object.keys(metadata).sort()) {
+    const sorted = Object.keys(metadata).sort().map((key): [string, unknown] => {
       const value = metadata[key];
       if (typeof value !== 'string') throw new T.TensorError(`${fn}: metadata '${key}' got ${T.describeValue(value)}, expected a string`);
-      setEntry(sorted, key, value);
-    }
-    header.__metadata__ = sorted;
+      return [key, value];
+    });
+    header.push(['__metadata__', sorted]);
   }
   let offset = 0;
   const data = items.map(({ name, t }) => {
     const bytes = encodeTensor(t);
-    setEntry(header, name, { dtype: t.dtype === 'float64' ? 'F64' : 'F32', shape: [...t.shape], data_offsets: [offset, offset + bytes.length] });
+    header.push([name, { dtype: t.dtype === 'float64' ? 'F64' : 'F32', shape: [...t.shape], data_offsets: [offset, offset + bytes.length] }]);
     offset += bytes.length;
     return bytes;
   });
 
-  const json = encoder.encode(JSON.stringify(header));
+  const json = encoder.encode(jsonObject(header));
   const headerLength = Math.ceil(json.length / 8) * 8; // padded with spaces so the data starts 8-aligned
   const out = new Uint8Array(8 + headerLength + offset);
   new DataView(out.buffer).setBigUint64(0, BigInt(headerLength), true);
@@ -88,6 +89,11 @@ export function saveSafetensors(tensors: Record<string, Tensor>, metadata?: Reco
   let at = 8 + headerLength;
   for (const bytes of data) { out.set(bytes, at); at += bytes.length; }
   return out;
+}
+
+/** A JSON object of `pairs` in their order (values that are pair lists are objects too). */
+function jsonObject(pairs: readonly [string, unknown][]): string {
+  return `{${pairs.map(([k, v]) => `${JSON.stringify(k)}:${Array.isArray(v) ? jsonObject(v as [string, unknown][]) : JSON.stringify(v)}`).join(',')}}`;
 }
 
 /** Parse and validate the header: the entries in data order, the metadata and where the data starts. */
@@ -162,7 +168,8 @@ function readHeader(fn: string, bytes: Uint8Array): { entries: Entry[]; metadata
 }
 
 /**
- * Read a safetensors file: its tensors by name, in file order. F32, F16 and BF16 become float32 tensors
+ * Read a safetensors file: its tensors by name, in file order (as a JS object lists its keys: names that
+ * look like integers, `'0'`, `'10'`, come first, in numeric order). F32, F16 and BF16 become float32 tensors
  * (exact), F64 float64, integers and BOOL float64 (exact; a 64-bit integer a float64 cannot hold is an error). Any
  * malformed file throws a TensorError that says what is wrong. `bytes` may be a view at any offset into a
  * larger buffer.
