@@ -224,6 +224,17 @@ describe('toString (PyTorch-like)', () => {
     expect(T.zeros([2, 0]).toString()).to.equal('tensor([], size=(2, 0))');
   });
 
+  it("integers go scientific as PyTorch's: nonzero magnitudes more than 1000× apart or above 1e8", () => {
+    // each string is what torch 1.13 prints for torch.tensor(...) of the same values
+    expect(T.tensor([1e16, 1]).toString()).to.equal('tensor([1.0000e+16, 1.0000e+00])');
+    expect(T.tensor([1000, 1]).toString()).to.equal('tensor([1000.,    1.])');
+    expect(T.tensor([2000, 1]).toString()).to.equal('tensor([2.0000e+03, 1.0000e+00])');
+    expect(T.tensor([1e8, 1e7]).toString()).to.equal('tensor([100000000.,  10000000.])');
+    expect(T.tensor([2e8, 1e8]).toString()).to.equal('tensor([2.0000e+08, 1.0000e+08])');
+    expect(T.tensor([0, 5000]).toString()).to.equal('tensor([   0., 5000.])');
+    expect(T.tensor([-3000, 2]).toString()).to.equal('tensor([-3.0000e+03,  2.0000e+00])');
+  });
+
   it('views print their own elements', () => {
     expect(T.tensor([[1, 2, 3], [4, 5, 6]]).T.toString()).to.equal('tensor([[1., 4.],\n        [2., 5.],\n        [3., 6.]])');
   });

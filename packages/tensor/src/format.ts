@@ -15,13 +15,17 @@ export function formatTensor(t: Tensor): string {
   const allInt = finite.every((v) => Number.isInteger(v));
   const maxAbs = finite.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   const minAbs = finite.reduce((m, v) => (v !== 0 ? Math.min(m, Math.abs(v)) : m), Infinity);
-  const sci = !allInt && (maxAbs >= 1e8 || (minAbs < 1e-4 && minAbs !== Infinity) || maxAbs / minAbs > 1000);
+  // PyTorch's rules (torch/_tensor_str.py): integers print as `1.` unless the nonzero magnitudes span more
+  // than 1000× or exceed 1e8 (`tensor([1e16, 1])` is `[1.0000e+16, 1.0000e+00]`, not 17 digits of float32
+  // rounding); other values go scientific also below 1e-4
+  const spread = maxAbs / minAbs > 1000;
+  const sci = allInt ? spread || maxAbs > 1e8 : maxAbs >= 1e8 || (minAbs < 1e-4 && minAbs !== Infinity) || spread;
   const fmt = (v: number): string => {
     if (Number.isNaN(v)) return 'nan';
     if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-    if (allInt) return `${v}.`;
     // PyTorch writes at least two exponent digits: 1.0000e-05, 1.0000e+00
-    return sci ? v.toExponential(4).replace(/e([+-])(\d)$/, (_, sign: string, digit: string) => `e${sign}0${digit}`) : v.toFixed(4);
+    if (sci) return v.toExponential(4).replace(/e([+-])(\d)$/, (_, sign: string, digit: string) => `e${sign}0${digit}`);
+    return allInt ? `${v}.` : v.toFixed(4);
   };
   const strs = Array.from(flat, fmt);
   // as PyTorch, the column width comes from the finite values; nan/inf are not padded to or counted in it

@@ -274,7 +274,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return y;
 }
 
-/** True when two tensors have equal shapes and elements within `atol + rtol*|b|` (NaNs equal if `equalNan`). */
+/**
+ * True when every element of `a` is within `atol + rtol·|b|` of `b`'s (torch.allclose, numpy.allclose:
+ * rtol 1e-5, atol 1e-8; NaNs equal only with `equalNan`). The two broadcast against each other, as there;
+ * shapes that do not broadcast throw.
+ */
 export function allClose(a: Tensor, b: Tensor, options?: { rtol?: number; atol?: number; equalNan?: boolean }): boolean {
   checkArity('allClose', arguments, 3, 'allClose(a, b, { rtol, atol, equalNan })');
   checkTensor('allClose', a, 'a');
@@ -283,13 +287,15 @@ export function allClose(a: Tensor, b: Tensor, options?: { rtol?: number; atol?:
   const rtol = optNumber('allClose', 'rtol', o.rtol, 1e-5, { min: 0 });
   const atol = optNumber('allClose', 'atol', o.atol, 1e-8, { min: 0 });
   const equalNan = optBoolean('allClose', 'equalNan', o.equalNan, false);
-  if (!shapesEqual(a.shape, b.shape)) return false;
-  const x = toHost(a);
-  const y = toHost(b);
+  const shape = broadcastShapes('allClose', a.shape, b.shape);
+  const x = toHost(shapesEqual(a.shape, shape) ? a : a.expand(shape), 'allClose');
+  const y = toHost(shapesEqual(b.shape, shape) ? b : b.expand(shape), 'allClose');
   for (let i = 0; i < x.length; i++) {
     const u = x[i]!, v = y[i]!;
     if (u !== u || v !== v) { if (!(equalNan && u !== u && v !== v)) return false; continue; }
     if (u === v) continue;
+    // an infinity is close only to itself (its tolerance rtol·|b| would be infinite too), as torch.isclose
+    if (u === Infinity || u === -Infinity || v === Infinity || v === -Infinity) return false;
     if (!(Math.abs(u - v) <= atol + rtol * Math.abs(v))) return false;
   }
   return true;
