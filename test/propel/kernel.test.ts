@@ -7,9 +7,12 @@
 //   float32 (inputs rounded to float32, compared with the float64 reference): loss rtol 1e-4, atol 1e-6;
 //   gradient rtol 1e-3, atol 1e-5·max(1, max|grad of the case|) (absolute floor for elements near 0).
 import { expect } from 'chai';
+import * as T from '@propel-ts/tensor';
+import * as A from '@propel-ts/autograd';
+import { TensorError } from '@propel-ts/tensor';
 import {
-  checkPropelInputs, propelBackward, propelDimsFromShapes, propelForward, stdOf, varianceOf,
-  type FloatArray, type PropelMode, type SigmaTransform,
+  checkPropelInputs, propelBackward, propelDimsFromShapes, propelForward, propelLoss, stdOf, varianceOf,
+  type FloatArray, type PropelDims, type PropelMode, type SigmaTransform,
 } from '@propel-ts/propel';
 import { directLoss, numericGradient, plainStableLoss, randomCase, rng } from './reference';
 import { expectClose, fixture, maxAbs } from './fixture';
@@ -307,12 +310,60 @@ describe('propel kernel: validation', () => {
 
   it('backward: dy length, needsGrad: false, buffer checks', () => {
     const fwd = propelForward(ok.output, ok.target, { B: 2, I: 3, n: 2 }, { sigma: 1 });
-    expect(() => propelBackward(fwd.saved, [1, 2, 3])).to.throw(/propelLoss: upstream gradient dy has 3 elements, expected 2/);
+    expect(() => propelBackward(fwd.saved, [1, 2, 3])).to.throw("propelBackward: dy got 3 elements, expected a finite number or an array of B = 2 finite numbers");
     const noGrad = propelForward(ok.output, ok.target, { B: 2, I: 3, n: 2 }, { sigma: 1 }, { needsGrad: false });
     expect(noGrad.saved.jacobian).to.equal(null);
     expect(() => propelBackward(noGrad.saved, 1)).to.throw(/needsGrad: false/);
     expect(() => propelForward(ok.output, ok.target, { B: 2, I: 3, n: 2 }, { sigma: 1 }, { buffers: { lossPerSample: new Float64Array(3) } })).to.throw(/buffer lossPerSample has length 3, expected 2/);
     expect(() => propelBackward(fwd.saved, 1, new Float32Array(24) as unknown as Float64Array)).to.throw(/buffer grad is a Float32Array, expected a Float64Array/);
+  });
+});
+
+describe('propel kernel: checks of propelBackward, propelForward dims and the transforms', () => {
+  const fwd = propelForward(Float64Array.from([0.3, 0.5, -0.2, 0.4]), Float64Array.from([0.1, 0.2]), { B: 2, I: 1, n: 1 }, { sigma: 0.1 });
+  const expected = 'expected a finite number or an array of B = 2 finite numbers (the upstream gradient, one per sample)';
+  it('dy must be a finite number or B finite numbers: NaN, infinities, strings, array-likes are TensorErrors', () => {
+    const bad: [unknown, string][] = [
+      [NaN, 'NaN'], [Infinity, 'Infinity'], [-Infinity, '-Infinity'], ['x', '"x"'], [null, 'null'], [undefined, 'undefined'],
+      [[NaN, 1], 'NaN at index 0'], [[1, Infinity], 'Infinity at index 1'], [['1', 1], '"1" at index 0'], [[1, null], 'null at index 1'],
+      [{ length: 2 }, 'an object'], [Float64Array.of(1, NaN), 'NaN at index 1'], [[1], '1 elements'], [new Float32Array(3), '3 elements'],
+    ];
+    for (const [dy, got] of bad) {
+      expect(() => propelBackward(fwd.saved, dy as number), got).to.throw(TensorError, `propelBackward: dy got ${got}, ${expected}`);
+    }
+  });
+  it('a number, an array and a typed array of B numbers scale the Jacobian rows', () => {
+    const jac = fwd.saved.jacobian!;
+    const want = [2 * jac[0]!, 2 * jac[1]!, -3 * jac[2]!, -3 * jac[3]!];
+    expect(Array.from(propelBackward(fwd.saved, [2, -3]))).to.deep.equal(want);
+    expect(Array.from(propelBackward(fwd.saved, Float32Array.of(2, -3)))).to.deep.equal(want);
+    expect(Array.from(propelBackward(fwd.saved, 2))).to.deep.equal(Array.from(jac, (j) => 2 * j));
+  });
+  it("the op's backward does not apply propelBackward's dy check: a NaN from the tape propagates as through any op", () => {
+    const x = A.variable(T.tensor([[[0.3, 0.5]], [[-0.2, 0.4]]], { dtype: 'float64' }), { requiresGrad: true });
+    A.sum(A.mul(propelLoss(x, T.tensor([[0.1], [0.2]], { dtype: 'float64' }), { reduction: 'none' }), T.tensor([NaN, 1], { dtype: 'float64' }))).backward();
+    const g = Array.from(x.grad!.toTypedArray());
+    expect(g.slice(0, 2).every(Number.isNaN) && g.slice(2).every(Number.isFinite), String(g)).to.equal(true);
+  });
+  it('propelForward: dims must be an object of integer sizes', () => {
+    const o = new Float64Array(2);
+    const t = new Float64Array(1);
+    expect(() => propelForward(o, t, null as unknown as PropelDims, { sigma: 0.1 })).to.throw(TensorError, 'propelForward: dims must be an object { B, I, n } (output is [B, I, 2n], target [B, n]), got null');
+    expect(() => propelForward(o, t, 1 as unknown as PropelDims, { sigma: 0.1 })).to.throw(TensorError, 'propelForward: dims must be an object { B, I, n } (output is [B, I, 2n], target [B, n]), got 1');
+    expect(() => propelForward(o, t, { B: '1', I: 1, n: 1 } as unknown as PropelDims, { sigma: 0.1 })).to.throw(TensorError, 'propelForward: dims must be integers with B >= 0, I >= 1, n >= 1, got { B: "1", I: 1, n: 1 }');
+  });
+  it('propelForward: null options are errors naming the option, not the defaults', () => {
+    const call = (opts: object) => () => propelForward(new Float64Array([0, 1]), new Float64Array([0]), { B: 1, I: 1, n: 1 }, opts as { sigma: number });
+    expect(call({ sigma: 0.1, mode: null })).to.throw(TensorError, "propelForward: mode must be 'paper' or 'torchpropel', got null");
+    expect(call({ sigma: 0.1, sigmaTransform: null })).to.throw(TensorError, "propelForward: sigmaTransform must be 'identity', 'softplus' or 'exp', got null");
+    expect(call({ sigma: null })).to.throw(TensorError, 'propelForward: sigma (the ground-truth standard deviation, at most about 1.34e154 so that sigma² is finite) must be a finite number > 0, got null');
+    expect(call({ sigma: 2e154 })).to.throw(TensorError, 'got 2e+154');
+  });
+  it('stdOf and varianceOf: an unknown transform is a TensorError naming the function and the argument', () => {
+    expect(() => stdOf(1, 'abs' as SigmaTransform)).to.throw(TensorError, "stdOf: transform got \"abs\", expected one of 'identity', 'softplus', 'exp'");
+    expect(() => varianceOf(1, 'Exp' as SigmaTransform)).to.throw(TensorError, "varianceOf: transform got \"Exp\", expected one of 'identity', 'softplus', 'exp' (did you mean 'exp'?)");
+    expect(() => varianceOf(1, null as unknown as SigmaTransform)).to.throw(TensorError, 'varianceOf: transform got null');
+    expect(stdOf(-2, undefined)).to.equal(2); // undefined is the default, 'identity'
   });
 });
 

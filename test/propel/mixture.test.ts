@@ -1,7 +1,7 @@
 // Tests of the mixture helpers (packages/propel/src/mixture.ts) against closed forms, a hand-written
 // density, and Monte-Carlo estimates with fixed seeds.
 import { expect } from 'chai';
-import { Generator, tensor, type Tensor } from '@propel-ts/tensor';
+import { Generator, TensorError, tensor, type Tensor } from '@propel-ts/tensor';
 import {
   mixtureLogPdf, mixtureMean, mixtureModes, mixtureSample, mixtureVariance, unpackPrediction,
 } from '@propel-ts/propel';
@@ -129,7 +129,12 @@ describe('mixture: mixtureLogPdf', () => {
 
   it('checks the points shape', () => {
     expect(() => mixtureLogPdf(pred(twoComp), tensor([[1, 2, 3]]))).to.throw(/^mixtureLogPdf: points must have shape \[B, n\] = \[1,2\] or \[B, P, n\] = \[1,P,2\], got shape \[1,3\]/);
-    expect(() => mixtureLogPdf(pred(twoComp), tensor([[1, NaN]]))).to.throw(/points contains NaN/);
+    expect(() => mixtureLogPdf(pred(twoComp), tensor([[1, NaN]], { dtype: 'float64' }))).to.throw(/points contains NaN/);
+  });
+
+  it("checks that points have the output's dtype (they were read silently, the result given the output's)", () => {
+    expect(() => mixtureLogPdf(pred(twoComp), tensor([[1, 2]]))).to.throw(TensorError, "mixtureLogPdf: points has dtype float32 but output has float64, expected one dtype (convert with .astype('float64'))");
+    expect(() => mixtureLogPdf(pred(twoComp, 'float32'), tensor([[1, 2]], { dtype: 'float64' }))).to.throw(TensorError, "mixtureLogPdf: points has dtype float64 but output has float32, expected one dtype (convert with .astype('float32'))");
   });
 });
 

@@ -84,6 +84,52 @@ describe('propelLoss: gradients, composite and higher order', () => {
       }
     }
   });
+  it('the composite agrees with the fused op at tiny sigma, where sigma² underflows (1e-160: subnormal, 1e-170: 0)', () => {
+    // log H(v_g) must come from log sigma: from log(sigma²) it was +Infinity at 1e-170 and 1.5e-8 off at 1e-160
+    const { out, tgt } = randomInputs(3, 3, 2, 11);
+    for (const sigma of [1e-160, 1e-170]) {
+      for (const mode of ['paper', 'torchpropel'] as const) {
+        const a = A.variable(out, { requiresGrad: true });
+        const b = A.variable(out, { requiresGrad: true });
+        const la = propelLoss(a, tgt, { sigma, mode, reduction: 'none' });
+        const lb = propelLossComposite(b, tgt, { sigma, mode, reduction: 'none' });
+        close(lb.value.toTypedArray(), la.value.toTypedArray(), 1e-10, 1e-12, `sigma ${sigma} ${mode} loss`);
+        A.sum(la).backward();
+        A.sum(lb).backward();
+        close(b.grad!.toTypedArray(), a.grad!.toTypedArray(), 1e-10, 1e-12, `sigma ${sigma} ${mode} grad`);
+      }
+    }
+  });
+  it('the composite in float32 has finite gradients for tiny valid variances (a pair term whose weight is 0)', () => {
+    // the pair term d²/(2S) once had a backward forming d²/(2S)², which overflows float32; times its softmax
+    // weight (exactly 0) that gave NaN. The fused op (tested against the reference) is the oracle.
+    const cases: [number[][][], 'exp' | 'identity'][] = [
+      [[[[0.1, -30], [0.5, -30]]], 'exp'],        // std e^-30 ≈ 9e-14
+      [[[[0.1, 1e-13], [0.5, 1e-13]]], 'identity'],
+      [[[[0.1, 1e-19], [0.5, 2e-19]]], 'identity'], // variances near float32's smallest normal number
+    ];
+    for (const [data, sigmaTransform] of cases) {
+      const grads = [propelLoss, propelLossComposite].map((f) => {
+        const o = A.variable(T.tensor(data), { requiresGrad: true }); // float32, B = 1, I = 2, n = 1
+        const loss = f(o, T.tensor([[0.3]]), { sigma: 0.2, sigmaTransform });
+        loss.backward();
+        return { loss: loss.item(), grad: o.grad!.toTypedArray() };
+      });
+      const [fused, composite] = grads as [{ loss: number; grad: Float32Array }, { loss: number; grad: Float32Array }];
+      close([composite.loss], [fused.loss], 1e-4, 1e-6, `${sigmaTransform} ${data} loss`);
+      close(composite.grad, fused.grad, 1e-3, 1e-5 * Math.max(1, maxAbs(fused.grad)), `${sigmaTransform} ${data} grad`);
+    }
+  });
+  it("the composite's documented float32 limit: d loss / d variance beyond float32 (sigma 1e-13, std 1e-13)", () => {
+    // docs/propel.md: the derivative with respect to the first variance is about 5e49, beyond float32's 3.4e38
+    const grads = [propelLoss, propelLossComposite].map((f) => {
+      const o = A.variable(T.tensor([[[0, 1e-13], [1, 1e-13]]]), { requiresGrad: true });
+      f(o, T.tensor([[0.3]]), { sigma: 1e-13 }).backward();
+      return o.grad!.toTypedArray()[1]!;
+    });
+    expect(grads[0]).to.be.closeTo(-9.77e36, 0.01e36);
+    expect(grads[1]).to.equal(-Infinity);
+  });
   it('the composite supports second order (gradgradcheck) and gradients with respect to the target', () => {
     const { out, tgt } = randomInputs(2, 2, 2, 5);
     A.gradgradcheck((o) => propelLossComposite(o, tgt, { sigma: 0.6, sigmaTransform: 'softplus' }), [out]);
@@ -179,5 +225,49 @@ describe('propelLoss: options, class and errors', () => {
     const zeroSd = T.tensor(Array.from({ length: 16 }, (_, k) => (k === 3 ? 0 : 0.5)), { shape: [2, 2, 4] });
     expect(() => propelLoss(zeroSd, tgt)).to.throw(/propelLoss: output standard deviation at index \[0,0,3\] is 0/);
     expect(() => propelLoss(out, A.variable(tgt, { requiresGrad: true }))).to.throw(/propelLoss: target requires a gradient/);
+  });
+  it('null options are errors naming the option, not the defaults (propelLoss, PropelLoss, propelLossComposite)', () => {
+    const calls: [string, (o: PropelLossOptions) => unknown][] = [
+      ['propelLoss', (o) => propelLoss(out, tgt, o)],
+      ['PropelLoss', (o) => new PropelLoss(o)],
+      ['propelLossComposite', (o) => propelLossComposite(out, tgt, o)],
+    ];
+    for (const [fn, call] of calls) {
+      const as = <K>(x: null) => x as unknown as K;
+      expect(() => call({ sigma: as<number>(null) }), fn).to.throw(T.TensorError, `${fn}: sigma (the ground-truth standard deviation, at most about 1.34e154 so that sigma² is finite) must be a finite number > 0, got null`);
+      expect(() => call({ mode: as<'paper'>(null) }), fn).to.throw(T.TensorError, `${fn}: mode must be 'paper' or 'torchpropel', got null`);
+      expect(() => call({ sigmaTransform: as<'exp'>(null) }), fn).to.throw(T.TensorError, `${fn}: sigmaTransform must be 'identity', 'softplus' or 'exp', got null`);
+      expect(() => call({ reduction: as<'mean'>(null) }), fn).to.throw(T.TensorError, `${fn}: reduction got null, expected one of 'mean', 'sum', 'none'`);
+    }
+  });
+  it('sigma must have a finite square (at most sqrt(MAX_VALUE) ≈ 1.34e154)', () => {
+    const x = T.tensor([[[0, 1]]], { dtype: 'float64' });
+    const t = T.tensor([[0]], { dtype: 'float64' });
+    for (const sigma of [1e155, 1.35e154, Number.MAX_VALUE]) {
+      expect(() => propelLoss(x, t, { sigma }), String(sigma)).to.throw(T.TensorError, `propelLoss: sigma (the ground-truth standard deviation, at most about 1.34e154 so that sigma² is finite) must be a finite number > 0, got ${sigma}`);
+      expect(() => propelLossComposite(x, t, { sigma }), String(sigma)).to.throw(T.TensorError, 'propelLossComposite: sigma (the ground-truth');
+    }
+    // just below the bound: I = 1, n = 1, mu = t, s = 1: L = log10((H(v_g) + H(1)) / (2 G(0, v_g + 1))) by hand
+    const sigma = 1.34e154;
+    const vg = sigma * sigma;
+    const logH = (v: number) => -Math.log(2 * Math.sqrt(Math.PI)) - 0.5 * Math.log(v);
+    const want = (Math.log(Math.exp(logH(vg) - logH(1)) + 1) + logH(1) - Math.log(2) + 0.5 * Math.log(2 * Math.PI) + 0.5 * Math.log(vg + 1)) / Math.LN10;
+    close([propelLoss(x, t, { sigma }).item(), propelLossComposite(x, t, { sigma }).item()], [want, want], 1e-12, 0, 'sigma 1.34e154');
+  });
+  it('propelLossComposite checks like propelLoss, naming itself: shapes, dtypes, values', () => {
+    const f64 = { dtype: 'float64' } as const;
+    const bad: [() => unknown, string][] = [
+      [() => propelLossComposite(T.zeros([2, 3, 4]), T.zeros([2, 3])), "propelLossComposite: target has n = 3 dimensions, expected 2 (output's last dimension 4 / 2); target shape [2,3], output shape [2,3,4]"],
+      [() => propelLossComposite(T.zeros([2, 3]), T.zeros([2, 3])), 'propelLossComposite: output must have rank 3'],
+      [() => propelLossComposite(T.ones([2, 3, 4]), T.ones([2, 2], f64)), "propelLossComposite: target has dtype float64 but output has float32, expected one dtype (convert with .astype('float32'))"],
+      [() => propelLossComposite(T.tensor([[[0.5, 0]]], f64), T.tensor([[0.5]], f64)), 'propelLossComposite: output standard deviation at index [0,0,1] is 0, whose variance s² is 0; expected a non-zero standard deviation'],
+      [() => propelLossComposite(T.tensor([[[NaN, 0.2]]], f64), T.tensor([[0.5]], f64)), 'propelLossComposite: output contains NaN at index [0,0,0] (flat 0), expected finite values'],
+      [() => propelLossComposite(T.tensor([[[0, 0.2]], [[0, 0.2]]], f64), T.tensor([[0.5], [Infinity]], f64)), 'propelLossComposite: target contains Infinity at index [1,0] (flat 1), expected finite values'],
+      [() => propelLossComposite(T.tensor([[[0, -800]]], f64), T.tensor([[0.5]], f64), { sigmaTransform: 'exp' }), "propelLossComposite: output standard deviation at index [0,0,1]: sigmaTransform 'exp' of -800 gives variance 0"],
+      [() => propelLossComposite([[[0, 1]]] as unknown as T.Tensor, tgt), 'propelLossComposite: output must be a Variable or Tensor, got [[[0, 1]]]'],
+    ];
+    for (const [call, message] of bad) {
+      expect(call, message).to.throw(T.TensorError, message);
+    }
   });
 });

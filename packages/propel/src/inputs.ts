@@ -1,8 +1,11 @@
 // Layer: propel. The inputs of the PROPEL loss: the option and shape types, their checks (shapes, sigma,
 // mode, sigmaTransform, finite values, non-zero variances) with errors naming the op, the argument, got and
 // expected, and the standard-deviation transforms. Shared by the CPU kernel (kernel.ts, loss-jacobian.ts),
-// the gpu kernels, the op, the composite and the mixture helpers. Imports only '@propel-ts/tensor'.
-import { TensorError, checkArity, checkOptions, describeValue, fmtShape } from '@propel-ts/tensor';
+// the gpu kernels, the op, the composites and the mixture helpers, and the composites' explanation of a
+// non-finite loss. Imports only '@propel-ts/tensor'.
+import {
+  TensorError, canReadSync, checkArity, checkOptions, describeValue, fmtShape, onReadback, optOneOf, type Tensor,
+} from '@propel-ts/tensor';
 
 /** The name errors carry: these checks guard the user-facing `propelLoss` op. */
 const OP = 'propelLoss';
@@ -23,6 +26,8 @@ export type PropelMode = 'paper' | 'torchpropel';
  */
 export type SigmaTransform = 'identity' | 'softplus' | 'exp';
 
+const TRANSFORMS: readonly SigmaTransform[] = ['identity', 'softplus', 'exp'];
+
 /** The float arrays the kernel reads and writes. */
 export type FloatArray = Float32Array | Float64Array;
 
@@ -35,7 +40,7 @@ export interface PropelDims {
 
 /** Options of the kernel. */
 export interface PropelKernelOptions {
-  /** Ground-truth standard deviation (a finite number > 0). */
+  /** Ground-truth standard deviation: a finite number > 0, at most about 1.34e154 (so that σ² is finite). */
   sigma: number;
   /** Default 'paper'. */
   mode?: PropelMode;
@@ -58,7 +63,7 @@ function isPositiveInt(x: unknown): x is number {
   return typeof x === 'number' && Number.isInteger(x) && x > 0;
 }
 
-/** Check and default the options (sigma finite and > 0, known mode and transform). */
+/** Check and default the options (sigma finite, > 0 and with a finite square; known mode and transform). */
 export function resolvePropelOptions(opts: PropelKernelOptions): Required<PropelKernelOptions> {
   checkArity('resolvePropelOptions', arguments, 1, 'resolvePropelOptions({ sigma, mode, sigmaTransform })');
   return readKernelOptions('resolvePropelOptions', opts);
@@ -70,10 +75,12 @@ export function readKernelOptions(fn: string, opts: PropelKernelOptions): Requir
   if (opts === null || typeof opts !== 'object') fail(`options must be an object with sigma, got ${describeValue(opts)}`);
   checkOptions(fn, opts, ['sigma', 'mode', 'sigmaTransform']);
   const { sigma } = opts;
-  const mode = opts.mode ?? 'paper';
-  const sigmaTransform = opts.sigmaTransform ?? 'identity';
-  if (typeof sigma !== 'number' || !Number.isFinite(sigma) || !(sigma > 0)) {
-    fail(`sigma (the ground-truth standard deviation) must be a finite number > 0, got ${describeValue(sigma)}`);
+  // only a missing key takes the default: an explicit null is a mistake (as for reduction), not 'paper'
+  const mode = opts.mode === undefined ? 'paper' : opts.mode;
+  const sigmaTransform = opts.sigmaTransform === undefined ? 'identity' : opts.sigmaTransform;
+  // the loss uses v_g = sigma²: above sqrt(MAX_VALUE) ≈ 1.34e154 it overflows and the loss would blame the inputs
+  if (typeof sigma !== 'number' || !Number.isFinite(sigma * sigma) || !(sigma > 0)) {
+    fail(`sigma (the ground-truth standard deviation, at most about 1.34e154 so that sigma² is finite) must be a finite number > 0, got ${describeValue(sigma)}`);
   }
   if (mode !== 'paper' && mode !== 'torchpropel') fail(`mode must be 'paper' or 'torchpropel', got ${describeValue(mode)}`);
   if (sigmaTransform !== 'identity' && sigmaTransform !== 'softplus' && sigmaTransform !== 'exp') {
@@ -96,7 +103,7 @@ export function propelDimsFromShapes(outputShape: readonly number[], targetShape
   return dimsFromShapes(OP, outputShape, targetShape);
 }
 
-/** `propelDimsFromShapes` with errors naming `fn`, for the other losses on the same layout (mixtureNll). */
+/** `propelDimsFromShapes` with errors naming `fn`, for the other losses on the same layout (mixtureNll, propelLossComposite). */
 export function dimsFromShapes(fn: string, outputShape: readonly number[], targetShape: readonly number[]): PropelDims {
   const err: (message: string) => never = (message) => fail(fn, message);
   if (outputShape.length !== 3) {
@@ -116,9 +123,11 @@ export function dimsFromShapes(fn: string, outputShape: readonly number[], targe
 export function checkDims(output: FloatArray, target: FloatArray, dims: PropelDims): void {
   if (!(output instanceof Float32Array || output instanceof Float64Array)) err(`output must be a Float32Array or Float64Array, got ${describeArray(output)}`);
   if (!(target instanceof Float32Array || target instanceof Float64Array)) err(`target must be a Float32Array or Float64Array, got ${describeArray(target)}`);
+  // dims is propelForward's own argument (the op derives it from the shapes): its errors name propelForward
+  if (dims === null || typeof dims !== 'object') fail('propelForward', `dims must be an object { B, I, n } (output is [B, I, 2n], target [B, n]), got ${describeValue(dims)}`);
   const { B, I, n } = dims;
   if (!(Number.isInteger(B) && B >= 0) || !isPositiveInt(I) || !isPositiveInt(n)) {
-    err(`dims must be integers with B >= 0, I >= 1, n >= 1, got { B: ${B}, I: ${I}, n: ${n} }`);
+    fail('propelForward', `dims must be integers with B >= 0, I >= 1, n >= 1, got { B: ${describeValue(B)}, I: ${describeValue(I)}, n: ${describeValue(n)} }`);
   }
   if (output.length !== B * I * 2 * n) err(`output has ${output.length} elements, expected B*I*2n = ${B * I * 2 * n} for shape ${fmtShape([B, I, 2 * n])}`);
   if (target.length !== B * n) err(`target has ${target.length} elements, expected B*n = ${B * n} for shape ${fmtShape([B, n])}`);
@@ -223,6 +232,28 @@ export function diagnoseSample(output: FloatArray, target: FloatArray, dims: Pro
   err(`the loss of sample ${b} is not finite: the prediction and target are beyond float64's range (log T1 = ${logT1[b]}, log T2 = ${logT2[b]}), expected squared distances over variances below ~1e300`);
 }
 
+/**
+ * For the composite losses (mixtureNll, propelLossComposite), which check the values at the call on 'cpu'
+ * only: when `loss` reads back non-finite, throw (naming `fn`) why. propelLoss's errors for a non-finite
+ * input or a zero variance (index named), else the data are beyond the dtype's range. On 'cpu' the check
+ * runs now; on 'gpu' when the loss is read (asynchronously where the device reads back asynchronously).
+ */
+export function explainNonFiniteLoss(fn: string, loss: Tensor, output: Tensor, target: Tensor, dims: PropelDims, tr: SigmaTransform): void {
+  const check = (o: ArrayLike<number>, t: ArrayLike<number>): never => {
+    checkValues(fn, dims, o, t, tr);
+    const range = output.dtype === 'float32' ? "float32's" : "float64's";
+    fail(fn, `the loss is not finite although every input is finite with non-zero variances: the squared distances over variances (or the variances) are beyond ${range} range; expected (t - mu)²/sd² and sd² well inside it (e.g. scale the targets)`);
+  };
+  onReadback(loss, (values) => {
+    for (let k = 0; k < values.length; k++) {
+      if (Number.isFinite(values[k]!)) continue;
+      if (!canReadSync(output)) return Promise.all([output.data(), target.data()]).then(([o, t]) => { check(o, t); });
+      return check(output.toTypedArray(), target.toTypedArray());
+    }
+    return undefined;
+  });
+}
+
 // ---- standard-deviation transforms -------------------------------------------------------------------
 
 /** softplus(s) = log(1 + e^s), without overflow. */
@@ -232,25 +263,34 @@ function softplus(s: number): number {
 
 /**
  * The standard deviation a raw channel value `s` encodes under `transform`
- * ('identity': |s|; 'softplus': log(1+e^s); 'exp': e^s).
+ * ('identity': |s|; 'softplus': log(1+e^s); 'exp': e^s). Another transform is a TensorError.
  */
 export function stdOf(s: number, transform: SigmaTransform = 'identity'): number {
   switch (transform) {
     case 'identity': return Math.abs(s);
     case 'softplus': return softplus(s);
     case 'exp': return Math.exp(s);
-    default: return exhaustive(transform);
+    default: return unknownTransform('stdOf', transform);
   }
 }
 
-/** The variance a raw channel value `s` encodes under `transform` (`stdOf(s)²`). */
+/** The variance a raw channel value `s` encodes under `transform` (`stdOf(s)²`). Another transform is a TensorError. */
 export function varianceOf(s: number, transform: SigmaTransform = 'identity'): number {
   switch (transform) {
     case 'identity': return s * s;
     case 'softplus': { const sd = softplus(s); return sd * sd; }
     case 'exp': return Math.exp(2 * s);
-    default: return exhaustive(transform);
+    default: return unknownTransform('varianceOf', transform);
   }
+}
+
+/**
+ * The error for a transform outside the union: these are public (plain JavaScript callers get no type
+ * check), so it is optOneOf's user error, not an internal one; still `never`, so a missing case fails to compile.
+ */
+function unknownTransform(fn: string, transform: never): never {
+  optOneOf(fn, 'transform', transform, TRANSFORMS, undefined);
+  return exhaustive(transform);
 }
 
 /** For switches over a union: a compile error when a case is missing, a throw if one slips through at run time. */

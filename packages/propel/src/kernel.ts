@@ -4,7 +4,7 @@
 // saved Jacobian). No tensors, no tape: the fused autograd op (propel-op.ts) is a thin wrapper around these
 // functions. The option and shape types and their checks are in inputs.ts. Imports '@propel-ts/tensor''s
 // validation helpers and parallelFor, inputs.ts and loss-jacobian.ts.
-import { TensorError, checkArity, checkOptions, optBoolean, parallelFor } from '@propel-ts/tensor';
+import { TensorError, checkArity, checkOptions, describeValue, optBoolean, parallelFor } from '@propel-ts/tensor';
 import {
   checkDims, diagnoseSample, exhaustive, readKernelOptions,
   type FloatArray, type PropelDims, type PropelKernelOptions, type PropelMode, type SigmaTransform,
@@ -174,15 +174,47 @@ function lossAndJacobian(args: LossJacobianArgs): number {
 
 /**
  * d(sum_b dy_b · L_b) / d output, `[B, I, 2n]` in the output's dtype: `dy_b` times the Jacobian saved by
- * the forward. `dy` is the upstream gradient per sample (an array of length B), or one number for every
- * sample (1/B for a 'mean' reduction, 1 for 'sum'). `out` is an optional preallocated result (same type as
- * the output, length B·I·2n); it may be the saved Jacobian itself, which is then scaled in place.
+ * the forward. `dy` is the upstream gradient per sample (an array or typed array of B finite numbers), or
+ * one finite number for every sample (1/B for a 'mean' reduction, 1 for 'sum'); anything else is a
+ * TensorError naming propelBackward and dy. `out` is an optional preallocated result (same type as the
+ * output, length B·I·2n); it may be the saved Jacobian itself, which is then scaled in place.
  */
 export function propelBackward<T extends FloatArray>(saved: PropelSaved<T>, dy: number | ArrayLike<number>, out?: T): T {
   checkArity('propelBackward', arguments, 3, 'propelBackward(saved, dy, out)');
   const { dims, jacobian } = saved;
   if (jacobian === null) err('backward needs the Jacobian, but the forward ran with needsGrad: false');
-  const { B, I, n } = dims;
+  checkDy(dy, dims.B);
+  return scaleByDy(saved as PropelSaved<T> & { jacobian: T }, dy, out);
+}
+
+/**
+ * Throw unless `dy` is a finite number or an array (or typed array) of `B` finite numbers: a NaN or a string
+ * would silently turn every gradient into NaN (or be coerced: '1' * x), and `{ length: B }` into NaN rows.
+ */
+function checkDy(dy: unknown, B: number): void {
+  const fail = (got: string): never => {
+    throw new TensorError(`propelBackward: dy got ${got}, expected a finite number or an array of B = ${B} finite numbers (the upstream gradient, one per sample)`);
+  };
+  if (typeof dy === 'number') {
+    if (!Number.isFinite(dy)) fail(describeValue(dy));
+    return;
+  }
+  const isArray = Array.isArray(dy) || (ArrayBuffer.isView(dy) && !(dy instanceof DataView));
+  if (!isArray) fail(describeValue(dy));
+  const arr = dy as ArrayLike<unknown>;
+  if (arr.length !== B) fail(`${arr.length} elements`);
+  for (let b = 0; b < B; b++) {
+    const g = arr[b];
+    if (typeof g !== 'number' || !Number.isFinite(g)) fail(`${describeValue(g)} at index ${b}`);
+  }
+}
+
+/**
+ * `propelBackward` without the check of `dy`, for the op's backward: its upstream gradient comes from the
+ * tape, and a NaN there must propagate as through any other op, not be blamed on propelBackward.
+ */
+export function scaleByDy<T extends FloatArray>(saved: PropelSaved<T> & { jacobian: T }, dy: number | ArrayLike<number>, out?: T): T {
+  const { dims: { B, I, n }, jacobian } = saved;
   const scalarDy = typeof dy === 'number';
   if (!scalarDy && dy.length !== B) err(`upstream gradient dy has ${dy.length} elements, expected ${B} (one per sample)`);
   const grad = takeBuffer('grad', out, B * I * 2 * n, () => allocLike(jacobian, B * I * 2 * n), jacobian);

@@ -6,7 +6,7 @@
 import * as T from '@propel-ts/tensor';
 import * as A from '@propel-ts/autograd';
 import type { Variable, VarLike } from '@propel-ts/autograd';
-import { checkValues, dimsFromShapes, type PropelDims, type SigmaTransform } from './inputs';
+import { checkValues, dimsFromShapes, explainNonFiniteLoss, type SigmaTransform } from './inputs';
 import type { Reduction } from './propel-op';
 
 const OP = 'mixtureNll';
@@ -79,27 +79,8 @@ export function mixtureNll(output: VarLike, target: VarLike, options?: MixtureNl
 
   // on 'gpu' a bad input shows as a non-finite loss: only then are the inputs read and the reason named
   // (on the CPU the inputs passed, so a non-finite loss means values beyond the dtype's range)
-  T.onReadback(loss.value, (values) => (allFinite(values) ? undefined : explain(out.value, t.value, dims, sigmaTransform)));
+  explainNonFiniteLoss(OP, loss.value, out.value, t.value, dims, sigmaTransform);
   return loss;
-}
-
-function allFinite(values: ArrayLike<number>): boolean {
-  for (let k = 0; k < values.length; k++) if (!Number.isFinite(values[k]!)) return false;
-  return true;
-}
-
-/**
- * Why the loss is not finite: propelLoss's errors for a non-finite input or a zero variance (index named),
- * else the data are beyond the dtype's range. Asynchronous where the device reads back asynchronously.
- */
-function explain(output: T.Tensor, target: T.Tensor, dims: PropelDims, tr: SigmaTransform): void | Promise<void> {
-  const check = (o: ArrayLike<number>, t: ArrayLike<number>): never => {
-    checkValues(OP, dims, o, t, tr);
-    const range = output.dtype === 'float32' ? "float32's" : "float64's";
-    throw new T.TensorError(`${OP}: the loss is not finite although every input is finite with non-zero variances: the squared distances over variances (or the variances) are beyond ${range} range; expected (t - mu)²/sd² and sd² well inside it (e.g. scale the targets)`);
-  };
-  if (!T.canReadSync(output)) return Promise.all([output.data(), target.data()]).then(([o, t]) => { check(o, t); });
-  check(output.toTypedArray(), target.toTypedArray());
 }
 
 function asVariable(x: VarLike, arg: string): Variable {

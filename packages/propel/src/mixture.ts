@@ -3,7 +3,7 @@
 // Tensors in, tensors out (dtype and device of the prediction); the arithmetic runs on host arrays in
 // float64. Imports '@propel-ts/tensor' and inputs.ts (for the standard-deviation transforms).
 import {
-  TensorError, checkArity, checkOptions, describeValue, fmtShape, generatorFrom, optNumber, optOneOf, tensor, Tensor, type Generator,
+  TensorError, checkArity, checkOptions, checkSame, describeValue, fmtShape, generatorFrom, optNumber, optOneOf, tensor, Tensor, type Generator,
 } from '@propel-ts/tensor';
 import { stdOf, type SigmaTransform } from './inputs';
 
@@ -189,7 +189,8 @@ function logPdfAt(m: HostMixture, b: number, x: ArrayLike<number>, xo: number, t
 
 /**
  * The mixture's natural-log density at `points`: `[B, n]` (one point per sample) gives `[B]`, `[B, P, n]`
- * (P points per sample) gives `[B, P]`. Computed by log-sum-exp, so it stays finite far in the tails.
+ * (P points per sample) gives `[B, P]`, of the output's dtype and device, which `points` must share.
+ * Computed by log-sum-exp, so it stays finite far in the tails.
  *
  * ```ts
  * mixtureLogPdf(output, target);   // log-likelihood of each target under its predicted mixture
@@ -205,6 +206,8 @@ export function mixtureLogPdf(output: Tensor, points: Tensor, options?: MixtureO
   if (points.ndim === 2 && points.shape[0] === B && points.shape[1] === n) P = 1;
   else if (points.ndim === 3 && points.shape[0] === B && points.shape[2] === n) P = points.shape[1]!;
   else fail(op, `points must have shape [B, n] = ${fmtShape([B, n])} or [B, P, n] = [${B},P,${n}], got shape ${fmtShape(points.shape)}`);
+  // points of another dtype or device would be read silently and the result given the output's
+  checkSame(op, [output, points], ['output', 'points']);
   const x = points.toTypedArray();
   for (let k = 0; k < x.length; k++) {
     if (!Number.isFinite(x[k]!)) fail(op, `points contains ${x[k]} at flat index ${k}, expected finite values`);

@@ -10,7 +10,7 @@ import {
   checkPropelInputs, outputIndex, propelDimsFromShapes, readKernelOptions, varianceOf,
   type FloatArray, type PropelMode, type SigmaTransform,
 } from './inputs';
-import { propelBackward, propelForward, type PropelSaved } from './kernel';
+import { propelForward, scaleByDy, type PropelSaved } from './kernel';
 import { GPU_FLAGGED, GPU_MIN_VARIANCE, propelGpuBackward, propelGpuForward, type PropelGpuSaved } from './gpu-kernel';
 
 /** How per-sample losses are combined: their mean (default), their sum, or none (shape `[B]`). */
@@ -18,7 +18,7 @@ export type Reduction = 'mean' | 'sum' | 'none';
 
 /** Options of `propelLoss` and `PropelLoss`. */
 export interface PropelLossOptions {
-  /** Ground-truth standard deviation (the paper's σ). Default 0.1. */
+  /** Ground-truth standard deviation (the paper's σ): finite, > 0, at most about 1.34e154 (σ² must be finite). Default 0.1. */
   sigma?: number;
   /** Default 'mean'. */
   reduction?: Reduction;
@@ -128,7 +128,8 @@ const propelOp = defineOp<Params, PropelSaved | PropelGpuSaved>({
     const B = saved.dims.B;
     const up = dy.value.toTypedArray();
     const perSample = p.reduction === 'none' ? up : p.reduction === 'mean' ? up[0]! / B : up[0]!;
-    const grad = propelBackward(saved, perSample);
+    // unchecked: a NaN from the tape propagates as through any op (propelBackward would reject it as dy)
+    const grad = scaleByDy(saved as PropelSaved & { jacobian: FloatArray }, perSample);
     return [T.fromTypedArray(grad, [B, saved.dims.I, 2 * saved.dims.n]), null];
   },
 });
@@ -174,7 +175,8 @@ export function propelLoss(output: VarLike, target: VarLike, options?: PropelLos
 export function resolveLossOptions(options: unknown, fn = 'propelLoss', usage = `${fn}(output, target, OPTIONS)`): Params {
   const o = T.checkOptions(fn, options, ['sigma', 'reduction', 'mode', 'sigmaTransform'], usage);
   const { sigma, mode, sigmaTransform } = readKernelOptions(fn, {
-    sigma: (o.sigma ?? 0.1) as number, mode: o.mode as PropelMode | undefined, sigmaTransform: o.sigmaTransform as SigmaTransform | undefined,
+    // only a missing sigma defaults: sigma: null is an error naming it, like reduction: null
+    sigma: (o.sigma === undefined ? 0.1 : o.sigma) as number, mode: o.mode as PropelMode | undefined, sigmaTransform: o.sigmaTransform as SigmaTransform | undefined,
   });
   const reduction = T.optOneOf(fn, 'reduction', o.reduction, ['mean', 'sum', 'none'], 'mean');
   return { sigma, mode, sigmaTransform, reduction };
