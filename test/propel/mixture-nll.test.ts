@@ -135,6 +135,25 @@ describe('mixtureNll: log-space stability', () => {
   });
 });
 
+describe('mixtureNll: float32 gradients at tiny standard deviations', () => {
+  // component 2 (mu 1, sd 1e-13 or e^-30) is 1e12 sds from the target: its weight is exactly 0, so its
+  // gradient is 0; by hand, d/dmu1 = -(t - mu1)/sd1² = -0.4 and d/dsd1 = 1/sd1 - (t - mu1)²/sd1³ = 1.92
+  for (const [tr, s2] of [['identity', 1e-13], ['exp', -30]] as const) {
+    it(`sigmaTransform '${tr}', raw sd ${s2}: float32's gradient is float64's rounded, not NaN (0 · ∞ in d²/2v)`, () => {
+      const grad = (dtype: 'float32' | 'float64') => {
+        const o = A.variable(T.tensor([[[0, tr === 'identity' ? 0.5 : Math.log(0.5)], [1, s2]]], { dtype }), { requiresGrad: true });
+        mixtureNll(o, T.tensor([[0.1]], { dtype }), { sigmaTransform: tr }).backward();
+        return Array.from(o.grad!.toTypedArray());
+      };
+      const g64 = grad('float64'), g32 = grad('float32');
+      expect(g64[0]).to.be.closeTo(-0.4, 1e-12);
+      expect(g64[1]).to.be.closeTo(tr === 'identity' ? 1.92 : 1.92 * 0.5, 1e-12); // 'exp': d/ds = sd · d/dsd
+      expect(g64.slice(2)).to.deep.equal([0, 0]);
+      g32.forEach((g, i) => expect(g, `element ${i}`).to.be.closeTo(g64[i]!, 1e-6));
+    });
+  }
+});
+
 describe('mixtureNll: gradients (float64 central differences)', () => {
   for (const tr of TRANSFORMS) {
     for (const reduction of ['mean', 'sum', 'none'] as const) {

@@ -70,9 +70,11 @@ export function mixtureNll(output: VarLike, target: VarLike, options?: MixtureNl
   const std = sigmaTransform === 'identity' ? s : sigmaTransform === 'softplus' ? A.softplus(s) : A.exp(s);
   const v = A.square(std);
   const logSd = sigmaTransform === 'identity' ? A.mul(A.log(v), 0.5) : sigmaTransform === 'softplus' ? A.log(std) : s;
-  // a_i = log prod_d N(t_d; mu_id, v_id) = -sum_d ((t_d - mu_id)² / (2 v_id) + log sd_id) - (n/2) log 2π   [B, I]
+  // a_i = log prod_d N(t_d; mu_id, v_id) = -sum_d (½ ((t_d - mu_id) / sd_id)² + log sd_id) - (n/2) log 2π   [B, I].
+  // Written as d² / (2v), the division's backward would form d² / (2v)², which overflows float32 at small
+  // variances (sd 1e-13): a component whose weight underflowed to 0 would get 0 · ∞ = NaN, not 0
   const diff = A.sub(A.unsqueeze(t, 1), mu);
-  const a = A.neg(A.sum(A.add(A.div(A.square(diff), A.mul(v, 2)), logSd), { axis: 2 }));
+  const a = A.neg(A.sum(A.add(A.mul(A.square(A.div(diff, std)), 0.5), logSd), { axis: 2 }));
   // L = -(log(1/I) + logsumexp_i a_i) + (n/2) log 2π: the constants folded into one number
   const perSample = A.sub(Math.log(I) + 0.5 * n * LOG_2PI, A.logsumexp(a, { axis: 1 }));
   const loss = reduction === 'none' ? perSample : reduction === 'sum' ? A.sum(perSample) : A.mean(perSample);
