@@ -570,7 +570,9 @@ export function naiveSplit(x: NArr, sizeOrSections: number | readonly number[], 
   const n = x.shape[ax]!;
   const sizes: number[] = [];
   if (typeof sizeOrSections === 'number') {
+    // an empty axis is one empty chunk, as torch.split
     for (let left = n; left > 0; left -= sizeOrSections) sizes.push(Math.min(left, sizeOrSections));
+    if (n === 0) sizes.push(0);
   } else sizes.push(...sizeOrSections);
   let start = 0;
   return sizes.map((s) => {

@@ -227,20 +227,25 @@ export function generatorFrom(op: string, generator: unknown, seed: unknown): Ge
   return (generator as Generator | undefined) ?? (s !== undefined ? new Generator(s) : defaultGenerator);
 }
 
-function randomTensor(op: string, shape: readonly number[], options: RandomOptions | undefined, draw: (g: Generator) => number): Tensor {
+function randomTensor(op: string, shape: readonly number[], options: RandomOptions | undefined, draw: (g: Generator, dtype: DType) => number): Tensor {
   const s = checkShape(shape, op);
   const usage = `${op}(shape, OPTIONS)`;
   const o = checkOptions(op, options, ['dtype', 'device', 'seed', 'generator'], usage);
   const opts = resolve(op, { dtype: o.dtype, device: o.device }, usage);
   checkSize(op, s, 'shape', opts.dtype);
   const g = generatorFrom(op, o.generator, o.seed);
-  return fromFlat(op, Array.from({ length: sizeOf(s) }, () => draw(g)), s, opts);
+  return fromFlat(op, Array.from({ length: sizeOf(s) }, () => draw(g, opts.dtype)), s, opts);
 }
+
+/** The largest float32 below 1: a uniform draw in [1 - 2^-25, 1) would round up to 1 when stored as float32. */
+const FLOAT32_BELOW_ONE = 1 - 2 ** -24;
 
 /** Uniform samples in [0, 1): `rand([2, 3], { seed: 42 })` (`seed` an integer; or a `generator`). */
 export function rand(shape: readonly number[], options?: RandomOptions): Tensor {
   checkArity('rand', arguments, 2, 'rand(shape, { dtype, device, seed, generator })');
-  return randomTensor('rand', shape, options, (g) => g.uniform());
+  // float32 keeps [0, 1) by moving only the draws that would round to 1 (the rest round as before, so every
+  // other value of a seeded stream is unchanged)
+  return randomTensor('rand', shape, options, (g, dtype) => (dtype === 'float32' ? Math.min(g.uniform(), FLOAT32_BELOW_ONE) : g.uniform()));
 }
 /** Standard normal samples: `randn([2, 3], { seed: 42 })` (`seed` an integer; or a `generator`). */
 export function randn(shape: readonly number[], options?: RandomOptions): Tensor {

@@ -24,11 +24,25 @@ export function internal(message: string): never {
   throw new Error(`internal: ${message}`);
 }
 
-/** A compact description of a value for error messages. */
+/** How a value reads in an error message: strings quoted (`'0.1'`, never `0.1`), arrays and objects by kind. */
+export function describeValue(x: unknown): string {
+  if (typeof x === 'string') return JSON.stringify(x);
+  if (x === null) return 'null';
+  if (x === undefined) return 'undefined';
+  if (typeof x === 'number') return Object.is(x, -0) ? '-0' : String(x);
+  if (typeof x === 'bigint') return `${x}n`;
+  if (typeof x === 'function') return 'a function';
+  if (Array.isArray(x)) return x.length <= 8 ? `[${x.map(describeValue).join(', ')}]` : `an array of ${x.length}`;
+  if (typeof x === 'object') {
+    const name = (x as object).constructor?.name;
+    return name && name !== 'Object' ? `a ${name}` : 'an object';
+  }
+  return String(x);
+}
+
+/** A compact description of a value for error messages: arrays by length, objects by class, else as describeValue. */
 export function describe(x: unknown): string {
   if (Array.isArray(x)) return `array(${x.length})`;
-  if (x === null) return 'null';
-  if (typeof x === 'object') return (x as object).constructor?.name ?? 'object';
-  if (typeof x === 'string') return JSON.stringify(x);
-  return String(x);
+  if (x !== null && typeof x === 'object') return (x as object).constructor?.name ?? 'object';
+  return describeValue(x);
 }

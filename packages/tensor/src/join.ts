@@ -58,13 +58,18 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], axi
   let sizes: number[];
   if (typeof sizeOrSections === 'number') {
     if (!Number.isInteger(sizeOrSections) || sizeOrSections <= 0) fail('split', `size must be a positive integer, got ${sizeOrSections}`);
-    sizes = [];
+    // an empty axis is one empty chunk, as PyTorch's split (not none: a caller may index chunk 0)
+    sizes = n === 0 ? [0] : [];
     for (let s = 0; s < n; s += sizeOrSections) sizes.push(Math.min(sizeOrSections, n - s));
   } else {
     if (!Array.isArray(sizeOrSections)) fail('split', `sizeOrSections got ${describeValue(sizeOrSections)}, expected a chunk size or an array of sizes`);
     sizes = sizeOrSections.slice();
+    // each entry first, so that a string is reported as given (a sum would concatenate it)
+    sizes.forEach((s, i) => {
+      if (!Number.isInteger(s) || s < 0) fail('split', `sections[${i}] got ${describeValue(s)}, expected a non-negative integer`);
+    });
     const total = sizes.reduce((a, b) => a + b, 0);
-    if (sizes.some((s) => !Number.isInteger(s) || s < 0) || total !== n) {
+    if (total !== n) {
       fail('split', `sections [${sizes.join(',')}] sum to ${total}, expected non-negative integers summing to ${n} (size of axis ${ax})`);
     }
   }
@@ -84,6 +89,8 @@ function checkIndexValues(op: string, index: Tensor | ArrayLike<number>, n: numb
   const data: ArrayLike<number> = index instanceof Tensor ? backendFor(index.device).toHost(index, 'indexSelect') : index;
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
+    // a JS array may hold anything: a string or a nested array is reported as given, not as a number
+    if (typeof v !== 'number') fail(op, `index at flat position ${i} got ${describeValue(v)}, expected an integer in [0, ${n - 1}] for axis ${axis}`);
     if (!Number.isInteger(v) || v < 0 || v >= n) {
       fail(op, `index value ${v} at flat position ${i} is out of range, expected an integer in [0, ${n - 1}] for axis ${axis}`);
     }
@@ -117,8 +124,9 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
     if (i !== ax && d > x.shape[i]!) fail('gather', `index shape ${fmtShape(index.shape)} exceeds input shape ${fmtShape(x.shape)} at dimension ${i}`);
   });
   checkIndexValues('gather', index, x.shape[ax]!, ax);
-  const idx = index.dtype === x.dtype ? index : index.astype(x.dtype);
-  return checkOnReadback('gather', backendFor(x.device).gather(x, ax, idx), index, x.shape[ax]!, ax);
+  // the index is read in its own dtype (the backends read any): a float64 index past 2^24 is not rounded
+  // through a float32 input's dtype
+  return checkOnReadback('gather', backendFor(x.device).gather(x, ax, index), index, x.shape[ax]!, ax);
 }
 
 /** Rows (or slices) of `x` at positions `index` (1-D) along `axis` (torch.index_select). */
@@ -129,7 +137,11 @@ export function indexSelect(x: Tensor, axis: number, index: Tensor | readonly nu
   const ax = normalizeAxis('indexSelect', axis, x.ndim);
   // an array of indices is host data on every device: checked before it is uploaded
   if (!(index instanceof Tensor)) checkIndexValues('indexSelect', index, x.shape[ax]!, ax);
-  const idx = index instanceof Tensor ? index : backendFor(x.device).fromHost(x.dtype === 'float64' ? Float64Array.from(index) : Float32Array.from(index), [index.length], x.dtype);
+  // an array of indices is uploaded as float64 on the CPU, so no index is rounded (float32 is exact only to
+  // 2^24); the GPU is float32 only, and holds at most 2^24 elements, so every index it can take is exact
+  const idx = index instanceof Tensor ? index
+    : x.device === 'cpu' ? backendFor('cpu').fromHost(Float64Array.from(index), [index.length], 'float64')
+      : backendFor(x.device).fromHost(Float32Array.from(index), [index.length], 'float32');
   if (idx.ndim !== 1) fail('indexSelect', `index must be 1-D, got shape ${fmtShape(idx.shape)}`);
   checkIndexValues('indexSelect', idx, x.shape[ax]!, ax); // so that an error names indexSelect, not gather
   const shape = x.shape.slice();
@@ -139,7 +151,7 @@ export function indexSelect(x: Tensor, axis: number, index: Tensor | readonly nu
   const full = idx.view(viewShape).expand(shape);
   // the backend's gather directly (the checks above are gather's), so that an index error read back
   // names indexSelect and a position in its own index
-  const y = backendFor(x.device).gather(x, ax, full.dtype === x.dtype ? full : full.astype(x.dtype));
+  const y = backendFor(x.device).gather(x, ax, full); // the index in its own dtype, as in gather
   // (an array of indices was checked above)
   return index instanceof Tensor ? checkOnReadback('indexSelect', y, idx, x.shape[ax]!, ax) : y;
 }
@@ -153,10 +165,11 @@ export function scatterAdd(shape: readonly number[], axis: number, index: Tensor
   const ax = normalizeAxis('scatterAdd', axis, shape.length);
   if (!shapesEqual(index.shape, src.shape)) fail('scatterAdd', `index shape ${fmtShape(index.shape)} differs from src shape ${fmtShape(src.shape)}, expected equal`);
   if (index.ndim !== shape.length) fail('scatterAdd', `index has rank ${index.ndim}, expected ${shape.length}`);
+  if (index.device !== src.device) fail('scatterAdd', `index is on '${index.device}' but src is on '${src.device}', expected one device`);
   index.shape.forEach((d, i) => {
     if (i !== ax && d > shape[i]!) fail('scatterAdd', `index shape ${fmtShape(index.shape)} exceeds output shape ${fmtShape(shape)} at dimension ${i}`);
   });
   checkIndexValues('scatterAdd', index, shape[ax]!, ax);
-  const idx = index.dtype === src.dtype ? index : index.astype(src.dtype);
-  return checkOnReadback('scatterAdd', backendFor(src.device).scatterAdd(shape, ax, idx, src), index, shape[ax]!, ax);
+  // the index in its own dtype, as in gather
+  return checkOnReadback('scatterAdd', backendFor(src.device).scatterAdd(shape, ax, index, src), index, shape[ax]!, ax);
 }

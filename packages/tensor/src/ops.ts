@@ -99,7 +99,7 @@ export function clamp(x: Tensor, min?: number | Tensor | { min?: number | Tensor
   ({ min, max } = clampBounds('clamp', arguments));
   checkTensor('clamp', x);
   if (min === undefined && max === undefined) fail('clamp', 'expects at least one of min and max, got neither');
-  if (typeof min === 'number' && typeof max === 'number' && min > max) fail('clamp', `min ${min} is greater than max ${max}`);
+  if (typeof min === 'number' && typeof max === 'number' && min > max) fail('clamp', `min got ${min} and max ${max}, expected min <= max (PyTorch gives max everywhere then)`);
   let y = x;
   if (min !== undefined) y = maximum(y, min);
   if (max !== undefined) y = minimum(y, max);

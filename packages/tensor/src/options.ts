@@ -1,23 +1,10 @@
 // Layer: tensor. The one validation rule for options objects of the whole public API (every package uses
 // it): an unknown key throws naming the function, the key, the accepted keys and a did-you-mean; a value of
 // the wrong type or out of range throws with what was given and what was expected. Imports the errors.
-import { TensorError } from './errors';
+import { describeValue, TensorError } from './errors';
 
-/** How a value reads in an error message: strings quoted (`'0.1'`, never `0.1`), arrays and objects by kind. */
-export function describeValue(x: unknown): string {
-  if (typeof x === 'string') return JSON.stringify(x);
-  if (x === null) return 'null';
-  if (x === undefined) return 'undefined';
-  if (typeof x === 'number') return Object.is(x, -0) ? '-0' : String(x);
-  if (typeof x === 'bigint') return `${x}n`;
-  if (typeof x === 'function') return 'a function';
-  if (Array.isArray(x)) return x.length <= 8 ? `[${x.map(describeValue).join(', ')}]` : `an array of ${x.length}`;
-  if (typeof x === 'object') {
-    const name = (x as object).constructor?.name;
-    return name && name !== 'Object' ? `a ${name}` : 'an object';
-  }
-  return String(x);
-}
+export { describeValue };
+
 
 /** Levenshtein distance (small strings only: option keys). */
 function editDistance(a: string, b: string): number {

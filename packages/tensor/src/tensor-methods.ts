@@ -27,16 +27,24 @@ function nest(shape: readonly number[], flat: TypedArray): NestedArray {
 }
 
 // typed against TensorMethods, so a method declared there and missing here fails to compile
+// the readers take no argument: one given (a dtype to toTypedArray, an index to item, as NumPy's) would be
+// dropped, so it throws instead
 const methods: TensorMethods & ThisType<Tensor> = {
-  toTypedArray() { return ops.toHost(this); },
-  toArray() { return nest(this.shape, ops.toHost(this, 'toArray')); },
+  toTypedArray() { checkArity('toTypedArray', arguments, 0, 'x.toTypedArray() (convert with x.astype(dtype) first)'); return ops.toHost(this); },
+  toArray() { checkArity('toArray', arguments, 0, 'x.toArray()'); return nest(this.shape, ops.toHost(this, 'toArray')); },
   item() {
+    checkArity('item', arguments, 0, 'x.item() (select an element first: x.reshape(-1).select(0, i).item())');
     if (this.size !== 1) fail('item', `tensor of shape ${fmtShape(this.shape)} has ${this.size} elements, expected exactly 1`);
     return ops.toHost(this, 'item')[0]!;
   },
-  data() { return ops.toHostAsync(this); },
-  async array() { return nest(this.shape, await ops.toHostAsync(this)); },
+  data() { checkArity('data', arguments, 0, 'x.data() (convert with x.astype(dtype) first)'); return ops.toHostAsync(this); },
+  array() {
+    // the arity is checked at the call (as data's); a failed read still rejects the promise, as before
+    checkArity('array', arguments, 0, 'x.array()');
+    return (async () => nest(this.shape, await ops.toHostAsync(this)))();
+  },
   contiguous() {
+    checkArity('contiguous', arguments, 0, 'x.contiguous()');
     if (this.isContiguous() && this.offset === 0 && this.storage.length === this.size) return this;
     return ops.copy(this);
   },

@@ -144,6 +144,7 @@ export class Tensor {
 
   /** True when the elements are laid out row-major without gaps (offset may be non-zero). */
   isContiguous(): boolean {
+    checkArity('isContiguous', arguments, 0, 'x.isContiguous()');
     return isContiguousLayout(this.shape, this.strides);
   }
 
@@ -154,6 +155,7 @@ export class Tensor {
 
   /** A readable rendering like PyTorch's: `tensor([[1., 2.], [3., 4.]], dtype=float64)`. */
   toString(): string {
+    checkArity('toString', arguments, 0, 'x.toString()');
     return formatTensor(this);
   }
 
@@ -161,7 +163,7 @@ export class Tensor {
 
   /** Same elements as `shape` (one -1 inferred) without copying; throws when no view is possible. */
   view(...shape: number[] | [readonly number[]]): Tensor {
-    const target = inferShape('view', flattenArgs(shape), this.size);
+    const target = inferShape('view', flattenArgs('view', 'shape', shape), this.size);
     const strides = viewStrides(this.shape, this.strides, target);
     if (!strides) {
       fail('view', `cannot view shape ${fmtShape(this.shape)} with strides ${fmtShape(this.strides)} as ${fmtShape(target)} without copying, expected a compatible layout (use reshape(), which copies when needed)`);
@@ -171,7 +173,7 @@ export class Tensor {
 
   /** Like `view`, but copies when the layout does not allow a view (as PyTorch's reshape). */
   reshape(...shape: number[] | [readonly number[]]): Tensor {
-    const target = inferShape('reshape', flattenArgs(shape), this.size);
+    const target = inferShape('reshape', flattenArgs('reshape', 'shape', shape), this.size);
     const strides = viewStrides(this.shape, this.strides, target);
     if (strides) return this.withLayout(target, strides);
     return this.contiguous().view(target);
@@ -179,7 +181,7 @@ export class Tensor {
 
   /** Reorder dimensions: `permute(1, 0)` is a transpose. */
   permute(...dims: number[] | [readonly number[]]): Tensor {
-    const order = flattenArgs(dims);
+    const order = flattenArgs('permute', 'dims', dims);
     if (order.length !== this.ndim) {
       fail('permute', `dims [${order.join(',')}] has ${order.length} entries, expected ${this.ndim} (the tensor's rank)`);
     }
@@ -205,7 +207,7 @@ export class Tensor {
 
   /** Broadcast to `shape` with stride 0 on the repeated dimensions (-1 keeps a dimension). */
   expand(...shape: number[] | [readonly number[]]): Tensor {
-    const target = flattenArgs(shape);
+    const target = flattenArgs('expand', 'shape', shape);
     const lead = target.length - this.ndim;
     if (lead < 0) fail('expand', `target shape ${fmtShape(target)} has fewer dimensions than the input ${fmtShape(this.shape)}`);
     const outShape: number[] = [];
@@ -258,9 +260,11 @@ export class Tensor {
     checkArity('select', arguments, 2, 'x.select(dim, index)');
     const d = normalizeAxis('select', dim, this.ndim, 'dim');
     const n = this.shape[d]!;
-    if (!Number.isInteger(index) || index < -n || index >= n) {
-      fail('select', `index ${index} is out of range for dimension ${d} of size ${n}`);
+    // a string or a fraction is reported as given (a string would print as the number it looks like)
+    if (typeof index !== 'number' || !Number.isInteger(index)) {
+      fail('select', `index got ${describeValue(index)}, expected an integer in [${-n}, ${n - 1}] for dimension ${d} of size ${n}`);
     }
+    if (index < -n || index >= n) fail('select', `index ${index} is out of range for dimension ${d} of size ${n}`);
     const i = index < 0 ? index + n : index;
     return this.withLayout(
       this.shape.filter((_, k) => k !== d),
@@ -317,9 +321,13 @@ export function bumpVersion(t: Tensor): void {
   storageVersions.set(t.storage, t.version + 1);
 }
 
-/** Accept both `f(2, 3)` and `f([2, 3])`. */
-function flattenArgs(args: number[] | [readonly number[]]): number[] {
-  const first = args[0];
+/**
+ * Accept both `f(2, 3)` and `f([2, 3])`. One argument that is neither (`permute(null)`) throws here, naming
+ * what was given: read as a list of one entry, it would be reported as a wrong count or rank.
+ */
+function flattenArgs(op: string, what: string, args: number[] | [readonly number[]]): number[] {
+  const first: unknown = args[0];
   if (args.length === 1 && Array.isArray(first)) return first.slice();
+  if (args.length === 1 && typeof first !== 'number') fail(op, `${what} got ${describeValue(first)}, expected integers or an array of integers`);
   return (args as number[]).slice();
 }

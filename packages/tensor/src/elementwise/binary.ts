@@ -41,8 +41,16 @@ export const BINARY = {
   },
   pow: {
     threads: true,
-    cpu: (a, ao, as, b, bo, bs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = Math.pow(a[ao + i * as]!, b[bo + i * bs]!); },
-    // JS Math.pow semantics where GLSL pow is undefined: x^0 = 1, negative bases with integer exponents
+    // C's pow (and PyTorch's), which differs from Math.pow at base ±1: 1^w = 1 for every w (NaN too) and
+    // (-1)^±Infinity = 1, where Math.pow gives NaN
+    cpu: (a, ao, as, b, bo, bs, y, yo, n) => {
+      for (let i = 0; i < n; i++) {
+        const u = a[ao + i * as]!, w = b[bo + i * bs]!;
+        y[yo + i] = u === 1 || (u === -1 && (w === Infinity || w === -Infinity)) ? 1 : Math.pow(u, w);
+      }
+    },
+    // the CPU's rules where GLSL pow is undefined: x^0 = 1, negative bases with integer exponents, and C's
+    // base ±1 cases last (after the NaN lines, since 1^NaN = 1)
     gpu: `let y = Math.pow(u, w);
 if (w === 0) { y = 1; } else if (u < 0 && Math.floor(w) === w) {
   y = Math.pow(-u, w);
@@ -58,7 +66,8 @@ if (u === 0 && w < 0) {
   if (Math.floor(w) === w && !(Math.floor(w / 2) * 2 === w) && 1 / u < 0) { y = -inf; }
 }
 if (!(u === u) && !(w === 0)) { y = u; }
-if (!(w === w)) { y = w; }`,
+if (!(w === w)) { y = w; }
+if (u === 1 || (u === -1 && Math.abs(w) === inf)) { y = 1; }`,
     // d(a^b) = b a^(b-1) da + a^b log(a) db, with PyTorch's limits: 0 for da where b = 0 (x^0 is constant),
     // 0 for db where a = 0 and b >= 0 (0^b is constant there; the formula would give 0·-inf = NaN)
     grad: (d, { a, b, y, dy, needs }) => [
@@ -141,7 +150,7 @@ const B = BINARY;
 /** a - b with broadcasting. */ export const sub = binaryFunction('sub', B.sub);
 /** a * b with broadcasting. */ export const mul = binaryFunction('mul', B.mul);
 /** a / b with broadcasting. */ export const div = binaryFunction('div', B.div);
-/** a ** b with broadcasting (JavaScript's Math.pow rules, as PyTorch's). */ export const pow = binaryFunction('pow', B.pow);
+/** a ** b with broadcasting (C's pow rules, as PyTorch's: `pow(1, NaN)` and `pow(-1, Infinity)` are 1). */ export const pow = binaryFunction('pow', B.pow);
 /** Elementwise max (NaN propagates). */ export const maximum = binaryFunction('maximum', B.maximum);
 /** Elementwise min (NaN propagates). */ export const minimum = binaryFunction('minimum', B.minimum);
 /** The angle of the point (x, y) in (-π, π]: atan2(y, x), with broadcasting (PyTorch's argument order). */

@@ -3,7 +3,7 @@
 import type { ArgReduceOp, Backend, ReduceOp } from '../../backend';
 import type { BinaryKernel, UnaryKernel } from '../../elementwise/declare';
 import { allocTyped, type DType, type TypedArray } from '../../dtype';
-import { internal } from '../../errors';
+import { fail, internal } from '../../errors';
 import { contiguousStrides, sizeOf } from '../../shape';
 import { CpuStorage } from '../../storage';
 import { Tensor } from '../../tensor';
@@ -118,7 +118,15 @@ function scratchAccumulator(size: number): Float64Array {
   return scratch;
 }
 
+/** The largest count of positions whose every index float32 holds exactly (2^24 + 1 rounds to 2^24). */
+const FLOAT32_EXACT_INDICES = 2 ** 24 + 1;
+
 function argReduce(op: ArgReduceOp, x: Tensor, axis: number): Tensor {
+  // indices are stored in x's dtype (docs/pytorch.md): refuse an axis where a float32 index would round
+  // (the GPU holds at most 2^24 elements, so only the CPU meets this)
+  if (x.dtype === 'float32' && x.shape[axis]! > FLOAT32_EXACT_INDICES) {
+    fail(op, `the reduced axis has ${x.shape[axis]} positions, expected at most ${FLOAT32_EXACT_INDICES} (2^24 + 1) for a float32 input, whose indices are float32 and exact only to 2^24: convert it with x.astype('float64') first`);
+  }
   const outShape = x.shape.filter((_, i) => i !== axis);
   const { t, data } = empty(outShape, x.dtype);
   const src = cpuData(x);
