@@ -146,6 +146,18 @@ describe('tape: backward', () => {
     throwsWith(() => A.grads(A.sum(c), [c]), 'grads: inputs[0] does not require a gradient');
   });
 
+  it('indexSelect of a JS array past 2^24 into a float32 tensor reads that element, and its gradient goes back there', () => {
+    const n = 2 ** 24 + 3;
+    const data = new Float32Array(n);
+    data[2 ** 24 + 1] = 1; // a float32 index 2^24 + 1 would round to 2^24, whose element is 0
+    const x = variable(T.fromTypedArray(data, [n]), { requiresGrad: true });
+    const y = A.indexSelect(x, 0, [2 ** 24 + 1]);
+    expect(Array.from(y.value.toTypedArray())).to.deep.equal([1]);
+    A.sum(y).backward();
+    const g = x.grad!.toTypedArray();
+    expect([g[2 ** 24], g[2 ** 24 + 1], g[2 ** 24 + 2]]).to.deep.equal([0, 1, 0]);
+  });
+
   it('grads and backward name themselves and what they got', () => {
     const x = leaf([1, 2]);
     throwsWith(() => A.grads(T.ones([1], f64) as never, [x]), 'grads: output got a Tensor, expected a Variable');

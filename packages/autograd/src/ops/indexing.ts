@@ -34,14 +34,19 @@ export function indexSelect(x: VarLike, axis: number, index: Tensor | readonly n
   if (!(index instanceof T.Tensor) && !Array.isArray(index)) throw new T.TensorError(`indexSelect: index got ${T.describeValue(index)}, expected a Tensor or an array of integers`);
   const [v] = toVariables('indexSelect', [x]);
   const ax = T.normalizeAxis('indexSelect', axis, v!.ndim);
-  const idx = index instanceof T.Tensor ? index : T.tensor([...index], { dtype: v!.dtype, device: v!.device });
-  if (idx.ndim !== 1) throw new T.TensorError(`indexSelect: index must be 1-D, got shape ${T.fmtShape(idx.shape)}`);
+  // host indices are checked here, in indexSelect's name (gather would name itself); a 'gpu' index tensor is
+  // checked when the result is read back, as the tensor package's indexSelect does (no readback per call).
+  // A JS array becomes a float64 index on the CPU, so no index past 2^24 is rounded (float32 on 'gpu', whose
+  // tensors hold at most 2^24 elements)
+  if (index instanceof T.Tensor && index.ndim !== 1) throw new T.TensorError(`indexSelect: index must be 1-D, got shape ${T.fmtShape(index.shape)}`);
   const n = v!.shape[ax]!;
-  T.toHost(idx, 'indexSelect').forEach((k, i) => {
-    if (!Number.isInteger(k) || k < 0 || k >= n) {
+  const host = Array.isArray(index) ? index : index.device === 'cpu' ? T.toHost(index, 'indexSelect') : [];
+  host.forEach((k: unknown, i: number) => {
+    if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= n) {
       throw new T.TensorError(`indexSelect: index[${i}] got ${T.describeValue(k)}, expected an integer in [0, ${n}) (axis ${ax} of x ${T.fmtShape(v!.shape)} has ${n} positions)`);
     }
   });
+  const idx = index instanceof T.Tensor ? index : T.tensor([...index], { dtype: v!.device === 'cpu' ? 'float64' : 'float32', device: v!.device });
   const shape = v!.shape.map((d, i) => (i === ax ? idx.shape[0]! : d));
   const full = idx.reshape(v!.shape.map((_, i) => (i === ax ? idx.shape[0]! : 1))).expand(shape);
   return gather(v!, ax, full);
