@@ -328,7 +328,8 @@ export const NAIVE_BINARY: { [K in BinaryOp]: (a: number, b: number) => number }
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
-  pow: (a, b) => a ** b,
+  // C's pow (PyTorch's): JS's ** gives NaN for 1 ** NaN and (±1) ** ±Infinity, where C gives 1
+  pow: (a, b) => (a === 1 || (a === -1 && Math.abs(b) === Infinity) ? 1 : a ** b),
   maximum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)),
   minimum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)),
   eq: (a, b) => Number(a === b),
