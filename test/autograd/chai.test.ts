@@ -101,3 +101,31 @@ describe('chai plugin: haveGradient / passGradcheck', () => {
     expect(shown![1]).to.equal(assertionFailure(() => expect(cube).to.haveGradient(wrong).at([0.5, -1, 2])).message);
   });
 });
+
+describe('chai plugin: haveGradient without .at', () => {
+  const cube = (x: number[]) => x.reduce((s, v) => s + v ** 3, 0);
+  /** The callbacks haveGradient queues (run by hand here, instead of failing this test from a microtask). */
+  const queued = (f: () => void): (() => void)[] => {
+    const original = globalThis.queueMicrotask;
+    const calls: (() => void)[] = [];
+    globalThis.queueMicrotask = (cb) => { calls.push(cb); };
+    try {
+      f();
+    } finally {
+      globalThis.queueMicrotask = original;
+    }
+    return calls;
+  };
+
+  it('throws right after the test step that forgot .at, naming the gradient', () => {
+    const wrong = (x: number[]) => x.map(() => 0);
+    const calls = queued(() => chai.expect(cube).to.haveGradient(wrong));
+    expect(calls.length).to.equal(1);
+    expect(thrown(calls[0]!).message).to.equal('haveGradient: haveGradient(wrong) was never given a point, expected .haveGradient(grad).at(x): without .at nothing is checked');
+  });
+
+  it('is silent when .at follows', () => {
+    const calls = queued(() => chai.expect(cube).to.haveGradient((x: number[]) => x.map((v) => 3 * v * v)).at([1, 2]));
+    calls.forEach((cb) => cb());
+  });
+});

@@ -56,9 +56,11 @@ describe('checkGradient: plain functions and hand-written gradients', () => {
     checkGradient((x: Float64Array) => matvec(M, x), (_x, dy) => matvec(MT, dy), x3);
     checkGradient((x: Float64Array) => matvec(M, x), (_x, dy) => matvec(MT, dy), x3, { fast: true });
     // dy is the documented upstream: Generator(seed) normals in the output's form (here an array)
-    let seen: number[] = [];
-    checkGradient((x: Float64Array) => matvec(M, x), (_x, dy) => { seen = dy; return matvec(MT, dy); }, x3, { seed: 5 });
-    expect(seen).to.deep.equal(upstream(3, 5));
+    // then, for the full Jacobian, once per output element j with dy = v[j]·e_j (its row, weighted by v[j])
+    const seen: number[][] = [];
+    checkGradient((x: Float64Array) => matvec(M, x), (_x, dy) => { seen.push(dy); return matvec(MT, dy); }, x3, { seed: 5 });
+    const v = upstream(3, 5);
+    expect(seen).to.deep.equal([v, ...v.map((vj, j) => v.map((_, i) => (i === j ? vj : 0)))]);
   });
 
   it('a transposed Jacobian (M·dy) fails; analytic (M v)_k, numeric (Mᵀ v)_k', () => {
@@ -201,5 +203,43 @@ describe('checkGradient: plain functions and hand-written gradients', () => {
     expect(thrown(() => (checkGradient as (...a: unknown[]) => unknown)(f, ok, X, {}, {})).message).to.match(/^checkGradient: got 5 arguments, expected at most 4/);
     // these are usage errors (TensorError), not gradient failures
     expect(thrown(() => checkGradient(f, ok, X, { eps: -1 }))).to.not.be.instanceOf(GradcheckError);
+  });
+});
+
+describe('checkGradient audit fixes', () => {
+  it('fast mode with a declared kink: the kink cannot hide an 11% error in another element (20 seeds)', () => {
+    // f = Σ relu(xᵢ) + x₁³: ∂f/∂x₁ = 1 + 3·0.8² = 2.92 by hand; the wrong gradient says 1 + 2.5·0.8² = 2.6
+    const f = (x: number[]) => x.reduce((s, v) => s + Math.max(v, 0), 0) + x[1]! ** 3;
+    const grad = (c: number) => (x: number[]) => x.map((v, i) => (v > 0 ? 1 : 0) + (i === 1 ? c * v * v : 0));
+    for (let seed = 0; seed < 20; seed++) {
+      const opts = { fast: true, nondifferentiableAt: [0], seed, report: true };
+      expect(checkGradient(f, grad(2.5), [0, 0.8, 1.3], opts).passed).to.equal(false);
+      expect(checkGradient(f, grad(3), [0, 0.8, 1.3], opts).passed).to.equal(true);
+    }
+    // the declared element is checked on its own by the one-sided rule: 0.5 lies between 0 and 1, 2 does not
+    const r = checkGradient(f, (x: number[]) => grad(3)(x).map((g, i) => (i === 0 ? 2 : g)), [0, 0.8, 1.3], { fast: true, nondifferentiableAt: [0], report: true });
+    expect(r.rows!.map((row) => [row.index, row.status])).to.deep.equal([[null, 'pass'], [[0], 'fail']]);
+  });
+
+  it('a steep smooth function with a wrong gradient is a mismatch, not a kink', () => {
+    // exp(-x²/2σ²), σ = 0.01, at 1e-5: by hand f'(x) = -(x/σ²)·exp(-x²/2σ²); the gradient says twice that
+    const s2 = 2 * 0.01 ** 2;
+    const gauss = (x: number[]) => Math.exp(-x[0]! * x[0]! / s2);
+    const right = (x: number[]) => [(-2 * x[0]! / s2) * Math.exp(-x[0]! * x[0]! / s2)];
+    const e = parse(failure(() => checkGradient(gauss, (x: number[]) => right(x).map((g) => 2 * g), [1e-5])).message);
+    const hand = -(1e-5 / 1e-4) * Math.exp(-1e-10 / s2);
+    expect(e.numeric).to.be.closeTo(hand, 1e-6);
+    expect(e.analytic).to.be.closeTo(2 * hand, 1e-6);
+    // a real kink is still called one
+    expect(failure(() => checkGradient((x: number[]) => Math.abs(x[0]!), () => [0.3], [0])).message).to.match(/within eps = 1e-6 of a kink/);
+  });
+
+  it('an array of typed arrays arrives as an array of Float64Arrays', () => {
+    const seen: string[] = [];
+    const f = (rows: Float64Array[]) => { seen.push(rows[0]!.constructor.name); return rows[0]![0]! * 2 + rows[1]![1]! ** 2; };
+    // ∂f/∂x[0][0] = 2, ∂f/∂x[1][1] = 2·x[1][1] = 8 by hand
+    const r = checkGradient(f, () => [[2, 0], [0, 8]], [new Float32Array([1, 2]), new Float32Array([3, 4])]);
+    expect(r.checked).to.equal(4);
+    expect([...new Set(seen)]).to.deep.equal(['Float64Array']);
   });
 });

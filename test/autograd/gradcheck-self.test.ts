@@ -315,8 +315,8 @@ describe('gradcheck options are validated (no silently ignored option)', () => {
       [{ atol: -1 }, 'gradcheck: atol got -1, expected a finite number >= 0'],
       [{ rtol: NaN }, 'gradcheck: rtol got NaN, expected a finite number >= 0'],
       [{ fast: 1 }, 'gradcheck: fast got 1, expected true or false'],
-      [{ seed: 1.5 }, 'gradcheck: seed got 1.5, expected an integer >= 0'],
-      [{ seed: -1 }, 'gradcheck: seed got -1, expected an integer >= 0'],
+      [{ seed: 1.5 }, 'gradcheck: seed got 1.5, expected an integer >= 0 <= 4294967295'],
+      [{ seed: -1 }, 'gradcheck: seed got -1, expected an integer >= 0 <= 4294967295'],
       [{ report: 'yes' }, 'gradcheck: report got "yes", expected true or false'],
       [{ name: 3 }, 'gradcheck: name got 3, expected a string'],
       [{ names: 'x' }, 'gradcheck: names got "x", expected an array of strings (one per input)'],
@@ -420,5 +420,114 @@ describe('gradcheck on non-smooth and stochastic functions, and its report mode'
     expect([ok.passed, ok.failures, ok.message, ok.rows!.length]).to.deep.equal([true, 0, null, 6]);
     // without report mode a passing check returns no rows
     expect(A.gradcheck(square((dy, x) => A.mul(dy, A.mul(x, 2))), [X]).rows).to.equal(undefined);
+  });
+});
+
+describe('gradcheck audit fixes: defects that used to pass', () => {
+  /** x² whose backward cuts dy out of the graph: right values, d(vjp)/d(dy) = 0 instead of 2x. */
+  const sqCutDy = A.defineOp({
+    name: 'sqCutDy',
+    forward: ([x]) => ({ out: T.mul(x!, x!) }),
+    backward: (dy, { inputs: [x] }) => [A.mul(new A.Variable(dy.value), A.mul(x!, 2))],
+  });
+  const x3 = T.tensor([0.5, -1.2, 0.8], f64);
+
+  it('second order differentiates with respect to dy too (torch gradgradcheck: False, gradgrad-dy.py)', () => {
+    // the consequence being guarded: grad(grad(sin(sq(x)))) at 0.7 is wrong; by hand 2cos(x²) - 4x²sin(x²)
+    const f = (v: Variable) => A.sin(sqCutDy([v], undefined)).sum();
+    const hand = 2 * Math.cos(0.49) - 4 * 0.49 * Math.sin(0.49);
+    expect(A.grad((v) => A.grad(f)(v).sum())(T.tensor([0.7], f64)).item()).to.not.be.closeTo(hand, 1e-3);
+    const msg = failure(() => A.gradgradcheck(sqCutDy, [x3])).message;
+    expect(msg).to.match(/^gradcheck\(grad of sqCutDy\): input 1 'dy' mismatch at \[\d\]/);
+    // d<w, dy ⊙ 2x>/d(dy_k) = w_k·2x_k with w the second order's upstream (Generator(seed), 3 normals)
+    const e = parse(msg);
+    const k = e.index[0]!;
+    expect(e.analytic).to.equal(0);
+    expect(e.numeric).to.be.closeTo(upstream(3)[k]! * 2 * x3.toTypedArray()[k]!, 1e-3);
+    expect(failure(() => A.gradcheck(sqCutDy, [x3])).message).to.match(/input 1 'dy' mismatch/);
+    // the correct backward passes, and `checked` still counts the input's elements once per order
+    const ok = A.defineOp({ name: 'sq', forward: ([x]) => ({ out: T.mul(x!, x!) }), backward: (dy, { inputs: [x] }) => [A.mul(dy, A.mul(x!, 2))] });
+    expect(A.gradcheck(ok, [x3]).checked).to.equal(6);
+  });
+
+  it('element mode compares every row of the Jacobian: a 1% error in the last of 400 rows fails (seeds 0-2; it passed seed 0 before)', () => {
+    // torch's slow gradcheck fails it too (projection.py: "Jacobian mismatch for output 0 with respect to input 0")
+    const m = 400;
+    const scale = T.tensor(Array.from({ length: m }, (_, i) => (i === m - 1 ? 1.01 : 1)), { shape: [m, 1], ...f64 });
+    const rowsOp = (s: Tensor) => A.defineOp({
+      name: 'scaleRows', onceDifferentiable: true,
+      forward: ([x, a]) => ({ out: T.mul(a!, x!) }),
+      backward: (dy, { inputs: [, a] }) => [A.sum(A.mul(A.mul(dy, a!), s), { axis: 0 }), null],
+    });
+    const aVals = Array.from({ length: m }, (_, i) => 1 + (i % 7) / 7);
+    const a = A.variable(T.tensor(aVals, { shape: [m, 1], ...f64 }));
+    const x = T.tensor([0.3, -1.2, 0.8, 2.0], f64);
+    for (let seed = 0; seed < 3; seed++) expect(A.gradcheck(rowsOp(scale), [x, a], { seed, report: true }).passed).to.equal(false);
+    const msg = failure(() => A.gradcheck(rowsOp(scale), [x, a])).message;
+    const e = parse(msg);
+    const k = e.index[0]!;
+    expect(msg).to.contain(`output [${m - 1},${k}] w.r.t. input 0 mismatch at [${k}]`);
+    // the entry: d(v[399,k]·a[399]·x[k])/dx[k] = v[399,k]·a[399]; the backward says 1.01 times that
+    const want = upstream(m * 4)[(m - 1) * 4 + k]! * aVals[m - 1]!;
+    expect(e.numeric).to.be.closeTo(want, 1e-4 * Math.abs(want) + 1e-6);
+    expect(e.analytic).to.be.closeTo(1.01 * want, 1e-4 * Math.abs(want) + 1e-6);
+    expect(A.gradcheck(rowsOp(T.ones([m, 1], f64)), [x, a]).passed).to.equal(true);
+  });
+
+  it('a forward that mutates its input is reported, and the caller\'s tensor is left alone', () => {
+    const sqInPlace = A.defineOp({
+      name: 'sq_', onceDifferentiable: true,
+      forward: ([x]) => { const d = (x!.storage as T.CpuStorage).data; for (let i = 0; i < d.length; i++) d[i] = d[i]! * d[i]!; T.bumpVersion(x!); return { out: T.add(x!, 0) }; },
+      backward: (dy, { inputs: [x] }) => [A.mul(A.mul(dy, x!), 2)],
+    });
+    const x0 = T.tensor([0.5, 1.5, -2], f64);
+    // by hand: the backward gives 2x² = [0.5, 4.5, 8] where d(x²)/dx = 2x = [1, 3, -4]
+    const msg = failure(() => A.gradcheck(sqInPlace, [x0])).message;
+    expect(msg).to.equal("gradcheck(sq_): the forward mutated input 0 (its values changed while fn ran), expected fn to leave its inputs unchanged: its backward would see another point than the one checked (write to a copy: x.contiguous() or T.add(x, 0))");
+    expect(x0.toArray()).to.deep.equal([0.5, 1.5, -2]);
+  });
+
+  it("inputs keep their layout: a backward assuming contiguity fails on a transposed view (torch: False, layout.py)", () => {
+    const sqRaw = A.defineOp({
+      name: 'sqRaw', onceDifferentiable: true,
+      forward: ([x]) => ({ out: T.mul(x!, x!) }),
+      backward: (dy, { inputs: [x] }) => {
+        const raw = (x!.value.storage as T.CpuStorage).data;   // wrongly reads the storage as contiguous
+        return [A.mul(A.mul(dy, new A.Variable(T.tensor(Float64Array.from(raw.subarray(0, x!.size)), { shape: x!.shape, ...f64 }))), 2)];
+      },
+    });
+    const xt = T.tensor([[1, 2, 3], [4, 5, 6]], f64).transpose(0, 1);
+    expect(A.gradcheck(sqRaw, [xt], { report: true }).passed).to.equal(false);
+    expect(A.gradcheck(sqRaw, [xt.contiguous()]).passed).to.equal(true);
+    // the function sees the caller's strides and offset
+    const sliced = T.tensor([0, 1, 2, 3, 4, 5, 6, 7], f64).slice(0, 1, 7, 2);
+    let seen: Tensor | undefined;
+    A.gradcheck((x: Variable) => { seen = x.value; return A.mul(x, x); }, [sliced]);
+    expect([seen!.strides, seen!.offset, seen!.dtype]).to.deep.equal([sliced.strides, sliced.offset, 'float64']);
+    // an expanded input (stride 0) cannot be perturbed one element at a time: refused
+    const ex = T.tensor([1, 2], f64).reshape([2, 1]).expand([2, 3]);
+    expect(thrown(() => A.gradcheck((x: Variable) => A.mul(x, x), [ex])).message).to.match(/^gradcheck: inputs\[0\] has elements sharing memory \(shape \[2,3\], strides \[1,0\]/);
+  });
+
+  it('float constants become float64 with the checked inputs (an all-float32 call works)', () => {
+    const masked = A.defineOp({ name: 'masked', forward: ([x, m]) => ({ out: T.mul(x!, m!) }), backward: (dy, { inputs: [, m] }) => [A.mul(dy, m!), null] });
+    const x = T.randn([3], { seed: 1 });   // float32
+    const mask = A.variable(T.tensor([1, 0, 1]));
+    expect(A.gradcheck(masked, [x, mask]).checked).to.equal(6);
+    expect(A.gradcheck((a: Variable, m: Variable) => A.mul(a, m), [x, mask]).passed).to.equal(true);
+  });
+
+  it('a backward returning a Tensor: the second-order failure names the cause', () => {
+    const sq = A.defineOp({ name: 'sqTensorBwd', forward: ([x]) => ({ out: T.mul(x!, x!) }), backward: (dy, { inputs: [x] }) => [T.mul(T.mul(dy.value, x!.value), 2)] });
+    const msg = failure(() => A.gradcheck(sq, [x3])).message;
+    expect(msg).to.match(/^gradcheck\(grad of sqTensorBwd\):/);
+    expect(msg).to.contain("(the backward of 'sqTensorBwd' returned a Tensor, not a Variable, for input 0: a constant to the second order");
+    expect(msg).to.contain('mark the op onceDifferentiable');
+  });
+
+  it('seeds: beyond 2^32 - 1 refused (they would alias), 2^32 - 1 works at second order too', () => {
+    const cube = A.defineOp({ name: 'cube', forward: ([x]) => ({ out: T.mul(T.mul(x!, x!), x!) }), backward: (dy, { inputs: [x] }) => [A.mul(dy, A.mul(A.mul(x!, x!), 3))] });
+    expect(thrown(() => A.gradcheck(cube, [x3], { seed: 2 ** 32 })).message).to.equal('gradcheck: seed got 4294967296, expected an integer >= 0 <= 4294967295');
+    expect(A.gradcheck(cube, [x3], { seed: 2 ** 32 - 1 }).passed).to.equal(true);
   });
 });

@@ -59,8 +59,15 @@ export function propelChai(chai: Chai.ChaiStatic, utils: Chai.ChaiUtils): void {
   };
   chai.Assertion.addMethod('haveGradient', function (this: Chai.AssertionStatic, grad: unknown, options?: CheckGradientOptions): GradientAt {
     const f = utils.flag(this, 'object') as unknown;
+    // haveGradient(grad) alone checks nothing, and a test written so would always pass: unless .at(x)
+    // follows in the same synchronous step, throw (mocha and jest fail the running test on it)
+    let given = false;
+    queueMicrotask(() => {
+      if (!given) throw new T.TensorError(`haveGradient: ${grad instanceof Function && grad.name ? `haveGradient(${grad.name})` : 'haveGradient(grad)'} was never given a point, expected .haveGradient(grad).at(x): without .at nothing is checked`);
+    });
     return {
       at: (x, more) => {
+        given = true;
         type F = (x: AsFloat64<unknown>) => PlainValue;
         type G = (x: AsFloat64<unknown>, dy: AsFloat64<PlainValue>) => PlainGradient;
         const report = checkGradient(f as F, grad as G, x, { ...reporting('haveGradient', options), ...reporting('at', more) });

@@ -15,7 +15,7 @@ export type PlainValue = number | ArrayLike<number> | readonly PlainValue[];
 /** How checkGradient hands a value of type `X` to the function: typed arrays become Float64Arrays. */
 export type AsFloat64<X> = X extends number ? number
   : X extends ArrayBufferView ? Float64Array
-  : X extends readonly unknown[] ? X
+  : X extends readonly (infer E)[] ? AsFloat64<E>[]
   : { [K in keyof X]: AsFloat64<X[K]> };
 
 /** A gradient as checkGradient accepts it: the input's form (or a flat typed array), or a record of them. */
@@ -74,12 +74,19 @@ export function checkGradient<X, Y extends PlainValue>(
     if (T.fmtShape(y.shape) !== T.fmtShape(out.shape)) {
       throw new T.TensorError(`checkGradient: f(x) returned shape ${T.fmtShape(y.shape)} at a perturbed point, expected ${T.fmtShape(out.shape)} (its shape at x)`);
     }
-    return dot64(v, y.data);
+    return Float64Array.from(y.data, (yj, j) => v[j]! * yj);
   };
-  const analytic = readGradients(grad(arg(base), out.rebuild(v) as AsFloat64<Y>), flats, record ? keys : null, s.head);
-  if (typeof analytic === 'string') return finish(failed(analytic), s);
-  const inputs = flats.map((fl, i) => ({ input: i, shape: fl.shape, data: fl.data, analytic: analytic[i]! }));
-  return finish(compare(inputs, g, s, gen), s);
+  // one vjp with dy = v and, in element mode, one per output element j with dy = v[j]·e_j (row j of the
+  // Jacobian, so an error in one output element is not diluted by the others)
+  const dys = [v, ...(s.fast || v.length === 1 ? [] : Array.from(v, (vj, j) => { const e = new Float64Array(v.length); e[j] = vj; return e; }))];
+  const rows: Float64Array[][] = [];
+  for (const dy of dys) {
+    const analytic = readGradients(grad(arg(base), out.rebuild(dy) as AsFloat64<Y>), flats, record ? keys : null, s.head);
+    if (typeof analytic === 'string') return finish(failed(analytic), s);
+    rows.push(analytic);
+  }
+  const inputs = flats.map((fl, i) => ({ input: i, shape: fl.shape, data: fl.data, analytic: rows[0]![i]!, rows: rows.slice(1).map((r) => r[i]!) }));
+  return finish(compare(inputs, g, out.shape, s, gen), s);
 }
 
 /** A value flattened to float64 row-major, with its shape and a way to rebuild its form from new data. */
@@ -122,14 +129,19 @@ function flatten(what: string, value: unknown): Flat {
     for (let i = 0; i < v.length; i++) walk(v[i], depth + 1, [...path, i]);
   };
   walk(value, 0, []);
-  return { shape, data: Float64Array.from(data), rebuild: (d) => nest(d, shape) };
+  // an array of typed arrays gets its innermost rows back as Float64Arrays, as a lone typed array does
+  let inner: unknown = value;
+  for (let d = 1; d < shape.length; d++) inner = (inner as ArrayLike<unknown>)[0];
+  const typedRows = shape.length > 1 && ArrayBuffer.isView(inner);
+  return { shape, data: Float64Array.from(data), rebuild: (d) => nest(d, shape, typedRows) };
 }
 
-/** Row-major `data` as nested arrays of `shape`. */
-function nest(data: Float64Array, shape: readonly number[], offset = 0, depth = 0): unknown {
+/** Row-major `data` as nested arrays of `shape` (the innermost rows as Float64Arrays when `typedRows`). */
+function nest(data: Float64Array, shape: readonly number[], typedRows: boolean, offset = 0, depth = 0): unknown {
   if (depth === shape.length) return data[offset];
+  if (typedRows && depth === shape.length - 1) return data.slice(offset, offset + shape[depth]!);
   const stride = shape.slice(depth + 1).reduce((a, b) => a * b, 1);
-  return Array.from({ length: shape[depth]! }, (_, i) => nest(data, shape, offset + i * stride, depth + 1));
+  return Array.from({ length: shape[depth]! }, (_, i) => nest(data, shape, typedRows, offset + i * stride, depth + 1));
 }
 
 /**

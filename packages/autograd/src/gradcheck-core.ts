@@ -23,7 +23,7 @@ export interface GradcheckOptions {
   rtol?: number;
   /** Compare along one random direction per input instead of element by element. Default false. */
   fast?: boolean;
-  /** Seed of the random upstream gradient (and fast-mode directions). Default 0. */
+  /** Seed of the random upstream gradient (and fast-mode directions): an integer in [0, 2^32 - 1]. Default 0. */
   seed?: number;
   /** Names of the inputs, used in error messages (default: none). */
   names?: readonly string[];
@@ -35,15 +35,22 @@ export interface GradcheckOptions {
   nondifferentiableAt?: NondifferentiableAt;
 }
 
-/** One compared element (or one random direction in fast mode) of a report. */
+/** One compared input element (the worst entry of its column of the Jacobian: see `output`), or one random direction in fast mode. */
 export interface GradcheckRow {
   /** 1 for the gradient, 2 for the gradient of the gradient (gradgradcheck, or gradcheck of an op). */
   order: 1 | 2;
   /** Input number, and its name when it has one. */
   input: number;
   name?: string;
-  /** Multi-index of the element; null in fast mode (a random direction through the whole input). */
+  /** Multi-index of the input element; null in fast mode (a random direction through the whole input). */
   index: number[] | null;
+  /**
+   * null: analytic and numeric are of <v, f(x)>, the output weighted by the random upstream gradient v (the
+   * element's column of the Jacobian summed; fast mode: along a random direction). When that sum passes but
+   * one entry of the column fails, the row is that entry: the output element's multi-index, analytic and
+   * numeric then being of v[output]·f(x)[output] alone.
+   */
+  output: number[] | null;
   /** The input element's value (NaN in fast mode). */
   value: number;
   analytic: number;
@@ -64,7 +71,7 @@ export interface GradcheckRow {
 
 /** What a check measured. Without `report`, a check that fails throws instead of returning. */
 export interface GradcheckReport {
-  /** Elements (or directions in fast mode) compared. */
+  /** Input elements (or directions in fast mode) compared, per order (dy's, checked at second order, not counted). */
   checked: number;
   /** Largest |analytic - numeric| seen. */
   maxAbsError: number;
@@ -127,7 +134,7 @@ export function readSettings(fn: string, o: { readonly [K in (typeof COMMON_KEYS
     atol: T.optNumber(fn, 'atol', o.atol, 1e-5, { min: 0 }),
     rtol: T.optNumber(fn, 'rtol', o.rtol, 1e-3, { min: 0 }),
     fast: T.optBoolean(fn, 'fast', o.fast, false),
-    seed: T.optNumber(fn, 'seed', o.seed, 0, { integer: true, min: 0 }),
+    seed: T.optNumber(fn, 'seed', o.seed, 0, { integer: true, min: 0, max: 2 ** 32 - 1 }),
     report: T.optBoolean(fn, 'report', o.report, false),
     names: names as string[],
     kinks: kinks as NondifferentiableAt | undefined,
@@ -136,12 +143,17 @@ export function readSettings(fn: string, o: { readonly [K in (typeof COMMON_KEYS
   };
 }
 
-/** One input of a comparison: its number (in messages), shape, float64 values and analytic gradient. */
+/**
+ * One input of a comparison: its number (in messages), shape, float64 values, the analytic gradient of
+ * <v, f> (`analytic`) and, in element mode for an output of several elements, `rows[j]`: the gradient of
+ * the j-th value g returns, v[j]·f[j] (so the rows are the Jacobian, weighted row by row by v).
+ */
 export interface CheckInput {
   input: number;
   shape: readonly number[];
   data: Float64Array;
   analytic: Float64Array;
+  rows: readonly Float64Array[];
 }
 
 /** What one comparison found (before it is thrown or returned). */
@@ -158,67 +170,113 @@ export function normals(gen: T.Generator, n: number): Float64Array {
   return Float64Array.from({ length: n }, () => gen.normal());
 }
 
+/** A seed for a second stream derived from `seed` (second order): seeds live modulo 2^32, like Generator's. */
+export function nextSeed(seed: number): number {
+  return (seed + 1) % 2 ** 32;
+}
+
 /**
- * Compare the analytic gradients of `g` at `inputs` with central differences. `gen` continues the sequence
- * that drew the upstream gradient (fast-mode directions come next). Returns what it found; never throws.
+ * Compare the analytic gradients of `g` at `inputs` with central differences. `g` returns one value per
+ * row of `analytic` (`outShape` gives the rows' multi-indices; null for fast mode's single projection).
+ * Every row is compared on its own, so an error in one output element cannot be diluted by the others.
+ * `gen` continues the sequence that drew the upstream gradient (fast-mode directions come next).
+ * Returns what it found; never throws.
  */
-export function compare(inputs: readonly CheckInput[], g: (xs: Float64Array[]) => number, s: Settings, gen: T.Generator, order: 1 | 2 = 1): Outcome {
+export function compare(inputs: readonly CheckInput[], g: (xs: Float64Array[]) => Float64Array, outShape: readonly number[] | null, s: Settings, gen: T.Generator, order: 1 | 2 = 1): Outcome {
   const bases = inputs.map((x) => x.data);
   const head = order === 2 ? `gradcheck(grad of ${s.name})` : s.head;
   const label = (i: number) => `input ${i}${s.names[i] ? ` '${s.names[i]}'` : ''}`;
   const at = (i: number, data: Float64Array) => bases.map((b, j) => (j === i ? data : b));
   const g0 = g(bases);
   const again = g(bases);
-  if (!Object.is(g0, again)) {
+  const differs = g0.findIndex((y, j) => !Object.is(y, again[j]));
+  if (differs >= 0) {
     return {
       checked: 0, maxAbsError: Infinity, failures: 1, rows: [],
-      message: `${head}: two evaluations at the same point gave ${g0}, then ${again}, expected a deterministic function (differences of random values mean nothing): give its random part a fixed seed in every evaluation`,
+      message: `${head}: two evaluations at the same point gave ${g0[differs]}, then ${again[differs]}, expected a deterministic function (differences of random values mean nothing): give its random part a fixed seed in every evaluation`,
     };
   }
+  const outIndex = (j: number) => (outShape === null ? null : T.unravelIndex(j, outShape));
+  // one row per input element (or direction): the worst entry of its column of the Jacobian
   const rows: GradcheckRow[] = [];
-  const row = (input: number, index: number[] | null, value: number, analytic: number, fp: number, fm: number, declared: boolean): void => {
+  let maxAbsError = 0;
+  /** Compare one value j of g along `step(h)` (g at x ± h·direction), whose analytic derivative is `analytic`. */
+  // j = -1: the sum over the outputs (step then returns one value, y0 its value at x)
+  const entry = (input: number, index: number[] | null, value: number, j: number, analytic: number, step: (h: number) => [Float64Array, Float64Array], declared: boolean, y0 = g0[j]!): GradcheckRow => {
+    const at0 = Math.max(j, 0);
+    const [plus, minus] = step(s.eps);
+    const fp = plus[at0]!, fm = minus[at0]!;
     const numeric = (fp - fm) / (2 * s.eps);
-    const left = (g0 - fm) / s.eps;
-    const right = (fp - g0) / s.eps;
+    const left = (y0 - fm) / s.eps;
+    const right = (fp - y0) / s.eps;
     const slope = Math.max(Math.abs(left), Math.abs(right));
-    let diff: number;
-    let tol: number;
-    if (declared) {
-      diff = Math.max(Math.min(left, right) - analytic, analytic - Math.max(left, right), 0);
-      tol = s.atol + s.rtol * slope;
-    } else {
-      diff = Math.abs(analytic - numeric);
-      tol = s.atol + s.rtol * Math.abs(numeric);
-    }
-    // across a kink the slopes jump by O(1); on a smooth function they differ by eps·f'' (and rounding)
-    const kink = Math.abs(right - left) > 10 * (s.atol + s.rtol * slope);
-    const status = diff <= tol ? 'pass' : !declared && kink ? 'kink' : 'fail';
-    const r: GradcheckRow = { order, input, index, value, analytic, numeric, left, right, diff, tol, nondifferentiable: declared, status };
+    const diff = declared ? Math.max(Math.min(left, right) - analytic, analytic - Math.max(left, right), 0) : Math.abs(analytic - numeric);
+    const tol = declared ? s.atol + s.rtol * slope : s.atol + s.rtol * Math.abs(numeric);
+    const passes = diff <= tol;
+    // across a kink the slopes jump by O(1); on a smooth function they differ by eps·f'' (and rounding),
+    // which a steep function makes large too: so a suspected kink is confirmed at smaller steps (below)
+    const suspect = !passes && !declared && Math.abs(right - left) > 10 * (s.atol + s.rtol * slope);
+    const status = passes ? 'pass' : suspect && isJump(right - left, y0, at0, step, s.eps) ? 'kink' : 'fail';
+    maxAbsError = diff !== diff ? Infinity : Math.max(maxAbsError, diff);
+    const r: GradcheckRow = { order, input, index, output: j < 0 ? null : outIndex(j), value, analytic, numeric, left, right, diff, tol, nondifferentiable: declared, status };
     if (s.names[input]) r.name = s.names[input];
-    rows.push(r);
+    return r;
   };
-  if (s.fast) {
-    const dirs = bases.map((b) => normals(gen, b.length));
-    inputs.forEach((x, i) => {
-      const shifted = (sign: number) => x.data.map((v, k) => v + sign * s.eps * dirs[i]![k]!);
-      const declared = s.kinks !== undefined && x.data.some((v, k) => isDeclared(s, v, T.unravelIndex(k, x.shape), x.input));
-      row(x.input, null, NaN, dot64(x.analytic, dirs[i]!), g(at(i, shifted(1))), g(at(i, shifted(-1))), declared);
-    });
-  } else {
-    inputs.forEach((x, i) => {
-      for (let k = 0; k < x.data.length; k++) {
-        const plus = x.data.slice(); plus[k] = plus[k]! + s.eps;
-        const minus = x.data.slice(); minus[k] = minus[k]! - s.eps;
-        const index = T.unravelIndex(k, x.shape);
-        row(x.input, index, x.data[k]!, x.analytic[k]!, g(at(i, plus)), g(at(i, minus)), isDeclared(s, x.data[k]!, index, x.input));
+  const badness = (r: GradcheckRow) => (r.status === 'fail' ? 2 : r.status === 'kink' ? 1 : 0) * 1e300 + (r.diff !== r.diff ? 1e299 : r.diff / r.tol);
+  /** The rows of one probe: g at x ± h·direction for any h, the eps step computed once. */
+  const probe = (i: number, dir: (data: Float64Array, h: number) => Float64Array) => {
+    const cache = new Map<number, [Float64Array, Float64Array]>();
+    return (h: number): [Float64Array, Float64Array] => {
+      let r = cache.get(h);
+      if (r === undefined) cache.set(h, (r = [g(at(i, dir(bases[i]!, h))), g(at(i, dir(bases[i]!, -h)))]));
+      return r;
+    };
+  };
+  /** g's values summed (<v, f> from v⊙f): the same sums, in the same order, as a dot product. */
+  const summed = (step: (h: number) => [Float64Array, Float64Array]) => (h: number) => step(h).map((ys) => Float64Array.of(ys.reduce((a, b) => a + b, 0))) as [Float64Array, Float64Array];
+  const along = (k: number) => (data: Float64Array, h: number) => { const d = data.slice(); d[k] = d[k]! + h; return d; };
+  inputs.forEach((x, i) => {
+    const declared = x.data.map((v, k) => (isDeclared(s, v, T.unravelIndex(k, x.shape), x.input) ? 1 : 0));
+    if (s.fast) {
+      // one random direction through the smooth elements; a declared kink is left out of it (its one-sided
+      // rule would otherwise relax the whole direction) and checked on its own below
+      const u = normals(gen, x.data.length).map((uk, k) => (declared[k] ? 0 : uk));
+      if (u.some((uk) => uk !== 0)) {
+        const step = summed(probe(i, (data, h) => data.map((v, k) => v + h * u[k]!)));
+        rows.push(entry(x.input, null, NaN, -1, dot64(x.analytic, u), step, false, g0.reduce((a, b) => a + b, 0)));
       }
-    });
-  }
+    }
+    for (let k = 0; k < x.data.length; k++) {
+      if (s.fast && !declared[k]) continue;
+      const step = probe(i, along(k));
+      const index = T.unravelIndex(k, x.shape);
+      // the column's sum over the outputs (the projection vᵀJ, what the messages show) and, when it
+      // passes, the worst single entry: an error in one output element cannot hide in the sum
+      let worst = entry(x.input, index, x.data[k]!, -1, x.analytic[k]!, summed(step), declared[k] === 1, g0.reduce((a, b) => a + b, 0));
+      for (let j = 0; worst.status === 'pass' && j < x.rows.length; j++) {
+        const r = entry(x.input, index, x.data[k]!, j, x.rows[j]![k]!, step, declared[k] === 1);
+        if (badness(r) > badness(worst)) worst = r;
+      }
+      rows.push(worst);
+    }
+  });
   const failing = rows.filter((r) => r.status !== 'pass');
-  const maxAbsError = rows.reduce((m, r) => (r.diff !== r.diff ? Infinity : Math.max(m, r.diff)), 0);
   const first = failing[0];
   const message = first === undefined ? null : failureMessage(head, label(first.input), rows.filter((r) => r.input === first.input), s);
   return { checked: rows.length, maxAbsError, failures: failing.length, message, rows };
+}
+
+/**
+ * Whether slopes that jump by `jump` at step eps come from a kink rather than from curvature: on a smooth
+ * function the jump is eps·f'' (it halves with the step), across a kink it stays (or vanishes once the step
+ * no longer reaches the kink). Checked at eps/2 and eps/4, which tells any kink within eps from curvature.
+ */
+function isJump(jump: number, y0: number, j: number, step: (h: number) => [Float64Array, Float64Array], eps: number): boolean {
+  return [0.5, 0.25].some((r) => {
+    const [p, m] = step(eps * r);
+    const smaller = (p[j]! + m[j]! - 2 * y0) / (eps * r);
+    return Math.abs(smaller - r * jump) > 0.25 * r * Math.abs(jump);
+  });
 }
 
 /** Declared nondifferentiable: the predicate says so, or the value is within eps of a listed kink (its difference straddles it). */
@@ -236,6 +294,8 @@ function failureMessage(head: string, label: string, rows: readonly GradcheckRow
   const fails = rows.filter((x) => x.status !== 'pass').length;
   const tail = s.fast ? `(fast mode; seed ${s.seed})` : `(${fails} of ${rows.length} elements fail; seed ${s.seed})`;
   const where = r.index === null ? ' directional derivative' : ` at [${r.index.join(',')}]`;
+  // which row of the Jacobian: named when the output has more than one element
+  label = r.output !== null ? `output [${r.output.join(',')}] w.r.t. ${label}` : label;
   if (r.status === 'kink') {
     const within = r.index === null ? 'the random direction crosses a kink' : `within eps = ${s.eps.toExponential()} of a kink`;
     return `${head}: ${label}${r.index === null ? ':' : where + ' is'} ${within}: slope ${fmt(r.left)} on the left, ${fmt(r.right)} on the right, so the central difference ${fmt(r.numeric)} is no derivative (analytic ${fmt(r.analytic)})\n` +
@@ -285,13 +345,16 @@ function table(o: Outcome, s: Settings): string {
     ? `${s.head}: passed, ${o.checked} compared, max |diff| ${o.maxAbsError.toExponential(1)} (seed ${s.seed})`
     : `${s.head}: FAILED, ${o.failures} of ${o.checked} fail (seed ${s.seed})`;
   const shown = [...o.rows.filter((r) => r.status !== 'pass'), ...o.rows.filter((r) => r.status === 'pass')].slice(0, 40);
+  // the output column only when some output has more than one element (a row of the Jacobian each)
+  const outputs = o.rows.some((r) => r.output !== null);
   const cells = shown.map((r) => [
     `${r.order === 2 ? 'grad of ' : ''}${r.input}${r.name ? ` '${r.name}'` : ''}`,
     r.index === null ? 'random dir' : `[${r.index.join(',')}]`,
+    ...(outputs ? [r.output === null ? 'projected' : `[${r.output.join(',')}]`] : []),
     fmt(r.analytic), fmt(r.numeric), r.diff.toExponential(1), r.tol.toExponential(1),
     r.status + (r.nondifferentiable ? ' (declared kink)' : r.status === 'kink' ? ` (slopes ${fmt(r.left)} / ${fmt(r.right)})` : ''),
   ]);
-  const all = [['input', 'index', 'analytic', 'numeric', '|diff|', 'tol', 'status'], ...cells];
+  const all = [['input', 'index', ...(outputs ? ['output'] : []), 'analytic', 'numeric', '|diff|', 'tol', 'status'], ...cells];
   const widths = all[0]!.map((_, c) => Math.max(...all.map((line) => line[c]!.length)));
   const lines = all.map((line) => line.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
   const more = o.rows.length > shown.length ? [`(${o.rows.length - shown.length} more passing rows not shown)`] : [];
