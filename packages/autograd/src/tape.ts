@@ -87,9 +87,15 @@ function withRecording<R>(name: string, on: boolean, fn: () => R): R {
   if (typeof fn !== 'function') throw new T.TensorError(`${name}: fn got ${T.describeValue(fn)}, expected a function to run`);
   const prev = recording;
   recording = on;
+  let out: R;
   try {
-    return fn();
+    out = fn();
   } finally {
     recording = prev;
   }
+  // an async fn returns at its first await, and recording is restored then: the rest would run as if outside
+  if (out !== null && (typeof out === 'object' || typeof out === 'function') && typeof (out as { then?: unknown }).then === 'function') {
+    throw new T.TensorError(`${name}: fn returned a Promise, expected a synchronous function: ${name} ends at fn's first await, and what fn does after it would not be ${on ? 'recorded' : 'kept out of the graph'}; call ${name} around the synchronous part inside the async function`);
+  }
+  return out;
 }

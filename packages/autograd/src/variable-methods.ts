@@ -38,7 +38,11 @@ const methods: VariableMethods & ThisType<Variable> = {
   reshape(...shape) { return ops.reshape(this, flat(shape)); },
   view(...shape) { return ops.reshape(this, flat(shape)); },
   permute(...dims) { return ops.permute(this, flat(dims)); },
-  transpose(dim0 = -2, dim1 = -1) { T.checkArity('transpose', arguments, 2, 'y.transpose(dim0, dim1)'); return ops.transpose(this, dim0, dim1); },
+  transpose(dim0 = -2, dim1 = -1) {
+    T.checkArity('transpose', arguments, 2, 'y.transpose(dim0, dim1)');
+    if (arguments.length === 1) throw new T.TensorError(`transpose: got y.transpose(${T.describeValue(dim0)}), expected y.transpose(dim0, dim1) (both dims) or y.transpose() (the last two)`);
+    return arguments.length === 0 ? ops.transpose(this) : ops.transpose(this, dim0, dim1);
+  },
   expand(...shape) { return ops.expand(this, flat(shape)); },
   slice(dim, start = 0, end, step = 1) { T.checkArity('slice', arguments, 4, 'y.slice(dim, start, end, step)'); return ops.slice(this, dim, start, end, step); },
   select(dim, index) { T.checkArity('select', arguments, 2, 'y.select(dim, index)'); return ops.select(this, dim, index); },
@@ -64,3 +68,11 @@ const elementwise = T.elementwiseMethods(ops, 'y', 'b', 'packages/autograd/src/o
 for (const [name, fn] of Object.entries({ ...methods, ...elementwise })) {
   Object.defineProperty(Variable.prototype, name, { value: fn, writable: true, configurable: true, enumerable: false });
 }
+// `w.T`, as Tensor's and PyTorch's: the matrix transpose of a 2-D Variable (without it `w.T` is undefined)
+Object.defineProperty(Variable.prototype, 'T', {
+  get(this: Variable): Variable {
+    if (this.ndim !== 2) throw new T.TensorError(`T: expects a 2-D Variable, got shape ${T.fmtShape(this.shape)} (use transpose(dim0, dim1) or permute)`);
+    return ops.transpose(this, 0, 1);
+  },
+  configurable: true, enumerable: false,
+});

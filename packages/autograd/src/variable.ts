@@ -56,7 +56,10 @@ export type VariableUnaryMethods = { readonly [K in T.UnaryOp]: () => Variable }
 export type VariableBinaryMethods = { readonly [K in T.BinaryOp]: (b: VarLike) => Variable };
 
 // declaration merging: the class Variable below gets the types of the methods variable-methods.ts installs
-export interface Variable extends VariableMethods, VariableUnaryMethods, VariableBinaryMethods {}
+export interface Variable extends VariableMethods, VariableUnaryMethods, VariableBinaryMethods {
+  /** The matrix transpose of a 2-D Variable (`w.T`, as PyTorch's and Tensor's). */
+  readonly T: Variable;
+}
 
 /**
  * A tensor value in the autograd graph.

@@ -92,14 +92,18 @@ function flattenNested(data: NestedArray): { flat: number[]; shape: number[] } {
   const flat: number[] = [];
   const walk = (x: NestedArray, dim: number, path: number[]): void => {
     if (dim === shape.length) {
-      if (typeof x !== 'number') fail('tensor', `element at [${path.join(',')}] is ${describe(x)}, expected a number (nested arrays must be rectangular)`);
+      if (typeof x !== 'number') {
+        const what = x === undefined ? 'missing (a hole, or undefined)' : describe(x);
+        fail('tensor', `element at [${path.join(',')}] is ${what}, expected a number (nested arrays must be rectangular${ArrayBuffer.isView(x) ? '; a typed array must be a Float32Array or Float64Array' : ''})`);
+      }
       flat.push(x);
       return;
     }
     if (!Array.isArray(x) || x.length !== shape[dim]) {
       fail('tensor', `nested arrays are ragged at [${path.join(',')}]: got ${describe(x)}, expected an array of length ${shape[dim]}`);
     }
-    x.forEach((v, i) => walk(v, dim + 1, [...path, i]));
+    // an index loop, not forEach: forEach skips an array's holes ([1, , 3]), which would shift the values
+    for (let i = 0; i < x.length; i++) walk(x[i] as NestedArray, dim + 1, [...path, i]);
   };
   walk(data, 0, []);
   return { flat, shape };

@@ -277,7 +277,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 /**
  * True when every element of `a` is within `atol + rtol·|b|` of `b`'s (torch.allclose, numpy.allclose:
  * rtol 1e-5, atol 1e-8; NaNs equal only with `equalNan`). The two broadcast against each other, as there;
- * shapes that do not broadcast throw.
+ * shapes that do not broadcast throw, and so do two dtypes or devices (as torch.allclose, and every other
+ * op of two tensors here).
  */
 export function allClose(a: Tensor, b: Tensor, options?: { rtol?: number; atol?: number; equalNan?: boolean }): boolean {
   checkArity('allClose', arguments, 3, 'allClose(a, b, { rtol, atol, equalNan })');
@@ -287,6 +288,7 @@ export function allClose(a: Tensor, b: Tensor, options?: { rtol?: number; atol?:
   const rtol = optNumber('allClose', 'rtol', o.rtol, 1e-5, { min: 0 });
   const atol = optNumber('allClose', 'atol', o.atol, 1e-8, { min: 0 });
   const equalNan = optBoolean('allClose', 'equalNan', o.equalNan, false);
+  checkSame('allClose', [a, b], ['a', 'b']);
   const shape = broadcastShapes('allClose', a.shape, b.shape);
   const x = toHost(shapesEqual(a.shape, shape) ? a : a.expand(shape), 'allClose');
   const y = toHost(shapesEqual(b.shape, shape) ? b : b.expand(shape), 'allClose');

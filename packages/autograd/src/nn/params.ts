@@ -18,9 +18,14 @@ export function linearOptions(fn: string, options: unknown, extraKeys: readonly 
     bias: T.optBoolean(fn, 'bias', o.bias, true),
     dtype: T.optOneOf(fn, 'dtype', o.dtype, DTYPES, 'float32'),
     device: T.optOneOf(fn, 'device', o.device, DEVICES, 'cpu'),
-    seed: T.optNumber(fn, 'seed', o.seed, 0, { integer: true }),
+    // a safe integer; MLP seeds its layers with seed·1000 + i, which must be one too
+    seed: T.optNumber(fn, 'seed', o.seed, 0, { integer: true, min: -seedBound(fn), max: seedBound(fn) }),
     init: T.optOneOf(fn, 'init', o.init, INITS, 'pytorch'),
   };
+}
+
+function seedBound(fn: string): number {
+  return fn === 'MLP' ? Math.floor((Number.MAX_SAFE_INTEGER - 1000) / 1000) : Number.MAX_SAFE_INTEGER;
 }
 
 /** The `dtype` and `device` of a module's parameters (options already checked for unknown keys). */

@@ -36,6 +36,7 @@ export function permute(x: VarLike, dims: readonly number[]): Variable {
 /** Swap two dimensions (default: the last two). */
 export function transpose(x: VarLike, dim0 = -2, dim1 = -1): Variable {
   T.checkArity('transpose', arguments, 3, 'transpose(x, dim0, dim1)');
+  if (arguments.length === 2) throw new T.TensorError(`transpose: got transpose(x, ${T.describeValue(dim0)}), expected transpose(x, dim0, dim1) (both dims) or transpose(x) (the last two)`);
   const [v] = toVariables('transpose', [x]);
   const nd = v!.ndim;
   const a = T.normalizeAxis('transpose', dim0, nd, 'dim0');

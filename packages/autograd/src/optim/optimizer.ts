@@ -19,6 +19,9 @@ export abstract class Optimizer {
     params.forEach((p, i) => {
       if (!(p instanceof Variable)) throw new T.TensorError(`${name}: params[${i}] got ${T.describeValue(p)}, expected a Variable`);
       if (!p.requiresGrad) throw new T.TensorError(`${name}: params[${i}] does not require a gradient, expected trainable parameters`);
+      // twice in the list, it would be updated twice a step (PyTorch warns); shared layers of two models do it
+      const first = params.indexOf(p);
+      if (first !== i) throw new T.TensorError(`${name}: params[${i}] is params[${first}] again, expected each parameter once (a layer shared by two models: list its parameters once)`);
     });
     this.params = params.slice();
   }
@@ -46,6 +49,9 @@ export abstract class Optimizer {
     this.stepCount++;
     this.params.forEach((p, i) => {
       if (p.grad === null) return;
+      if (!(p.grad instanceof T.Tensor)) {
+        throw new T.TensorError(`${this.constructor.name}.step: gradient of params[${i}] got ${T.describeValue(p.grad)}, expected a Tensor (or null) in p.grad`);
+      }
       if (p.grad.ndim !== p.ndim || p.grad.shape.some((d, k) => d !== p.shape[k])) {
         throw new T.TensorError(`${this.constructor.name}.step: gradient of params[${i}] has shape ${T.fmtShape(p.grad.shape)}, expected ${T.fmtShape(p.shape)}`);
       }

@@ -52,11 +52,13 @@ if (ca > 1) { y = nan; }`,
   sinh: {
     threads: true,
     cpu: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = Math.sinh(x[xo + i * xs]!); },
-    // sinh|v| = (e + e/(e+1))/2 with e = expm1|v|: accurate near 0; e^|v|/2 beyond 20 (e+1 would overflow first)
+    // sinh|v| = (e + e/(e+1))/2 with e = expm1|v|: accurate near 0; e^|v|/2 beyond 20 (e+1 would overflow
+    // first), as (h/2)·h with h = e^(|v|/2): e^|v| itself overflows float32 above 88.72, e^|v|/2 only at 89.42
     gpu: `let ha = Math.abs(v);
 ${expm1Lines('ha', 'he')}
 let y = 0.5 * (he + he / (he + 1));
-if (ha > 20) { y = 0.5 * Math.exp(ha); }
+let hh = Math.exp(0.5 * ha);
+if (ha > 20) { y = 0.5 * hh * hh; }
 if (v < 0) { y = -y; }`,
     grad: (d, { x, dy }) => d.mul(dy, coshOf(d, x)), // d sinh x = cosh x dx
     test: { smooth: [-2, 2], gpu: 'transcendental', draw: DRAW.normal },
@@ -64,10 +66,12 @@ if (v < 0) { y = -y; }`,
   cosh: {
     threads: true,
     cpu: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = Math.cosh(x[xo + i * xs]!); },
+    // beyond 20 e^|v|/2 as (h/2)·h with h = e^(|v|/2), as sinh: finite up to 89.42, not only to 88.72
     gpu: `let ka = Math.abs(v);
 let ke = Math.exp(ka);
 let y = 0.5 * (ke + 1 / ke);
-if (ka > 20) { y = 0.5 * ke; }`,
+let kh = Math.exp(0.5 * ka);
+if (ka > 20) { y = 0.5 * kh * kh; }`,
     // d cosh x = sinh x dx, sinh x = (e^x - e^-x)/2
     grad: (d, { x, dy }) => d.mul(dy, d.div(d.sub(d.exp(x), d.exp(d.neg(x))), 2)),
     test: { smooth: [-2, 2], gpu: 'transcendental', draw: DRAW.normal },
