@@ -192,6 +192,16 @@ describe('torch parity: split of an empty axis is one empty chunk', () => {
   });
 });
 
+describe('torch parity: erf keeps the sign of zero', () => {
+  it('erf(-0) is -0 (erf is odd; torch.erf(torch.tensor(-0.)) prints -0.), erf(0) is 0, in both dtypes', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const y = Array.from(T.erf(T.tensor([-0, 0], { dtype })).toTypedArray());
+      expect(Object.is(y[0], -0), `${dtype} erf(-0)`).to.equal(true);
+      expect(Object.is(y[1], 0), `${dtype} erf(0)`).to.equal(true);
+    }
+  });
+});
+
 describe('torch parity: the readers take no argument', () => {
   const x = T.tensor([[1, 2], [3, 4]]);
   const call = (name: string, ...args: unknown[]) => () => (x[name as keyof T.Tensor] as (...a: unknown[]) => unknown).call(x, ...args);

@@ -56,7 +56,7 @@ export function erfRow(x: TypedArray, xo: number, xs: number, y: TypedArray, yo:
   const erf = (v: number): number => {
     const a = Math.abs(v);
     if (!(a >= 1)) {
-      if (!(a === a)) return v;
+      if (!(a === a) || v === 0) return v; // NaN; ±0 keeps its sign (erf is odd), which the sum below loses
       // v Σ (-v²)^n / (n! (2n+1)), to a term below 1e-17 of the sum
       const q = v * v;
       let term = v, sum = v;
