@@ -6,7 +6,7 @@
 import * as T from '@propel-ts/tensor';
 import { toVariables } from '../define-op';
 import type { Variable, VarLike } from '../variable';
-import { abs, add, lt, mul, neg, softplus, square, sub, where } from '../ops/elementwise';
+import { abs, add, minimum, mul, neg, softplus, square, sub } from '../ops/elementwise';
 import { gather } from '../ops/indexing';
 import { squeeze, sum } from '../ops/views';
 import { logSoftmax, mean } from './reductions';
@@ -157,6 +157,9 @@ export function huberLoss(input: VarLike, target: VarLike, options?: Reduction |
   const o = lossOptions('huberLoss', options, ['delta', 'reduction'], 'huberLoss(input, target, OPTIONS)');
   const delta = T.optNumber('huberLoss', 'delta', o.delta, 1, { min: 0, minExclusive: true });
   const d = difference('huberLoss', input, target, ['input', 'target']);
+  // ½m² + delta·(|d| - m) with m = min(|d|, delta): ½d² inside, delta·(|d| - ½delta) beyond, with no unused
+  // branch (a where's other side, ½d², overflows float32 for a large d and its 0 gradient times ∞ is NaN)
   const ad = abs(d);
-  return reduce(where(lt(ad, delta), mul(square(d), 0.5), mul(sub(ad, 0.5 * delta), delta)), o.reduction);
+  const m = minimum(ad, delta);
+  return reduce(add(mul(square(m), 0.5), mul(sub(ad, m), delta)), o.reduction);
 }

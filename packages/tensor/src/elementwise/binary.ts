@@ -35,8 +35,10 @@ export const BINARY = {
   div: {
     cpu: (a, ao, as, b, bo, bs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = a[ao + i * as]! / b[bo + i * bs]!; },
     gpu: 'let y = u / w;',
-    // d(a/b) = da / b - (a/b) db / b: divided twice rather than by b², which underflows (as PyTorch)
-    grad: (d, { b, y, dy, needs }) => [needs[0] ? d.div(dy, b) : null, needs[1] ? d.neg(d.mul(dy, d.div(y, b))) : null],
+    // d(a/b) = da / b - (dy·(a/b)) db / b: divided twice rather than by b², which underflows (as PyTorch),
+    // and dy first: (a/b)/b alone may overflow float32 where dy·a/b² does not, and dy = 0 (a masked-out
+    // element) would then give 0·∞ = NaN instead of 0
+    grad: (d, { b, y, dy, needs }) => [needs[0] ? d.div(dy, b) : null, needs[1] ? d.neg(d.div(d.mul(dy, y), b)) : null],
     test: { smooth: [[-1, 1], [0.5, 2]], draw: (g) => [DRAW.normal(g), DRAW.nonzero(g)], gpu: 'rounded' },
   },
   pow: {

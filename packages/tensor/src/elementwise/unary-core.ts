@@ -52,7 +52,8 @@ export const UNARY_CORE = {
   reciprocal: {
     cpu: (x, xo, xs, y, yo, n) => { for (let i = 0; i < n; i++) y[yo + i] = 1 / x[xo + i * xs]!; },
     gpu: 'let y = 1 / v;',
-    grad: (d, { y, dy }) => d.neg(d.mul(dy, d.square(y))), // d(1/x) = -dx / x²
+    // d(1/x) = -dx / x² as -(dy·y)·y: y² alone may overflow float32 where dy·y² does not (and dy = 0 would give NaN)
+    grad: (d, { y, dy }) => d.neg(d.mul(d.mul(dy, y), y)),
     test: { smooth: [0.5, 2], awayFromZero: true, draw: DRAW.nonzero, gpu: 'rounded' },
   },
   tanh: {

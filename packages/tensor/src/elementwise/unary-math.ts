@@ -137,7 +137,8 @@ if (v < 0) { y = -y; }`,
     // written out at 0 and below: 1/0 and the square root of a negative are undefined in GLSL (-0 gives
     // -Infinity, as on the CPU: its sign is seen through 1/v, as pow does)
     gpu: 'let y = 1 / Math.sqrt(v);\nif (v === 0) { y = inf; if (1 / v < 0) { y = -inf; } } else if (v < 0) { y = nan; }',
-    grad: (d, { y, dy }) => d.mul(dy, d.mul(d.mul(y, d.square(y)), -0.5)), // d x^-½ = -½ x^-3/2 dx
+    // d x^-½ = -½ x^-3/2 dx, as ((dy·y)·y)·y: dy first, as reciprocal's (y³ alone may overflow float32)
+    grad: (d, { y, dy }) => d.mul(d.mul(d.mul(d.mul(dy, y), y), y), -0.5),
     test: { smooth: [0.5, 2], draw: DRAW.positive, gpu: 'transcendental' },
   },
   floor: {
