@@ -6,7 +6,7 @@ import * as T from '@propel-ts/tensor';
 import * as A from '@propel-ts/autograd';
 import type { Variable, VarLike } from '@propel-ts/autograd';
 import { checkValues, dimsFromShapes, explainNonFiniteLoss } from './inputs';
-import { resolveLossOptions, type PropelLossOptions } from './propel-op';
+import { asVariable, resolveLossOptions, type PropelLossOptions } from './propel-op';
 
 const LN10 = Math.log(10);
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -31,7 +31,7 @@ const OP = 'propelLossComposite';
 export function propelLossComposite(output: VarLike, target: VarLike, options?: PropelLossOptions): Variable {
   T.checkArity(OP, arguments, 3, 'propelLossComposite(output, target, { sigma, reduction, mode, sigmaTransform })');
   const { sigma, mode, sigmaTransform, reduction } = resolveLossOptions(options, OP);
-  const [o, t] = [toVar(output, 'output'), toVar(target, 'target')];
+  const [o, t] = [asVariable(OP, output, 'output'), asVariable(OP, target, 'target')];
   T.checkSame(OP, [o.value, t.value], ['output', 'target']);
   const dims = dimsFromShapes(OP, o.shape, t.shape);
   const { B, I, n } = dims;
@@ -92,10 +92,4 @@ export function propelLossComposite(output: VarLike, target: VarLike, options?: 
  */
 function halfSquareOver(d: Variable, S: Variable): Variable {
   return A.mul(A.square(A.mul(d, A.reciprocal(A.sqrt(S)))), 0.5);
-}
-
-function toVar(x: VarLike, arg: string): Variable {
-  if (x instanceof A.Variable) return x;
-  if (x instanceof T.Tensor) return A.variable(x);
-  throw new T.TensorError(`${OP}: ${arg} must be a Variable or Tensor, got ${T.describeValue(x)}`);
 }

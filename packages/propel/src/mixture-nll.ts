@@ -2,12 +2,12 @@
 // network's `[B, I, 2n]` prediction read as an equally weighted mixture of I diagonal Gaussians, scored by
 // -log of its density at the target. A composite of autograd ops in log space (logsumexp over components),
 // so it has second-order gradients, gradients for the target, and runs on 'gpu' unchanged. Imports tensor,
-// autograd and inputs.ts (the same shape and value checks as propelLoss).
+// autograd, inputs.ts (the same shape and value checks as propelLoss) and propel-op.ts (asVariable).
 import * as T from '@propel-ts/tensor';
 import * as A from '@propel-ts/autograd';
 import type { Variable, VarLike } from '@propel-ts/autograd';
 import { checkValues, dimsFromShapes, explainNonFiniteLoss, type SigmaTransform } from './inputs';
-import type { Reduction } from './propel-op';
+import { asVariable, type Reduction } from './propel-op';
 
 const OP = 'mixtureNll';
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -56,7 +56,7 @@ export function mixtureNll(output: VarLike, target: VarLike, options?: MixtureNl
   const o = T.checkOptions(OP, options, ['reduction', 'sigmaTransform'], 'mixtureNll(output, target, OPTIONS)');
   const reduction = T.optOneOf(OP, 'reduction', o.reduction, ['mean', 'sum', 'none'], 'mean');
   const sigmaTransform = T.optOneOf(OP, 'sigmaTransform', o.sigmaTransform, ['identity', 'softplus', 'exp'], 'identity');
-  const [out, t] = [asVariable(output, 'output'), asVariable(target, 'target')];
+  const [out, t] = [asVariable(OP, output, 'output'), asVariable(OP, target, 'target')];
   T.checkSame(OP, [out.value, t.value], ['output', 'target']);
   const dims = dimsFromShapes(OP, out.shape, t.shape);
   const { I, n } = dims;
@@ -83,10 +83,4 @@ export function mixtureNll(output: VarLike, target: VarLike, options?: MixtureNl
   // (on the CPU the inputs passed, so a non-finite loss means values beyond the dtype's range)
   explainNonFiniteLoss(OP, loss.value, out.value, t.value, dims, sigmaTransform);
   return loss;
-}
-
-function asVariable(x: VarLike, arg: string): Variable {
-  if (x instanceof A.Variable) return x;
-  if (x instanceof T.Tensor) return A.variable(x);
-  throw new T.TensorError(`${OP}: ${arg} must be a Variable or Tensor, got ${T.describeValue(x)}`);
 }

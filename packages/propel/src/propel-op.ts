@@ -162,7 +162,7 @@ const propelOp = defineOp<Params, PropelSaved | PropelGpuSaved>({
 export function propelLoss(output: VarLike, target: VarLike, options?: PropelLossOptions): Variable {
   T.checkArity('propelLoss', arguments, 3, 'propelLoss(output, target, { sigma, reduction, mode, sigmaTransform })');
   const p = resolveLossOptions(options);
-  const [o, t] = [asVariable(output, 'output'), asVariable(target, 'target')];
+  const [o, t] = [asVariable('propelLoss', output, 'output'), asVariable('propelLoss', target, 'target')];
   T.checkSame('propelLoss', [o.value, t.value], ['output', 'target']);
   if (t.requiresGrad) {
     throw new T.TensorError("propelLoss: target requires a gradient, but the fused op treats the target as data; expected a target without requiresGrad (detach it, or use propelLossComposite for gradients with respect to the target)");
@@ -185,10 +185,11 @@ export function resolveLossOptions(options: unknown, fn = 'propelLoss', usage = 
 /** The options the kernels take (the reduction is the op's). */
 const kernelOptions = ({ sigma, mode, sigmaTransform }: Params) => ({ sigma, mode, sigmaTransform });
 
-function asVariable(x: VarLike, arg: string): Variable {
+/** An input of a PROPEL-layout loss as a Variable (a Tensor becomes a constant), or an error naming `fn` and `arg`. */
+export function asVariable(fn: string, x: VarLike, arg: string): Variable {
   if (x instanceof Variable) return x;
   if (x instanceof T.Tensor) return new Variable(x);
-  throw new T.TensorError(`propelLoss: ${arg} must be a Variable or Tensor, got ${x === null ? 'null' : typeof x}`);
+  throw new T.TensorError(`${fn}: ${arg} must be a Variable or Tensor, got ${T.describeValue(x)}`);
 }
 
 /**
