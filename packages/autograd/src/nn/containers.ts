@@ -59,7 +59,8 @@ export class MLP extends Sequential {
       throw new T.TensorError(`MLP: sizes got ${T.describeValue(sizes)}, expected at least two positive integers (input, hidden..., output sizes)`);
     }
     const { activation, ...linear } = options ?? {};
-    const o = linearOptions('MLP', options, ['activation']);
+    // layer i is seeded with seed·1000 + i, which must stay a safe integer
+    const o = linearOptions('MLP', options, ['activation'], Math.floor((Number.MAX_SAFE_INTEGER - 1000) / 1000));
     const Act = ACTIVATIONS[T.optOneOf('MLP', 'activation', activation, ACTIVATION_NAMES, 'tanh')];
     const layers: Module[] = [];
     for (let i = 0; i + 1 < sizes.length; i++) {

@@ -12,20 +12,16 @@ const LINEAR_KEYS = ['bias', 'dtype', 'device', 'seed', 'init'] as const;
 const INITS: readonly Init[] = ['pytorch', 'xavier', 'kaiming'];
 
 /** The options of Linear, checked (unknown keys, types and ranges) and with their defaults. */
-export function linearOptions(fn: string, options: unknown, extraKeys: readonly string[] = []) {
+export function linearOptions(fn: string, options: unknown, extraKeys: readonly string[] = [], maxSeed = Number.MAX_SAFE_INTEGER) {
   const o = T.checkOptions(fn, options, [...LINEAR_KEYS, ...extraKeys], `${fn}(..., { ${[...LINEAR_KEYS, ...extraKeys].join(', ')} })`);
   return {
     bias: T.optBoolean(fn, 'bias', o.bias, true),
     dtype: T.optOneOf(fn, 'dtype', o.dtype, DTYPES, 'float32'),
     device: T.optOneOf(fn, 'device', o.device, DEVICES, 'cpu'),
-    // a safe integer; MLP seeds its layers with seed·1000 + i, which must be one too
-    seed: T.optNumber(fn, 'seed', o.seed, 0, { integer: true, min: -seedBound(fn), max: seedBound(fn) }),
+    // a safe integer (MLP passes a smaller bound: it seeds its layers from the seed)
+    seed: T.optNumber(fn, 'seed', o.seed, 0, { integer: true, min: -maxSeed, max: maxSeed }),
     init: T.optOneOf(fn, 'init', o.init, INITS, 'pytorch'),
   };
-}
-
-function seedBound(fn: string): number {
-  return fn === 'MLP' ? Math.floor((Number.MAX_SAFE_INTEGER - 1000) / 1000) : Number.MAX_SAFE_INTEGER;
 }
 
 /** The `dtype` and `device` of a module's parameters (options already checked for unknown keys). */
