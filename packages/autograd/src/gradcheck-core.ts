@@ -232,6 +232,7 @@ export function compare(inputs: readonly CheckInput[], g: (xs: Float64Array[]) =
       return r;
     };
   };
+  const g0Sum = g0.reduce((a, b) => a + b, 0); // <v, f> at x
   /** g's values summed (<v, f> from v⊙f): the same sums, in the same order, as a dot product. */
   const summed = (step: (h: number) => [Float64Array, Float64Array]) => (h: number) => step(h).map((ys) => Float64Array.of(ys.reduce((a, b) => a + b, 0))) as [Float64Array, Float64Array];
   const along = (k: number) => (data: Float64Array, h: number) => { const d = data.slice(); d[k] = d[k]! + h; return d; };
@@ -243,7 +244,7 @@ export function compare(inputs: readonly CheckInput[], g: (xs: Float64Array[]) =
       const u = normals(gen, x.data.length).map((uk, k) => (declared[k] ? 0 : uk));
       if (u.some((uk) => uk !== 0)) {
         const step = summed(probe(i, (data, h) => data.map((v, k) => v + h * u[k]!)));
-        rows.push(entry(x.input, null, NaN, -1, dot64(x.analytic, u), step, false, g0.reduce((a, b) => a + b, 0)));
+        rows.push(entry(x.input, null, NaN, -1, dot64(x.analytic, u), step, false, g0Sum));
       }
     }
     for (let k = 0; k < x.data.length; k++) {
@@ -252,7 +253,7 @@ export function compare(inputs: readonly CheckInput[], g: (xs: Float64Array[]) =
       const index = T.unravelIndex(k, x.shape);
       // the column's sum over the outputs (the projection vᵀJ, what the messages show) and, when it
       // passes, the worst single entry: an error in one output element cannot hide in the sum
-      let worst = entry(x.input, index, x.data[k]!, -1, x.analytic[k]!, summed(step), declared[k] === 1, g0.reduce((a, b) => a + b, 0));
+      let worst = entry(x.input, index, x.data[k]!, -1, x.analytic[k]!, summed(step), declared[k] === 1, g0Sum);
       for (let j = 0; worst.status === 'pass' && j < x.rows.length; j++) {
         const r = entry(x.input, index, x.data[k]!, j, x.rows[j]![k]!, step, declared[k] === 1);
         if (badness(r) > badness(worst)) worst = r;

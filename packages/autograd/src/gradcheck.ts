@@ -108,18 +108,7 @@ function prepare(name: string, fn: unknown, inputs: unknown, options: unknown, d
  */
 function layout(name: string, t: Tensor, i: number): Int32Array | null {
   if (t.device !== 'cpu' || (t.isContiguous() && t.offset === 0 && t.storage.length === t.size)) return null;
-  const addresses = new Int32Array(t.size);
-  const idx = new Array<number>(t.ndim).fill(0);
-  for (let k = 0, a = t.offset; k < t.size; k++) {
-    addresses[k] = a;
-    for (let d = t.ndim - 1; d >= 0; d--) {
-      idx[d]!++;
-      a += t.strides[d]!;
-      if (idx[d]! < t.shape[d]!) break;
-      a -= t.strides[d]! * t.shape[d]!;
-      idx[d] = 0;
-    }
-  }
+  const addresses = Int32Array.from({ length: t.size }, (_, k) => T.addressOf(t.offset, t.strides, T.unravelIndex(k, t.shape)));
   if (new Set(addresses).size < t.size) {
     throw new T.TensorError(`${name}: inputs[${i}] has elements sharing memory (shape ${T.fmtShape(t.shape)}, strides ${T.fmtShape(t.strides)}, e.g. from expand), expected each element in its own place: perturbing one would move several; pass x.contiguous()`);
   }
