@@ -5,7 +5,6 @@ import { describeValue, TensorError } from './errors';
 
 export { describeValue };
 
-
 /** Levenshtein distance (small strings only: option keys). */
 function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
